@@ -1,0 +1,3 @@
+// Every kernel the host may call; src/wasm/kernels.ts lists their signatures.
+export * from "./runtime";
+export * from "./elementwise";

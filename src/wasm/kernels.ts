@@ -1,0 +1,117 @@
+// The typed list of every export of the wasm core (assembly/index.ts).
+//
+// Conventions, stated once here rather than at each entry:
+// - a `Ptr` is a byte offset into the one linear memory, 16-byte aligned
+//   unless noted; arrays are contiguous and row-major;
+// - counts (`n`, `rows`, `cols`, `m`, `n`, `k`) are element counts, not bytes;
+// - `accumulate` is 0 (write the result) or 1 (add it to what is there);
+// - every kernel reads and writes only the memory it is given: no kernel
+//   allocates, and none calls back into the host.
+// Adding a kernel: one entry here, one naive reference in test/reference/,
+// one test, one bench.
+
+export type Ptr = number;
+
+export interface Kernels {
+  /** First byte above the module's static data: the host allocates from here. */
+  heap_base(): Ptr;
+
+  // ---- gemm (assembly/gemm.ts) ----------------------------------------------
+  /** Bytes of workspace any f32_gemm_* needs for an m×n×k product. */
+  gemm_workspace_bytes(m: number, n: number, k: number): number;
+  /** C[m×n] (+)= A[m×k]·B[k×n] (+ bias[n] broadcast over rows when bias ≠ 0). */
+  f32_gemm_nn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number, work: Ptr): void;
+  /** C[m×n] (+)= A[m×k]·B[n×k]ᵀ (+ bias[n]). */
+  f32_gemm_nt(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number, work: Ptr): void;
+  /** C[m×n] (+)= A[k×m]ᵀ·B[k×n] (+ bias[n]). */
+  f32_gemm_tn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number, work: Ptr): void;
+
+  // ---- elementwise (assembly/elementwise.ts) --------------------------------
+  f32_fill(dst: Ptr, value: number, n: number): void;
+  f32_copy(dst: Ptr, src: Ptr, n: number): void;
+  /** dst = a + b */
+  f32_add(dst: Ptr, a: Ptr, b: Ptr, n: number): void;
+  /** dst = a - b */
+  f32_sub(dst: Ptr, a: Ptr, b: Ptr, n: number): void;
+  /** dst = a * b */
+  f32_mul(dst: Ptr, a: Ptr, b: Ptr, n: number): void;
+  /** dst = c * src */
+  f32_scale(dst: Ptr, src: Ptr, c: number, n: number): void;
+  /** dst += alpha * x */
+  f32_axpy(dst: Ptr, x: Ptr, alpha: number, n: number): void;
+  /** dst = min(max(src, lo), hi) */
+  f32_clip(dst: Ptr, src: Ptr, lo: number, hi: number, n: number): void;
+  /** dst[i, j] += bias[j] over a rows×cols matrix. */
+  f32_add_bias(dst: Ptr, bias: Ptr, rows: number, cols: number): void;
+  /** dst[j] (+)= Σ_i src[i, j]: the bias gradient; rows summed in order 0..rows-1. */
+  f32_colsum(dst: Ptr, src: Ptr, rows: number, cols: number, accumulate: number): void;
+  /** dst[r, :] = src[idx[r], :] for r < count; idx is u32, 4-byte aligned. */
+  f32_gather_rows(dst: Ptr, src: Ptr, idx: Ptr, count: number, cols: number): void;
+
+  // ---- activations (assembly/activations.ts) --------------------------------
+  // Forward: y = f(x), in place allowed (y == x). Backward: dx (+)= dy · f'(x),
+  // with f' computed from the output y, so x need not be kept.
+  f32_relu(y: Ptr, x: Ptr, n: number): void;
+  f32_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, accumulate: number): void;
+  f32_leaky_relu(y: Ptr, x: Ptr, alpha: number, n: number): void;
+  f32_leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, alpha: number, n: number, accumulate: number): void;
+  f32_sigmoid(y: Ptr, x: Ptr, n: number): void;
+  f32_sigmoid_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, accumulate: number): void;
+  f32_tanh(y: Ptr, x: Ptr, n: number): void;
+  f32_tanh_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, accumulate: number): void;
+  /** y = log(1 + exp(x)); backward uses f'(x) = 1 - exp(-y). */
+  f32_softplus(y: Ptr, x: Ptr, n: number): void;
+  f32_softplus_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, accumulate: number): void;
+  /** y = exp(x), y = log(x): the vector math the other kernels use, exported for tests. */
+  f32_exp(y: Ptr, x: Ptr, n: number): void;
+  f32_log(y: Ptr, x: Ptr, n: number): void;
+
+  // ---- losses (assembly/losses.ts) ------------------------------------------
+  // *_sum return the f64 sum over all n elements, in a fixed order.
+  // *_backward write (or add) scale · ∂(sum)/∂pred.
+  /** Σ (pred - target)² */
+  f32_mse_sum(pred: Ptr, target: Ptr, n: number): number;
+  f32_mse_backward(dpred: Ptr, pred: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
+  /** Σ max(z,0) - z·t + log(1 + exp(-|z|)): binary cross-entropy of sigmoid(z), stable. */
+  f32_bce_logits_sum(logits: Ptr, target: Ptr, n: number): number;
+  /** d/dz = sigmoid(z) - t */
+  f32_bce_logits_backward(dlogits: Ptr, logits: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
+  /** Σ -(t·log p + (1-t)·log(1-p)) with p clamped to [eps, 1-eps]. */
+  f32_bce_sum(prob: Ptr, target: Ptr, eps: number, n: number): number;
+  f32_bce_backward(dprob: Ptr, prob: Ptr, target: Ptr, eps: number, scale: number, n: number, accumulate: number): void;
+  /** Σ |pred - target| */
+  f32_l1_sum(pred: Ptr, target: Ptr, n: number): number;
+  /** d/dpred = sign(pred - target), 0 where equal. */
+  f32_l1_backward(dpred: Ptr, pred: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
+  /** dst[r] = mean_j (pred[r,j] - target[r,j])²: per-sample reconstruction error. */
+  f32_row_mse(dst: Ptr, pred: Ptr, target: Ptr, rows: number, cols: number): void;
+
+  // ---- optimizers (assembly/optim.ts) ---------------------------------------
+  /**
+   * One Adam step over n parameters (PyTorch's Adam/AdamW): m, v moments; bias
+   * correction for step t ≥ 1; weightDecay is decoupled (AdamW) when
+   * decoupled = 1, else added to the gradient (L2).
+   */
+  f32_adam_step(param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, decoupled: number, t: number): void;
+  /** SGD with momentum (PyTorch's convention: v = μ·v + g; p -= lr·v, or lr·(g + μ·v) when nesterov = 1). */
+  f32_sgd_step(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number,
+    weightDecay: number, nesterov: number): void;
+
+  // ---- random numbers (assembly/random.ts) ----------------------------------
+  // Counter-based (Philox4x32-10): element i of a draw is a pure function of
+  // (seed, stream, counter, i), so draws are reproducible in any order.
+  f32_rand_uniform(dst: Ptr, n: number, seed: number, stream: number, counter: number, lo: number, hi: number): void;
+  f32_rand_normal(dst: Ptr, n: number, seed: number, stream: number, counter: number, mean: number, std: number): void;
+  /** dst = a permutation of 0..n-1 (u32), Fisher–Yates driven by the generator. */
+  u32_permutation(dst: Ptr, n: number, seed: number, stream: number, counter: number): void;
+
+  // ---- reductions (assembly/reduce.ts) --------------------------------------
+  f32_sum(x: Ptr, n: number): number;
+  f32_sum_squares(x: Ptr, n: number): number;
+  f32_dot(a: Ptr, b: Ptr, n: number): number;
+  f32_max(x: Ptr, n: number): number;
+  f32_min(x: Ptr, n: number): number;
+  /** Index of the first NaN or ±Infinity, or -1. */
+  f32_first_nonfinite(x: Ptr, n: number): number;
+}

@@ -1,0 +1,97 @@
+// Loads the wasm core once per realm, in every runtime: from the bytes
+// embedded at build time by default, or from a URL, bytes or a compiled
+// module that the host supplies (strict Content-Security-Policy, CDN cache).
+import { UnsupportedRuntimeError } from "../errors.js";
+import { Arena } from "./arena.js";
+import { CORE_WASM_BASE64 } from "./core-wasm.generated.js";
+import type { Kernels } from "./kernels.js";
+
+/** Where to get the wasm core from; the embedded bytes when omitted. */
+export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+
+export interface Engine {
+  readonly kernels: Kernels;
+  readonly arena: Arena;
+}
+
+let engine: Engine | null = null;
+let pending: Promise<Engine> | null = null;
+
+// The smallest module that uses a v128 instruction: (func (result v128) i32x4.splat(i32.const 0)).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+]);
+
+function assertRuntimeSupport(): void {
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
+    throw new UnsupportedRuntimeError("autoencoders needs WebAssembly, and this runtime has no WebAssembly object");
+  }
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new UnsupportedRuntimeError(
+      "autoencoders needs WebAssembly SIMD (fixed-width v128), which this runtime does not support; " +
+        "use Node >= 16.4, Deno, Chrome >= 91, Firefox >= 89 or Safari >= 16.4",
+    );
+  }
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+async function fetchBytes(url: URL): Promise<ArrayBuffer> {
+  if (url.protocol === "file:") {
+    // Node and Deno: fetch() of file: URLs is not universal, the file system is.
+    const fs = await import(/* @vite-ignore */ "node:fs/promises");
+    const data = await fs.readFile(url);
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new UnsupportedRuntimeError(`could not fetch the wasm core from ${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source === undefined) return WebAssembly.compile(decodeBase64(CORE_WASM_BASE64));
+  if (typeof source === "string" || source instanceof URL) return WebAssembly.compile(await fetchBytes(new URL(source)));
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/**
+ * Loads the wasm core. Models call this themselves; call it first only to
+ * choose where the wasm comes from. Later calls return the same engine.
+ */
+export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
+  if (engine) return Promise.resolve(engine);
+  if (!pending) {
+    pending = (async () => {
+      assertRuntimeSupport();
+      const module = await compile(options.wasm);
+      const memory = new WebAssembly.Memory({ initial: 16 });
+      const instance = await WebAssembly.instantiate(module, {
+        env: {
+          memory,
+          abort(_message: number, _file: number, line: number, column: number) {
+            throw new Error(`wasm core: assertion failed at ${line}:${column}`);
+          },
+        },
+      });
+      const kernels = instance.exports as unknown as Kernels;
+      engine = { kernels, arena: new Arena(memory, kernels.heap_base()) };
+      return engine;
+    })();
+    pending.catch(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** The loaded engine; throws when `init()` has not finished. */
+export function getEngine(): Engine {
+  if (!engine) throw new UnsupportedRuntimeError("the wasm core is not loaded yet: await init() (or a model's create/load) first");
+  return engine;
+}

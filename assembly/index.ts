@@ -1,3 +1,10 @@
 // Every kernel the host may call; src/wasm/kernels.ts lists their signatures.
 export * from "./runtime";
+export * from "./gemm";
 export * from "./elementwise";
+export * from "./activations";
+export * from "./losses";
+export * from "./optim";
+export * from "./random";
+export * from "./reduce";
+export * from "./linalg";

@@ -1,0 +1,81 @@
+// User data in and out. Users pass `number[][]` or `{ data, shape }`; every
+// method returns `{ data: Float32Array, shape }`, a copy the caller owns.
+import { DataError, ShapeError } from "../errors.js";
+import type { Engine } from "../wasm/module.js";
+
+/** A dense row-major tensor that lives in JavaScript memory. */
+export interface TensorData {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** What data-taking methods accept: rows of numbers, or a flat array with its shape. */
+export type DataInput = readonly (readonly number[])[] | { data: Float32Array | readonly number[]; shape: readonly number[] };
+
+/** A batch of samples flattened to rows×cols, validated against a sample shape. */
+export interface Batch {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+const describeShape = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
+
+/**
+ * Flattens `x` into rows of `product(sampleShape)` values. A flat tensor may
+ * have shape [N, ...sampleShape] or [N, product(sampleShape)].
+ */
+export function toBatch(x: DataInput, sampleShape: readonly number[], what = "x"): Batch {
+  const cols = product(sampleShape);
+  if (Array.isArray(x)) {
+    const rows = x.length;
+    if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${describeShape(sampleShape)}, found an empty array`);
+    const data = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r];
+      if (!Array.isArray(row)) throw new ShapeError(`${what}: expected row ${r} to be an array of ${cols} numbers, found ${typeof row}`);
+      if (row.length !== cols) {
+        throw new ShapeError(`${what}: expected every row to have ${cols} values (sample shape ${describeShape(sampleShape)}), found ${row.length} in row ${r}`);
+      }
+      data.set(row, r * cols);
+    }
+    return { data, rows, cols };
+  }
+  const tensor = x as { data: Float32Array | readonly number[]; shape: readonly number[] };
+  if (!tensor || !tensor.shape || !tensor.data) {
+    throw new ShapeError(`${what}: expected number[][] or { data, shape }, found ${x === null ? "null" : typeof x}`);
+  }
+  const shape = tensor.shape;
+  if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ShapeError(`${what}: expected a shape of non-negative integers, found ${describeShape(shape)}`);
+  }
+  const rows = shape[0]!;
+  if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${describeShape(sampleShape)}, found shape ${describeShape(shape)}`);
+  const inner = shape.slice(1);
+  const matches = product(inner) === cols && (inner.length === 1 || inner.join(",") === sampleShape.join(","));
+  if (!matches) {
+    throw new ShapeError(`${what}: expected shape [N, ${sampleShape.join(", ")}] or [N, ${cols}], found ${describeShape(shape)}`);
+  }
+  if (tensor.data.length !== rows * cols) {
+    throw new ShapeError(`${what}: shape ${describeShape(shape)} needs ${rows * cols} values, found ${tensor.data.length}`);
+  }
+  const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data);
+  return { data, rows, cols };
+}
+
+/** Throws a DataError naming the sample and feature of the first NaN or ±Infinity in memory. */
+export function assertFinite(engine: Engine, ptr: number, rows: number, cols: number, what = "x"): void {
+  const at = engine.kernels.f32_first_nonfinite(ptr, rows * cols);
+  if (at < 0) return;
+  const value = engine.arena.f32[(ptr >>> 2) + at];
+  throw new DataError(
+    `${what}: expected finite numbers, found ${value} at sample ${Math.floor(at / cols)}, feature ${at % cols}`,
+  );
+}
+
+/** Wraps rows copied out of memory as a user-facing tensor. */
+export function tensorOut(data: Float32Array, rows: number, sampleShape: readonly number[]): TensorData {
+  return { data, shape: [rows, ...sampleShape] };
+}

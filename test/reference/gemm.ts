@@ -1,0 +1,46 @@
+// Naive f64 reference for the f32 gemm kernels: C[m×n] (+)= op(A)·op(B) (+ bias[n]).
+export type GemmForm = "nn" | "nt" | "tn";
+
+/**
+ * Returns the f64 result for row-major, contiguous operands: A is m×k (k×m for
+ * "tn"), B is k×n (n×k for "nt"). `c0` is C's prior contents when accumulating.
+ */
+export function gemmReference(
+  form: GemmForm,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  m: number,
+  n: number,
+  k: number,
+  c0: ArrayLike<number> | null,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) {
+        const aip = form === "tn" ? a[p * m + i]! : a[i * k + p]!;
+        const bpj = form === "nt" ? b[j * k + p]! : b[p * n + j]!;
+        sum += aip * bpj;
+      }
+      if (c0) sum += c0[i * n + j]!;
+      if (bias) sum += bias[j]!;
+      out[i * n + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** Σ_p |op(A)[i,p]·op(B)[p,j]| per element: the scale of the rounding error of a k-term f32 sum. */
+export function gemmAbsReference(
+  form: GemmForm,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  n: number,
+  k: number,
+): Float64Array {
+  const abs = (x: ArrayLike<number>) => Float64Array.from(x as ArrayLike<number>, Math.abs);
+  return gemmReference(form, abs(a), abs(b), null, m, n, k, null);
+}

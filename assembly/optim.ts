@@ -1,1 +1,121 @@
-// (kernels land here)
+// Optimizer updates over n contiguous parameters, PyTorch's conventions.
+// Scalars derived from the hyperparameters are computed once per call in
+// f64 (AssemblyScript's own Math.pow and Math.sqrt: wasm code, so the same
+// bits everywhere), rounded to f32, then the loops run in f32. Lanes and the
+// scalar tail do the same IEEE operations (mul, add, div, sqrt; no FMA),
+// so each element's bits are independent of n and of its position.
+
+/**
+ * Adam/AdamW, step t ≥ 1:
+ *   g = grad + wd·p                        (L2, when decoupled = 0)
+ *   p = p·(1 − lr·wd)                      (AdamW, when decoupled = 1; as torch.optim.AdamW)
+ *   m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²
+ *   p = p − (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + eps)
+ * The last line is p − lr·m̂/(√v̂ + eps) arranged as torch.optim.Adam does.
+ * grad is read only. With wd = 0 both decay terms are exact no-ops for finite p.
+ */
+export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
+  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): void {
+  const stepSize = <f32>(lr / (1.0 - Math.pow(beta1, <f64>t)));
+  const sqrtBc2 = <f32>Math.sqrt(1.0 - Math.pow(beta2, <f64>t));
+  const b1 = <f32>beta1;
+  const c1 = <f32>(1.0 - beta1);
+  const b2 = <f32>beta2;
+  const c2 = <f32>(1.0 - beta2);
+  const e = <f32>eps;
+  const l2 = decoupled ? <f32>0 : <f32>weightDecay;
+  const shrink = decoupled ? <f32>(1.0 - lr * weightDecay) : <f32>1;
+  const vStep = f32x4.splat(stepSize);
+  const vSqrtBc2 = f32x4.splat(sqrtBc2);
+  const vb1 = f32x4.splat(b1);
+  const vc1 = f32x4.splat(c1);
+  const vb2 = f32x4.splat(b2);
+  const vc2 = f32x4.splat(c2);
+  const ve = f32x4.splat(e);
+  const vl2 = f32x4.splat(l2);
+  const vShrink = f32x4.splat(shrink);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
+    adamVec(param + o + 16, grad + o + 16, m + o + 16, v + o + 16, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + l2 * p;
+    p = p * shrink;
+    const mm = b1 * load<f32>(m + o) + c1 * g;
+    const vv = b2 * load<f32>(v + o) + c2 * (g * g);
+    const denom = Mathf.sqrt(vv) / sqrtBc2 + e;
+    store<f32>(param + o, p - (stepSize * mm) / denom);
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+  }
+}
+
+/** Four lanes of the scalar tail above, operation for operation. */
+@inline function adamVec(pp: usize, pg: usize, pm: usize, pv: usize, stepSize: v128, sqrtBc2: v128, b1: v128,
+  c1: v128, b2: v128, c2: v128, eps: v128, l2: v128, shrink: v128): void {
+  let p = v128.load(pp);
+  const g = f32x4.add(v128.load(pg), f32x4.mul(l2, p));
+  p = f32x4.mul(p, shrink);
+  const mm = f32x4.add(f32x4.mul(b1, v128.load(pm)), f32x4.mul(c1, g));
+  const vv = f32x4.add(f32x4.mul(b2, v128.load(pv)), f32x4.mul(c2, f32x4.mul(g, g)));
+  const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), sqrtBc2), eps);
+  v128.store(pp, f32x4.sub(p, f32x4.div(f32x4.mul(stepSize, mm), denom)));
+  v128.store(pm, mm);
+  v128.store(pv, vv);
+}
+
+const PLAIN = 0;
+const MOMENTUM = 1;
+const NESTEROV = 2;
+
+/**
+ * SGD as torch.optim.SGD (no dampening): g = grad + wd·p; with momentum μ ≠ 0,
+ * v = μ·v + g (v starts at zero, so the first step gives v = g, as PyTorch's
+ * clone) and the update is v, or g + μ·v when nesterov = 1; p = p − lr·update.
+ * velocity is neither read nor written when μ = 0 (it may be 0 then).
+ */
+export function f32_sgd_step(param: usize, grad: usize, velocity: usize, n: i32, lr: f32, momentum: f32,
+  weightDecay: f32, nesterov: i32): void {
+  if (momentum == 0) sgd(PLAIN, param, grad, velocity, n, lr, momentum, weightDecay);
+  else if (nesterov) sgd(NESTEROV, param, grad, velocity, n, lr, momentum, weightDecay);
+  else sgd(MOMENTUM, param, grad, velocity, n, lr, momentum, weightDecay);
+}
+
+@inline function sgd(mode: i32, param: usize, grad: usize, velocity: usize, n: i32, lr: f32, mu: f32, wd: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vmu = f32x4.splat(mu);
+  const vwd = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    const g = f32x4.add(v128.load(grad + o), f32x4.mul(vwd, p));
+    let update = g;
+    if (mode != PLAIN) {
+      const vel = f32x4.add(f32x4.mul(vmu, v128.load(velocity + o)), g);
+      v128.store(velocity + o, vel);
+      update = mode == NESTEROV ? f32x4.add(g, f32x4.mul(vmu, vel)) : vel;
+    }
+    v128.store(param + o, f32x4.sub(p, f32x4.mul(vlr, update)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + wd * p;
+    let update = g;
+    if (mode != PLAIN) {
+      const vel = mu * load<f32>(velocity + o) + g;
+      store<f32>(velocity + o, vel);
+      update = mode == NESTEROV ? g + mu * vel : vel;
+    }
+    store<f32>(param + o, p - lr * update);
+  }
+}

@@ -101,10 +101,17 @@ export interface Kernels {
   // ---- random numbers (assembly/random.ts) ----------------------------------
   // Counter-based (Philox4x32-10): element i of a draw is a pure function of
   // (seed, stream, counter, i), so draws are reproducible in any order.
+  // seed, stream, counter are u32. Key = (seed, stream); word i of a draw is
+  // output word i & 3 of counter block (i >>> 2, counter, 0, 0): each counter
+  // value is its own segment, and a draw of n is the prefix of any longer one.
+  /** dst[i] in [lo, hi) (clamped below hi), from the top 24 bits of word i. */
   f32_rand_uniform(dst: Ptr, n: number, seed: number, stream: number, counter: number, lo: number, hi: number): void;
+  /** Box–Muller on the word pairs (0, 1), (2, 3) of each block: cos, sin. */
   f32_rand_normal(dst: Ptr, n: number, seed: number, stream: number, counter: number, mean: number, std: number): void;
   /** dst = a permutation of 0..n-1 (u32), Fisher–Yates driven by the generator. */
   u32_permutation(dst: Ptr, n: number, seed: number, stream: number, counter: number): void;
+  /** dst[0..3] (u32) = Philox4x32-10 of counter (c0, c1, c2, c3) and key (k0, k1): for known-answer tests. */
+  u32_philox4x32(dst: Ptr, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
 
   // ---- reductions (assembly/reduce.ts) --------------------------------------
   f32_sum(x: Ptr, n: number): number;

@@ -10,3 +10,11 @@ export {
   UnsupportedRuntimeError,
   DisposedError,
 } from "./errors.js";
+export { layers } from "./layers/index.js";
+export type { DenseOptions, DenseSpec, ActivationSpec, LayerSpec, Initializer } from "./layers/index.js";
+export type { Activation } from "./ops/activation.js";
+export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.js";
+export type { ReconstructionLoss } from "./losses/reconstruction.js";
+export { Autoencoder, type AutoencoderConfig } from "./models/autoencoder.js";
+export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
+export type { DataInput, TensorData } from "./models/data.js";

@@ -1,0 +1,22 @@
+// The layer factories users call (`layers.dense(...)`) and the builder that
+// turns a saved spec back into a layer.
+import { ConfigError } from "../errors.js";
+import { ActivationLayer, activationLayer, leakyRelu } from "./activation-layer.js";
+import { Dense, dense } from "./dense.js";
+import type { BuildContext, Layer, LayerSpec } from "./layer.js";
+
+export type { DenseOptions, DenseSpec } from "./dense.js";
+export type { ActivationSpec } from "./activation-layer.js";
+export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec } from "./layer.js";
+
+/** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
+export const layers = { dense, activation: activationLayer, leakyRelu };
+
+export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly number[], ctx: BuildContext): Layer {
+  if (!spec || typeof spec !== "object") throw new ConfigError(`${name}: expected a layer spec such as layers.dense(32), found ${String(spec)}`);
+  switch (spec.type) {
+    case "dense": return new Dense(spec, name, inputShape, ctx);
+    case "activation": return new ActivationLayer(spec, name, inputShape);
+    default: throw new ConfigError(`${name}: unknown layer type ${JSON.stringify((spec as { type?: unknown }).type)}`);
+  }
+}

@@ -1,0 +1,64 @@
+// What every layer provides: shape inference and parameter declaration at
+// build time, then a forward made of ops (whose backwards the tape records).
+import type { Tape } from "../ops/tape.js";
+import type { Tensor } from "../ops/tensor.js";
+
+export const INITIALIZERS = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "zeros", "ones"] as const;
+export type Initializer = (typeof INITIALIZERS)[number];
+
+export interface ParamSpec {
+  /** Unique within the model once prefixed with the layer's name, e.g. "encoder.0.kernel". */
+  name: string;
+  shape: number[];
+  init: Initializer;
+  fanIn: number;
+  fanOut: number;
+}
+
+/** A parameter: declared at build time, bound to the model's slab afterwards. */
+export interface Param {
+  readonly spec: ParamSpec;
+  tensor: Tensor;
+}
+
+/** Non-trainable state saved with the model (batch-norm running statistics). */
+export interface StateSpec {
+  name: string;
+  shape: number[];
+  fill: number;
+}
+
+export interface BuildContext {
+  addParam(spec: ParamSpec): Param;
+}
+
+export interface ForwardContext {
+  tape: Tape | null;
+  /** Training mode: batch statistics, dropout and noise on. */
+  training: boolean;
+  /** Key of this step's random draws (seed, step): identical across runs. */
+  seed: number;
+  step: number;
+  /** Leave out a final sigmoid, so a BCE loss can work from logits. */
+  logits?: boolean;
+}
+
+export interface Layer {
+  /** The JSON spec the layer was built from (saved with the model). */
+  readonly spec: LayerSpec;
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly params: readonly Param[];
+  /** True when the layer ends in a sigmoid that `logits` leaves out. */
+  readonly endsWithSigmoid: boolean;
+  forward(x: Tensor, ctx: ForwardContext): Tensor;
+}
+
+/** A layer's JSON description; `layers.*` factories return these. */
+export interface LayerSpecBase {
+  type: string;
+}
+
+// Concrete specs are declared next to their layers; this is their union.
+export type LayerSpec = import("./dense.js").DenseSpec | import("./activation-layer.js").ActivationSpec;

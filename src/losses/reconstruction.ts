@@ -1,0 +1,62 @@
+// The reconstruction losses, each scale · Σ over elements of a pointwise term,
+// with the gradient written into the prediction:
+//   mse  (p − t)²
+//   l1   |p − t|                         (subgradient 0 where p = t)
+//   bce  −(t·log p + (1−t)·log(1−p))     from logits z (p = sigmoid(z), stable
+//        for any z, used when the output layer is a sigmoid) or from
+//        probabilities clamped to [eps, 1 − eps].
+import { ShapeError } from "../errors.js";
+import type { Tape } from "../ops/tape.js";
+import type { Tensor } from "../ops/tensor.js";
+import type { Kernels } from "../wasm/kernels.js";
+import { getEngine } from "../wasm/module.js";
+
+/** Keras' backend epsilon, the clamp for probabilities. */
+export const BCE_EPSILON = 1e-7;
+
+type Sum = (k: Kernels, pred: number, target: number, n: number) => number;
+type Backward = (k: Kernels, dpred: number, pred: number, target: number, scale: number, n: number, accumulate: number) => void;
+
+function pointwiseLoss(name: string, sum: Sum, backward: Backward) {
+  return (tape: Tape | null, pred: Tensor, target: Tensor, scale: number): number => {
+    if (pred.size !== target.size) {
+      throw new ShapeError(`${name}: expected a target of shape [${pred.shape.join(", ")}], found [${target.shape.join(", ")}]`);
+    }
+    const k = getEngine().kernels;
+    const value = scale * sum(k, pred.ptr, target.ptr, pred.size);
+    if (tape && pred.requiresGrad) {
+      tape.record(() => {
+        const dp = tape.gradTarget(pred);
+        backward(k, dp.ptr, pred.ptr, target.ptr, scale, pred.size, dp.accumulate);
+      });
+    }
+    return value;
+  };
+}
+
+export const mseLoss = pointwiseLoss(
+  "mse",
+  (k, p, t, n) => k.f32_mse_sum(p, t, n),
+  (k, dp, p, t, s, n, acc) => k.f32_mse_backward(dp, p, t, s, n, acc),
+);
+
+export const l1Loss = pointwiseLoss(
+  "l1",
+  (k, p, t, n) => k.f32_l1_sum(p, t, n),
+  (k, dp, p, t, s, n, acc) => k.f32_l1_backward(dp, p, t, s, n, acc),
+);
+
+export const bceWithLogitsLoss = pointwiseLoss(
+  "bce",
+  (k, z, t, n) => k.f32_bce_logits_sum(z, t, n),
+  (k, dz, z, t, s, n, acc) => k.f32_bce_logits_backward(dz, z, t, s, n, acc),
+);
+
+export const bceLoss = pointwiseLoss(
+  "bce",
+  (k, p, t, n) => k.f32_bce_sum(p, t, BCE_EPSILON, n),
+  (k, dp, p, t, s, n, acc) => k.f32_bce_backward(dp, p, t, BCE_EPSILON, s, n, acc),
+);
+
+export const RECONSTRUCTION_LOSSES = ["mse", "bce", "l1"] as const;
+export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];

@@ -1,0 +1,126 @@
+// What every model shares: the parameter slab and optimizer, the seed and
+// step, batched inference over user data, the summary table, disposal.
+import { ConfigError, DisposedError } from "../errors.js";
+import type { ForwardContext, Param, ParamSpec } from "../layers/index.js";
+import { Tensor } from "../ops/tensor.js";
+import { createOptimizer, type Optimizer, type OptimizerConfig } from "../optim/optimizer.js";
+import { getEngine } from "../wasm/module.js";
+import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
+import type { LossParts, Trainable } from "./fit.js";
+import { summaryRows, type Network } from "./network.js";
+import { ParamSlab } from "./params.js";
+
+/** Rows per inference call: enough to keep gemm efficient, small enough to stay in cache-friendly scratch. */
+export const INFERENCE_BATCH = 256;
+
+export function checkSeed(seed: unknown): number {
+  const s = seed ?? 0;
+  if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s > 0xffffffff) {
+    throw new ConfigError(`seed: expected an integer in [0, 2^32), found ${String(seed)}`);
+  }
+  return s;
+}
+
+export function checkShape(shape: unknown, what: string): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new ConfigError(`${what}: expected a shape of positive integers such as [784], found ${JSON.stringify(shape)}`);
+  }
+  return [...shape];
+}
+
+/** Collects parameter declarations while networks are built, then binds them to one slab. */
+export class ParamCollector {
+  private readonly params: Param[] = [];
+  readonly declare = (spec: ParamSpec): Param => {
+    const param = { spec, tensor: null as unknown as Tensor };
+    this.params.push(param);
+    return param;
+  };
+
+  bind(stateSlots: number): ParamSlab {
+    const slab = new ParamSlab(this.params.map((p) => p.spec), stateSlots);
+    slab.params.forEach((bound, i) => {
+      this.params[i]!.tensor = bound.tensor;
+    });
+    return slab;
+  }
+}
+
+export abstract class ModelBase implements Trainable {
+  readonly slab: ParamSlab;
+  readonly optimizer: Optimizer;
+  step = 0;
+  private disposed = false;
+
+  protected constructor(readonly seed: number, optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined, params: ParamCollector) {
+    this.optimizer = createOptimizer(optimizer);
+    this.slab = params.bind(this.optimizer.stateSlots);
+  }
+
+  abstract batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
+
+  /** Networks in display order, for `summary()`. */
+  protected abstract networks(): Network[];
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.slab.size;
+  }
+
+  /** A Keras-style table of layers, output shapes and parameter counts. */
+  summary(): string {
+    this.assertLive();
+    const rows: [string, string, string][] = [["Layer (type)", "Output shape", "Params"]];
+    for (const net of this.networks()) for (const [a, b, c] of summaryRows(net)) rows.push([a, b, String(c)]);
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) => r.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+    const rule = "-".repeat(widths[0]! + widths[1]! + widths[2]! + 4);
+    return [line(rows[0]!), rule, ...rows.slice(1).map(line), rule, `Total params: ${this.slab.size}`].join("\n");
+  }
+
+  /** Frees the model's memory; any later use throws a DisposedError. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.slab.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DisposedError("this model was disposed; create or load a new one");
+  }
+
+  /** The inference context: no tape, running statistics, no noise. */
+  protected inferenceContext(): ForwardContext {
+    return { tape: null, training: false, seed: this.seed, step: this.step };
+  }
+
+  /**
+   * Runs `fn` over `x` in batches of INFERENCE_BATCH rows and gathers its
+   * `outCols`-wide outputs into one array the caller owns.
+   */
+  protected mapRows(x: Batch, outCols: number, what: string, fn: (batch: Tensor) => { ptr: number; size: number }): Float32Array {
+    this.assertLive();
+    const { arena } = getEngine();
+    const out = new Float32Array(x.rows * outCols);
+    for (let start = 0; start < x.rows; start += INFERENCE_BATCH) {
+      const rows = Math.min(INFERENCE_BATCH, x.rows - start);
+      arena.scoped(() => {
+        const ptr = arena.scratch(rows * x.cols * 4);
+        arena.write(ptr, x.data.subarray(start * x.cols, (start + rows) * x.cols));
+        assertFinite(getEngine(), ptr, rows, x.cols, what);
+        const y = fn(new Tensor(ptr, [rows, x.cols]));
+        out.set(arena.f32.subarray(y.ptr >>> 2, (y.ptr >>> 2) + rows * outCols), start * outCols);
+      });
+    }
+    return out;
+  }
+
+  protected batchOf(x: DataInput, shape: readonly number[], what: string): Batch {
+    this.assertLive();
+    return toBatch(x, shape, what);
+  }
+}

@@ -1,0 +1,276 @@
+// The training loop shared by every model: seeded shuffling, minibatches,
+// validation, early stopping, callbacks, cancellation, divergence checks.
+// The data is copied into the wasm memory once per fit; each step gathers its
+// batch there and releases its scratch at the end.
+import { ConfigError, DivergenceError } from "../errors.js";
+import type { ForwardContext } from "../layers/layer.js";
+import { Tape } from "../ops/tape.js";
+import { Tensor } from "../ops/tensor.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { getEngine } from "../wasm/module.js";
+import { assertFinite, type Batch } from "./data.js";
+import type { ParamSlab } from "./params.js";
+import { STREAM } from "./streams.js";
+
+/** A batch's loss, averaged per sample, with its named parts (e.g. reconstruction, kl). */
+export interface LossParts {
+  loss: number;
+  [part: string]: number;
+}
+
+/** What the loop needs from a model. */
+export interface Trainable {
+  readonly slab: ParamSlab;
+  readonly optimizer: Optimizer;
+  readonly seed: number;
+  /** Steps taken over the model's life; keys the random draws of each step. */
+  step: number;
+  /** Loss of a batch; records on ctx.tape when training. */
+  batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
+}
+
+export interface EarlyStoppingOptions {
+  /** Quantity watched. Default "valLoss" when there is validation data, else "loss". */
+  monitor?: "loss" | "valLoss";
+  /** Epochs without improvement before stopping. Default 3. */
+  patience?: number;
+  /** Smallest decrease that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends. Default true. */
+  restoreBestWeights?: boolean;
+}
+
+export interface EpochLogs {
+  loss: number;
+  valLoss?: number;
+  /** Wall time of the epoch in seconds (informational, not used in numerics). */
+  seconds: number;
+  samplesPerSecond: number;
+  [part: string]: number | undefined;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  loss: number;
+  /** Samples seen in this epoch so far. */
+  samples: number;
+  /** Samples in one epoch. */
+  epochSamples: number;
+  samplesPerSecond: number;
+}
+
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Samples per gradient step. Default 32. */
+  batchSize?: number;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. Default 0. */
+  validationSplit?: number;
+  /** Shuffle the training samples each epoch (seeded). Default true. */
+  shuffle?: boolean;
+  /** Stop when the monitored loss stops improving; `true` uses the defaults. */
+  earlyStopping?: boolean | EarlyStoppingOptions;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** Called after each epoch; may be async (training waits for it). */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
+  /** Aborting stops training after the current step; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Longest time between yields to the event loop, in ms. Default 25. */
+  yieldEveryMs?: number;
+}
+
+/** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
+export interface History {
+  epoch: number[];
+  loss: number[];
+  valLoss: number[];
+  [key: string]: number[];
+}
+
+/** Data for one fit, in wasm memory: inputs, targets (may be the same block) and the validation slice. */
+export interface FitData {
+  x: Batch;
+  /** Targets with the same row count as x (the inputs themselves when omitted). */
+  target?: Batch;
+  validation?: { x: Batch; target?: Batch };
+}
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+function checkInteger(value: unknown, name: string, fallback: number, min: number): number {
+  const v = value === undefined ? fallback : value;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new ConfigError(`fit: expected ${name} to be an integer >= ${min}, found ${String(value)}`);
+  }
+  return v;
+}
+
+/** Rows of a batch copied into a persistent block, checked for NaN/Infinity. */
+export class Resident {
+  readonly ptr: number;
+  constructor(readonly batch: Batch, what: string) {
+    const e = getEngine();
+    this.ptr = e.arena.alloc(batch.data.length * 4);
+    e.arena.write(this.ptr, batch.data);
+    try {
+      assertFinite(e, this.ptr, batch.rows, batch.cols, what);
+    } catch (error) {
+      e.arena.free(this.ptr);
+      throw error;
+    }
+  }
+  free(): void {
+    getEngine().arena.free(this.ptr);
+  }
+}
+
+/** Mean per-sample loss parts over `rows` rows at `xPtr`/`tPtr`, in inference mode. */
+export function meanLoss(model: Trainable, xPtr: number, tPtr: number, rows: number, cols: number, tCols: number, batchSize: number): LossParts {
+  const { arena } = getEngine();
+  const sums: Record<string, number> = {};
+  for (let start = 0; start < rows; start += batchSize) {
+    const n = Math.min(batchSize, rows - start);
+    arena.scoped(() => {
+      const x = new Tensor(xPtr + start * cols * 4, [n, cols]);
+      const t = new Tensor(tPtr + start * tCols * 4, [n, tCols]);
+      const parts = model.batchLoss(x, t, { tape: null, training: false, seed: model.seed, step: model.step });
+      for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * n;
+    });
+  }
+  const mean: LossParts = { loss: 0 };
+  for (const key of Object.keys(sums)) mean[key] = sums[key]! / rows;
+  return mean;
+}
+
+export async function fitLoop(model: Trainable, data: FitData, options: FitOptions = {}): Promise<History> {
+  const epochs = checkInteger(options.epochs, "epochs", 1, 1);
+  const batchSize = checkInteger(options.batchSize, "batchSize", 32, 1);
+  const split = options.validationSplit ?? 0;
+  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
+    throw new ConfigError(`fit: expected validationSplit in [0, 1), found ${String(options.validationSplit)}`);
+  }
+  if (split > 0 && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
+  const stopping = options.earlyStopping === true ? {} : options.earlyStopping || null;
+  const yieldEvery = options.yieldEveryMs ?? 25;
+  options.signal?.throwIfAborted();
+
+  const { arena, kernels } = getEngine();
+  const cols = data.x.cols;
+  const tCols = (data.target ?? data.x).cols;
+  const x = new Resident(data.x, "x");
+  const owned: Resident[] = [x];
+  let perm = 0;
+  try {
+    const t = data.target ? new Resident(data.target, "target") : x;
+    if (t !== x) owned.push(t);
+    let trainRows = data.x.rows;
+    let val: { x: number; t: number; rows: number } | null = null;
+    if (split > 0) {
+      const valRows = Math.floor(trainRows * split);
+      if (valRows < 1 || valRows >= trainRows) {
+        throw new ConfigError(`fit: validationSplit ${split} of ${trainRows} samples leaves ${valRows} for validation and ${trainRows - valRows} for training; each needs at least one`);
+      }
+      trainRows -= valRows;
+      val = { x: x.ptr + trainRows * cols * 4, t: t.ptr + trainRows * tCols * 4, rows: valRows };
+    } else if (data.validation) {
+      const vx = new Resident(data.validation.x, "validation x");
+      owned.push(vx);
+      const vt = data.validation.target ? new Resident(data.validation.target, "validation target") : vx;
+      if (vt !== vx) owned.push(vt);
+      val = { x: vx.ptr, t: vt.ptr, rows: data.validation.x.rows };
+    }
+    const monitor = stopping?.monitor ?? (val ? "valLoss" : "loss");
+    if (monitor === "valLoss" && stopping && !val) throw new ConfigError("fit: early stopping on valLoss needs validationSplit or validation data");
+
+    perm = arena.alloc(trainRows * 4);
+    const identity = () => {
+      const view = arena.u32;
+      for (let i = 0; i < trainRows; i++) view[(perm >>> 2) + i] = i;
+    };
+    if (options.shuffle === false) identity();
+
+    const history: History = { epoch: [], loss: [], valLoss: [] };
+    let best = Infinity;
+    let bestEpoch = -1;
+    let waited = 0;
+    let lastYield = now();
+    const evalBatch = Math.max(batchSize, 256);
+
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await options.onEpochBegin?.(epoch);
+      if (options.shuffle !== false) kernels.u32_permutation(perm, trainRows, model.seed, STREAM.shuffle, epoch);
+      const started = now();
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
+        const rows = Math.min(batchSize, trainRows - start);
+        const parts = arena.scoped(() => {
+          const xb = new Tensor(arena.scratch(rows * cols * 4), [rows, cols]);
+          kernels.f32_gather_rows(xb.ptr, x.ptr, perm + start * 4, rows, cols);
+          let tb = xb;
+          if (t !== x) {
+            tb = new Tensor(arena.scratch(rows * tCols * 4), [rows, tCols]);
+            kernels.f32_gather_rows(tb.ptr, t.ptr, perm + start * 4, rows, tCols);
+          }
+          const tape = new Tape();
+          const result = model.batchLoss(xb, tb, { tape, training: true, seed: model.seed, step: model.step });
+          if (!Number.isFinite(result.loss)) {
+            throw new DivergenceError(`fit: the loss became ${result.loss} at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
+          }
+          tape.backward();
+          model.slab.zeroGradsExcept((p) => tape.wrote(p));
+          const bad = model.slab.firstNonFiniteGrad();
+          if (bad >= 0) {
+            throw new DivergenceError(`fit: a gradient became non-finite at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
+          }
+          model.optimizer.step(model.slab.regions);
+          model.step++;
+          return result;
+        });
+        for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * rows;
+        seen += rows;
+        const elapsed = now() - started;
+        await options.onBatchEnd?.(batch, { epoch, loss: sums.loss! / seen, samples: seen, epochSamples: trainRows, samplesPerSecond: seen / Math.max(elapsed / 1000, 1e-9) });
+        if (options.signal?.aborted) options.signal.throwIfAborted();
+        if (now() - lastYield > yieldEvery) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = now();
+          options.signal?.throwIfAborted();
+        }
+      }
+      const seconds = (now() - started) / 1000;
+      const logs: EpochLogs = { loss: 0, seconds, samplesPerSecond: trainRows / Math.max(seconds, 1e-9) };
+      for (const key of Object.keys(sums)) logs[key] = sums[key]! / trainRows;
+      history.epoch.push(epoch);
+      for (const key of Object.keys(sums)) (history[key] ??= []).push(logs[key]!);
+      if (val) {
+        const v = meanLoss(model, val.x, val.t, val.rows, cols, tCols, evalBatch);
+        logs.valLoss = v.loss;
+        for (const key of Object.keys(v)) {
+          const name = `val${key[0]!.toUpperCase()}${key.slice(1)}`;
+          logs[name] = v[key]!;
+          (history[name] ??= []).push(v[key]!);
+        }
+      }
+      await options.onEpochEnd?.(epoch, logs);
+      if (stopping) {
+        const value = monitor === "valLoss" ? logs.valLoss! : logs.loss;
+        if (value < best - (stopping.minDelta ?? 0)) {
+          best = value;
+          bestEpoch = epoch;
+          waited = 0;
+          if (stopping.restoreBestWeights !== false) model.slab.backup();
+        } else if (++waited >= (stopping.patience ?? 3)) {
+          break;
+        }
+      }
+    }
+    if (stopping && stopping.restoreBestWeights !== false && bestEpoch >= 0) model.slab.restoreBackup();
+    return history;
+  } finally {
+    model.slab.dropBackup();
+    if (perm) arena.free(perm);
+    for (const r of owned) r.free();
+  }
+}

@@ -1,0 +1,49 @@
+// A stack of layers: built from specs (shapes inferred, parameters declared),
+// then run in order.
+import { ConfigError } from "../errors.js";
+import { buildLayer, type ForwardContext, type Layer, type LayerSpec, type ParamSpec } from "../layers/index.js";
+import type { Param } from "../layers/layer.js";
+import type { Tensor } from "../ops/tensor.js";
+
+export class Network {
+  readonly layers: Layer[] = [];
+  readonly outputShape: readonly number[];
+
+  /**
+   * Builds `specs` on `inputShape`. Parameters are declared through
+   * `declare`, which returns the Param the layer keeps (bound to memory later).
+   */
+  constructor(readonly name: string, specs: readonly LayerSpec[], readonly inputShape: readonly number[], declare: (spec: ParamSpec) => Param) {
+    if (!Array.isArray(specs)) throw new ConfigError(`${name}: expected an array of layers, found ${typeof specs}`);
+    let shape = inputShape;
+    specs.forEach((spec, i) => {
+      const layer = buildLayer(spec, `${name}.${i}`, shape, { addParam: declare });
+      this.layers.push(layer);
+      shape = layer.outputShape;
+    });
+    this.outputShape = shape;
+  }
+
+  get endsWithSigmoid(): boolean {
+    return this.layers[this.layers.length - 1]?.endsWithSigmoid ?? false;
+  }
+
+  /** Runs every layer; `ctx.logits` applies to the last layer only. */
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    const last = this.layers.length - 1;
+    let y = x;
+    this.layers.forEach((layer, i) => {
+      y = layer.forward(y, i === last ? ctx : { ...ctx, logits: false });
+    });
+    return y;
+  }
+}
+
+/** Rows of a Keras-style summary: layer, output shape, parameter count. */
+export function summaryRows(network: Network): [string, string, number][] {
+  return network.layers.map((layer) => [
+    `${layer.name} (${layer.spec.type})`,
+    `[${["N", ...layer.outputShape].join(", ")}]`,
+    layer.params.reduce((n, p) => n + p.tensor.size, 0),
+  ]);
+}

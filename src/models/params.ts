@@ -1,0 +1,130 @@
+// The persistent slab of a model: parameters, gradients and each optimizer
+// state slot as contiguous regions of `count` floats, so an optimizer step is
+// one kernel call. Each tensor starts on a 64-byte boundary; the padding
+// stays zero in every region, so updates leave it zero.
+import { ModelFormatError } from "../errors.js";
+import type { NamedTensor } from "../io/safetensors.js";
+import type { Param, ParamSpec } from "../layers/layer.js";
+import { Tensor } from "../ops/tensor.js";
+import type { ParamRegions } from "../optim/optimizer.js";
+import { getEngine } from "../wasm/module.js";
+import { STREAM } from "./streams.js";
+
+const FLOATS_PER_LINE = 16;
+
+export class ParamSlab {
+  readonly params: Param[] = [];
+  readonly count: number;
+  readonly regions: ParamRegions;
+  private readonly block: number;
+  private readonly offsets: number[] = [];
+  private backupBlock = 0;
+
+  constructor(specs: readonly ParamSpec[], stateSlots: number) {
+    let offset = 0;
+    for (const spec of specs) {
+      this.offsets.push(offset);
+      offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+    }
+    this.count = offset;
+    const { arena, kernels } = getEngine();
+    const regionCount = 2 + stateSlots;
+    this.block = arena.alloc(Math.max(regionCount * this.count * 4, 4));
+    kernels.f32_fill(this.block, 0, regionCount * this.count);
+    const region = (i: number) => this.block + i * this.count * 4;
+    this.regions = {
+      params: region(0),
+      grads: region(1),
+      state: Array.from({ length: stateSlots }, (_, i) => region(2 + i)),
+      count: this.count,
+    };
+    specs.forEach((spec, i) => {
+      const ptr = this.regions.params + this.offsets[i]! * 4;
+      const tensor = new Tensor(ptr, spec.shape, true);
+      tensor.grad = new Tensor(this.regions.grads + this.offsets[i]! * 4, spec.shape);
+      this.params.push({ spec, tensor });
+    });
+  }
+
+  /** Number of trainable values (without padding). */
+  get size(): number {
+    return this.params.reduce((n, p) => n + p.tensor.size, 0);
+  }
+
+  /** Draws every parameter from its initializer, parameter i from its own stream. */
+  initialize(seed: number): void {
+    const k = getEngine().kernels;
+    this.params.forEach(({ spec, tensor }, i) => {
+      const stream = STREAM.initBase + i;
+      const n = tensor.size;
+      switch (spec.init) {
+        case "zeros": k.f32_fill(tensor.ptr, 0, n); break;
+        case "ones": k.f32_fill(tensor.ptr, 1, n); break;
+        case "glorotUniform": {
+          const limit = Math.sqrt(6 / (spec.fanIn + spec.fanOut));
+          k.f32_rand_uniform(tensor.ptr, n, seed, stream, 0, -limit, limit);
+          break;
+        }
+        case "heUniform": {
+          const limit = Math.sqrt(6 / spec.fanIn);
+          k.f32_rand_uniform(tensor.ptr, n, seed, stream, 0, -limit, limit);
+          break;
+        }
+        // Plain (not truncated) normals, unlike Keras' defaults.
+        case "glorotNormal": k.f32_rand_normal(tensor.ptr, n, seed, stream, 0, 0, Math.sqrt(2 / (spec.fanIn + spec.fanOut))); break;
+        case "heNormal": k.f32_rand_normal(tensor.ptr, n, seed, stream, 0, 0, Math.sqrt(2 / spec.fanIn)); break;
+      }
+    });
+  }
+
+  /** Zeroes the gradients a backward did not reach, so no stale gradient is applied. */
+  zeroGradsExcept(reached: (t: Tensor) => boolean): void {
+    const k = getEngine().kernels;
+    for (const { tensor } of this.params) if (!reached(tensor)) k.f32_fill(tensor.grad!.ptr, 0, tensor.size);
+  }
+
+  /** Index of the first non-finite gradient value, or -1. */
+  firstNonFiniteGrad(): number {
+    return getEngine().kernels.f32_first_nonfinite(this.regions.grads, this.count);
+  }
+
+  /** Keeps a copy of the parameters (for restoring the best weights). */
+  backup(): void {
+    const { arena, kernels } = getEngine();
+    if (!this.backupBlock) this.backupBlock = arena.alloc(this.count * 4);
+    kernels.f32_copy(this.backupBlock, this.regions.params, this.count);
+  }
+
+  restoreBackup(): void {
+    if (this.backupBlock) getEngine().kernels.f32_copy(this.regions.params, this.backupBlock, this.count);
+  }
+
+  dropBackup(): void {
+    if (this.backupBlock) getEngine().arena.free(this.backupBlock);
+    this.backupBlock = 0;
+  }
+
+  /** Copies every parameter out, by name. */
+  read(): NamedTensor[] {
+    const { arena } = getEngine();
+    return this.params.map(({ spec, tensor }) => ({ name: spec.name, shape: [...spec.shape], data: arena.read(tensor.ptr, tensor.size) }));
+  }
+
+  /** Writes parameters by name; every parameter must be given, with its exact shape. */
+  write(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
+    const { arena } = getEngine();
+    for (const { spec, tensor } of this.params) {
+      const t = tensors.get(spec.name);
+      if (!t) throw new ModelFormatError(`model file: expected a tensor named "${spec.name}", found none`);
+      if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== tensor.size) {
+        throw new ModelFormatError(`model file: expected "${spec.name}" of shape [${spec.shape.join(", ")}], found [${t.shape.join(", ")}]`);
+      }
+      arena.write(tensor.ptr, t.data);
+    }
+  }
+
+  dispose(): void {
+    this.dropBackup();
+    getEngine().arena.free(this.block);
+  }
+}

@@ -121,4 +121,24 @@ export interface Kernels {
   f32_min(x: Ptr, n: number): number;
   /** Index of the first NaN or ±Infinity, or -1. */
   f32_first_nonfinite(x: Ptr, n: number): number;
+
+  // ---- linear algebra (assembly/linalg.ts) ----------------------------------
+  // f64 arrays are 8-byte elements, 16-byte aligned like every pointer.
+  /** dst[c] (f64) = mean over rows of x[r, c] (x f32 rows×cols), rows summed in order. */
+  f64_column_means(dst: Ptr, x: Ptr, rows: number, cols: number): void;
+  /** Bytes of workspace f64_scatter needs for `cols` features. */
+  f64_scatter_workspace_bytes(cols: number): number;
+  /** dst[cols×cols] (f64) = Σ_r (x[r] − mean)(x[r] − mean)ᵀ; x f32 rows×cols, mean f64[cols]. */
+  f64_scatter(dst: Ptr, x: Ptr, mean: Ptr, rows: number, cols: number, work: Ptr): void;
+  /** Bytes of workspace f64_symmetric_eigen needs for an n×n matrix. */
+  f64_symmetric_eigen_workspace_bytes(n: number): number;
+  /**
+   * Eigen-decomposition of the symmetric f64 n×n matrix `a` (upper triangle
+   * read). On return row i of `a` is the unit eigenvector of values[i] (f64),
+   * values descending, each vector's largest-|·| entry positive. Returns 0, or
+   * 1 + the index of an eigenvalue that did not converge.
+   */
+  f64_symmetric_eigen(a: Ptr, n: number, values: Ptr, work: Ptr): number;
+  /** dst[i] (f32) = src[i] (f64), rounded to nearest. */
+  f32_from_f64(dst: Ptr, src: Ptr, n: number): void;
 }

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DataError, ShapeError } from "../../src/errors.js";
+import { readCsv, type CsvOptions } from "../../src/io/csv.js";
+import { randomArray } from "../helpers.js";
+
+function table(text: string, options?: CsvOptions) {
+  const t = readCsv(text, options);
+  return { data: Array.from(t.data), shape: t.shape, columns: t.columns };
+}
+
+function refuses(text: string, options: CsvOptions | undefined, type: typeof DataError | typeof ShapeError | typeof ConfigError, fragment: string): void {
+  expect(() => readCsv(text, options)).toThrow(type);
+  expect(() => readCsv(text, options)).toThrow(fragment);
+}
+
+describe("readCsv", () => {
+  it("reads a header and rows of numbers", () => {
+    expect(table("a,b\n1,2\n3,4\n")).toEqual({ data: [1, 2, 3, 4], shape: [2, 2], columns: ["a", "b"] });
+  });
+
+  it("detects a header only when the first row has a non-empty non-number", () => {
+    expect(table("1,2\n3,4")).toEqual({ data: [1, 2, 3, 4], shape: [2, 2], columns: ["0", "1"] });
+    expect(table(" x , y \n1,2").columns).toEqual(["x", "y"]);
+    expect(table("x,7\n1,2").columns).toEqual(["x", "7"]);
+    refuses("1,,3\n4,5,6", undefined, DataError, "line 1, column index 1: expected a number, found a missing value");
+    expect(table("1,2\n3,4", { header: true })).toEqual({ data: [3, 4], shape: [1, 2], columns: ["1", "2"] });
+    refuses("a,b\n1,2", { header: false }, DataError, 'line 1, column index 0: expected a number, found "a"');
+  });
+
+  it("handles CRLF, lone CR, a BOM, blank and whitespace lines, with or without a final newline", () => {
+    const expected = { data: [1, 2, 3, 4], shape: [2, 2], columns: ["a", "b"] };
+    for (const text of ["a,b\r\n1,2\r\n3,4\r\n", "a,b\r1,2\r3,4", "\uFEFFa,b\n1,2\n3,4", "\na,b\n\n1,2\n  \n\r\n3,4\n\n\n", "a,b\n1,2\n3,4"]) {
+      expect(table(text), JSON.stringify(text)).toEqual(expected);
+    }
+  });
+
+  it("reads RFC 4180 quoted fields: delimiters, line breaks and doubled quotes inside", () => {
+    const t = table('"x, y","say ""hi""","multi\nline"\n"1.5", 2 ,"-3"\n4,5,6\n');
+    expect(t).toEqual({ data: [1.5, 2, -3, 4, 5, 6], shape: [2, 3], columns: ["x, y", 'say "hi"', "multi\nline"] });
+    refuses('"a\nb",c\n1,2\n1,x', undefined, DataError, 'line 4, column "c" (index 1)');
+  });
+
+  it("reads decimal, exponent, signed, nan and infinity values", () => {
+    const t = readCsv("v\n.5\n5.\n+1e3\n-2.5E-2\n  7  \nNaN\n-inf\nInfinity\n1e-50");
+    expect(Array.from(t.data)).toEqual([0.5, 5, 1000, Math.fround(-0.025), 7, NaN, -Infinity, Infinity, 0]);
+  });
+
+  it("detects ';' and tab, falls back to ',' and honours an explicit delimiter", () => {
+    expect(table("a;b\n1;2")).toEqual({ data: [1, 2], shape: [1, 2], columns: ["a", "b"] });
+    expect(table("a\tb\tc\n1\t2\t3").shape).toEqual([1, 3]);
+    expect(table('"p;q",r\n1,2').columns).toEqual(["p;q", "r"]);
+    expect(table("v\n1\n2")).toEqual({ data: [1, 2], shape: [2, 1], columns: ["v"] });
+    expect(table("a|b\n1|2", { delimiter: "|" }).data).toEqual([1, 2]);
+  });
+
+  it("selects columns by name or index, in the given order, skipping text columns", () => {
+    const text = "id,x,y,label\nfoo,1,2,cat\nbar,3,4,dog\n";
+    expect(table(text, { columns: ["y", 1] })).toEqual({ data: [2, 1, 4, 3], shape: [2, 2], columns: ["y", "x"] });
+    expect(table("1,2,3\n4,5,6", { columns: [2, 0] })).toEqual({ data: [3, 1, 6, 4], shape: [2, 2], columns: ["2", "0"] });
+    refuses(text, undefined, DataError, 'line 2, column "id" (index 0): expected a number, found "foo"');
+  });
+
+  it.each<[string, string, CsvOptions | undefined, typeof DataError | typeof ShapeError | typeof ConfigError, string]>([
+    ["a ragged row", "a,b\n\n1,2\n1,2,3", undefined, ShapeError, "line 4 has 3 fields, expected 2 like line 1"],
+    ["a short row", "1,2,3\n4,5", undefined, ShapeError, "line 2 has 2 fields, expected 3"],
+    ["a missing value", "a,b\n1,2\n3,", undefined, DataError, 'line 3, column "b" (index 1): expected a number, found a missing value'],
+    ["a quoted empty value", 'a\n""', undefined, DataError, "found a missing value"],
+    ["text", "a,b\n1,two", undefined, DataError, 'line 2, column "b" (index 1): expected a number, found "two"'],
+    ["a decimal comma", "a;b\n1,5;2", undefined, DataError, "use '.' as the decimal separator"],
+    ["the wrong delimiter", "a;b\n1;2", { delimiter: "," }, DataError, 'found "1;2"; is the delimiter ";"? pass { delimiter: ";" }'],
+    ["a value beyond float32", "a\n1e39", undefined, DataError, 'line 2, column "a" (index 0): 1e39 is outside the float32 range'],
+    ["an unclosed quote", 'a,b\n1,"2\n3,4\n', undefined, DataError, `line 2: a quoted field is never closed`],
+    ["text after a closing quote", 'a,b\n"1"x,2', undefined, DataError, 'line 2, field 1: expected the delimiter or a line break after a closing quote, found "x"'],
+    ["an unknown column", "a,b\n1,2", { columns: ["c"] }, DataError, 'column "c" not found; the header has "a", "b"'],
+    ["an ambiguous column", "a,b,a\n1,2,3", { columns: ["a"] }, DataError, 'appears twice in the header (indices 0 and 2)'],
+    ["an index out of range", "a,b\n1,2", { columns: [2] }, DataError, "column index 2 is out of range: the file has 2 columns (indices 0 to 1)"],
+    ["a name without a header", "1,2\n3,4", { columns: ["a"] }, DataError, "the file has no header row"],
+    ["a fractional index", "1,2", { columns: [0.5] }, ConfigError, "expected an integer column index, found 0.5"],
+    ["a long delimiter", "1,2", { delimiter: ", " }, ConfigError, 'one-character delimiter other than a quote or line break, found ", "'],
+    ["a quote delimiter", "1,2", { delimiter: '"' }, ConfigError, "one-character delimiter"],
+    ["a bad header option", "1,2", { header: "yes" as unknown as boolean }, ConfigError, 'header to be true, false or "auto", found "yes"'],
+  ])("refuses %s", (_, text, options, type, fragment) => refuses(text, options, type, fragment));
+
+  it("refuses bytes instead of text", () => {
+    expect(() => readCsv(new Uint8Array(2) as unknown as string)).toThrow("found a Uint8Array (decode it first");
+  });
+
+  it("returns empty tables for empty text and a header alone", () => {
+    expect(table("")).toEqual({ data: [], shape: [0, 0], columns: [] });
+    expect(table("\n\n")).toEqual({ data: [], shape: [0, 0], columns: [] });
+    expect(table("a,b\n")).toEqual({ data: [], shape: [0, 2], columns: ["a", "b"] });
+  });
+
+  it("reads a large table exactly", () => {
+    const rows = 1027;
+    const cols = 7;
+    const values = randomArray(rows * cols, 5, -1e3, 1e3);
+    const lines = [Array.from({ length: cols }, (_, j) => `c${j}`).join(",")];
+    for (let r = 0; r < rows; r++) lines.push(Array.from(values.subarray(r * cols, (r + 1) * cols)).join(","));
+    const t = readCsv(lines.join("\r\n"));
+    expect(t.shape).toEqual([rows, cols]);
+    expect(t.data).toEqual(values);
+  });
+});

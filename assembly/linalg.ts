@@ -303,16 +303,24 @@ function resetToUnit(a: usize, n: i32, j: i32): void {
 /**
  * Diagonalizes the tridiagonal (d, e) — e[i] couples i and i+1 — by implicit
  * QL steps, applying each Givens rotation to rows i, i+1 of z. Deflation when
- * |e[m]| ≤ ε(|d[m]| + |d[m+1]|) (G&VL §8.3.5).
+ * |e[m]| ≤ ε‖T‖∞, as EISPACK's tql2 does: the relative test of G&VL §8.3.5,
+ * |e[m]| ≤ ε(|d[m]| + |d[m+1]|), stalls on clusters of roundoff-level
+ * eigenvalues (rank-deficient covariances), and the Householder reduction
+ * already costs an error of order ε‖A‖ in every eigenvalue.
  */
 function qlImplicit(z: usize, n: i32, d: usize, e: usize): i32 {
+  let norm: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const below = i > 0 ? Math.abs(load<f64>(at(e, i - 1))) : 0;
+    norm = max(norm, Math.abs(load<f64>(at(d, i))) + Math.abs(load<f64>(at(e, i))) + below);
+  }
+  const negligible = EPSILON * norm;
   for (let l = 0; l < n; l++) {
     let iterations = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
-        const scale = Math.abs(load<f64>(at(d, m))) + Math.abs(load<f64>(at(d, m + 1)));
-        if (Math.abs(load<f64>(at(e, m))) <= EPSILON * scale) break;
+        if (Math.abs(load<f64>(at(e, m))) <= negligible) break;
       }
       if (m == l) break;
       if (iterations++ >= MAX_QL_ITERATIONS) return l + 1;

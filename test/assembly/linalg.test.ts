@@ -203,6 +203,28 @@ describe("f64_symmetric_eigen", () => {
     expectClose(got.values, spectrum, { atol: 1e-12 * n, rtol: 0 }, "decaying spectrum values");
   });
 
+  it("rank-deficient Gram matrices (clusters of roundoff-level eigenvalues) converge", async () => {
+    const e = await engine();
+    for (const [n, rank] of [[40, 7], [120, 60], [120, 119]] as const) {
+      const b = randomArray(rank * n, n + rank, -0.5, 0.5);
+      b.fill(0, 0, n); // a zero-variance feature too
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let t = 0; t < rank; t++) s += b[t * n + i]! * b[t * n + j]!;
+          a[i * n + j] = s;
+        }
+      }
+      const got = eigen(e, a, n);
+      expect(got.code, `${n}x${n} of rank ${rank}: return code`).toBe(0);
+      checkDecomposition(a, n, got, `rank ${rank}`);
+      if (n <= 40) checkAgainstJacobi(a, n, got, `rank ${rank}`);
+      const tail = Array.from(got.values.subarray(rank), Math.abs);
+      expect(Math.max(0, ...tail), `${n}x${n} of rank ${rank}: the null space's eigenvalues`).toBeLessThan(1e-12 * n);
+    }
+  });
+
   it("is deterministic: the same bits twice", async () => {
     const e = await engine();
     const a = randomSymmetric(40, 9);

@@ -7,7 +7,7 @@ import type { BuildContext, Layer, LayerSpec } from "./layer.js";
 
 export type { DenseOptions, DenseSpec } from "./dense.js";
 export type { ActivationSpec } from "./activation-layer.js";
-export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec } from "./layer.js";
+export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec, State, StateSpec } from "./layer.js";
 
 /** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
 export const layers = { dense, activation: activationLayer, leakyRelu };

@@ -25,11 +25,19 @@ export interface Param {
 export interface StateSpec {
   name: string;
   shape: number[];
+  /** Initial value of every element. */
   fill: number;
+}
+
+/** A state tensor: declared at build time, bound to the model's state block afterwards. */
+export interface State {
+  readonly spec: StateSpec;
+  tensor: Tensor;
 }
 
 export interface BuildContext {
   addParam(spec: ParamSpec): Param;
+  addState(spec: StateSpec): State;
 }
 
 export interface ForwardContext {

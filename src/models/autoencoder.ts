@@ -66,8 +66,8 @@ export class Autoencoder extends ModelBase {
     if (!Array.isArray(config.encoder) || config.encoder.length === 0) throw new ConfigError("Autoencoder: expected at least one encoder layer");
     if (!Array.isArray(config.decoder) || config.decoder.length === 0) throw new ConfigError("Autoencoder: expected at least one decoder layer");
     const params = new ParamCollector();
-    const encoder = new Network("encoder", config.encoder, input, params.declare);
-    const decoder = new Network("decoder", config.decoder, encoder.outputShape, params.declare);
+    const encoder = new Network("encoder", config.encoder, input, params);
+    const decoder = new Network("decoder", config.decoder, encoder.outputShape, params);
     if (decoder.outputShape.join(",") !== input.join(",")) {
       throw new ShapeError(`Autoencoder: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
     }
@@ -158,7 +158,7 @@ export class Autoencoder extends ModelBase {
   /** The model as bytes: config and weights (see src/io/model-file.ts). */
   save(): Uint8Array {
     this.assertLive();
-    return encodeModelFile({ format: FORMAT, config: this.config, step: this.step }, this.slab.read());
+    return encodeModelFile({ format: FORMAT, config: this.config, step: this.step }, this.readTensors());
   }
 
   /** Restores a model saved by `save()`. */
@@ -176,7 +176,7 @@ export class Autoencoder extends ModelBase {
       throw new ModelFormatError(`Autoencoder.load: the saved config is invalid: ${(error as Error).message}`);
     }
     try {
-      model.slab.write(file.tensors);
+      model.writeTensors(file.tensors);
     } catch (error) {
       model.dispose();
       throw error;

@@ -1,14 +1,16 @@
 // What every model shares: the parameter slab and optimizer, the seed and
 // step, batched inference over user data, the summary table, disposal.
 import { ConfigError, DisposedError } from "../errors.js";
-import type { ForwardContext, Param, ParamSpec } from "../layers/index.js";
+import type { BuildContext, ForwardContext, Param, ParamSpec } from "../layers/index.js";
+import type { State, StateSpec } from "../layers/layer.js";
+import type { NamedTensor } from "../io/safetensors.js";
 import { Tensor } from "../ops/tensor.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
 import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
 import type { LossParts, Trainable } from "./fit.js";
 import { summaryRows, type Network } from "./network.js";
-import { ParamSlab } from "./params.js";
+import { ParamSlab, StateBlock } from "./params.js";
 
 /** Rows per inference call: enough to keep gemm efficient, small enough to stay in cache-friendly scratch. */
 export const INFERENCE_BATCH = 256;
@@ -28,33 +30,59 @@ export function checkShape(shape: unknown, what: string): number[] {
   return [...shape];
 }
 
-/** Collects parameter declarations while networks are built, then binds them to one slab. */
-export class ParamCollector {
+/**
+ * Collects parameter and state declarations while networks are built, then
+ * binds them to one slab and one state block.
+ */
+export class ParamCollector implements BuildContext {
   private readonly params: Param[] = [];
-  readonly declare = (spec: ParamSpec): Param => {
+  private readonly states: State[] = [];
+
+  addParam(spec: ParamSpec): Param {
     const param = { spec, tensor: null as unknown as Tensor };
     this.params.push(param);
     return param;
-  };
+  }
 
-  bind(stateSlots: number): ParamSlab {
+  addState(spec: StateSpec): State {
+    const state = { spec, tensor: null as unknown as Tensor };
+    this.states.push(state);
+    return state;
+  }
+
+  bind(stateSlots: number): { slab: ParamSlab; states: StateBlock } {
     const slab = new ParamSlab(this.params.map((p) => p.spec), stateSlots);
     slab.params.forEach((bound, i) => {
       this.params[i]!.tensor = bound.tensor;
     });
-    return slab;
+    const states = new StateBlock(this.states.map((s) => s.spec));
+    states.states.forEach((bound, i) => {
+      this.states[i]!.tensor = bound.tensor;
+    });
+    return { slab, states };
   }
 }
 
 export abstract class ModelBase implements Trainable {
   readonly slab: ParamSlab;
+  readonly states: StateBlock;
   readonly optimizer: Optimizer;
   step = 0;
   private disposed = false;
 
   protected constructor(readonly seed: number, optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined, params: ParamCollector) {
     this.optimizer = createOptimizer(optimizer);
-    this.slab = params.bind(this.optimizer.stateSlots);
+    ({ slab: this.slab, states: this.states } = params.bind(this.optimizer.stateSlots));
+  }
+
+  /** Parameters and state, by name, as saved. */
+  protected readTensors(): NamedTensor[] {
+    return [...this.slab.read(), ...this.states.read()];
+  }
+
+  protected writeTensors(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
+    this.slab.write(tensors);
+    this.states.write(tensors);
   }
 
   abstract batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
@@ -83,6 +111,7 @@ export abstract class ModelBase implements Trainable {
     if (this.disposed) return;
     this.disposed = true;
     this.slab.dispose();
+    this.states.dispose();
   }
 
   get isDisposed(): boolean {

@@ -1,23 +1,19 @@
 // A stack of layers: built from specs (shapes inferred, parameters declared),
 // then run in order.
 import { ConfigError } from "../errors.js";
-import { buildLayer, type ForwardContext, type Layer, type LayerSpec, type ParamSpec } from "../layers/index.js";
-import type { Param } from "../layers/layer.js";
+import { buildLayer, type BuildContext, type ForwardContext, type Layer, type LayerSpec } from "../layers/index.js";
 import type { Tensor } from "../ops/tensor.js";
 
 export class Network {
   readonly layers: Layer[] = [];
   readonly outputShape: readonly number[];
 
-  /**
-   * Builds `specs` on `inputShape`. Parameters are declared through
-   * `declare`, which returns the Param the layer keeps (bound to memory later).
-   */
-  constructor(readonly name: string, specs: readonly LayerSpec[], readonly inputShape: readonly number[], declare: (spec: ParamSpec) => Param) {
+  /** Builds `specs` on `inputShape`, declaring parameters and state through `ctx`. */
+  constructor(readonly name: string, specs: readonly LayerSpec[], readonly inputShape: readonly number[], ctx: BuildContext) {
     if (!Array.isArray(specs)) throw new ConfigError(`${name}: expected an array of layers, found ${typeof specs}`);
     let shape = inputShape;
     specs.forEach((spec, i) => {
-      const layer = buildLayer(spec, `${name}.${i}`, shape, { addParam: declare });
+      const layer = buildLayer(spec, `${name}.${i}`, shape, ctx);
       this.layers.push(layer);
       shape = layer.outputShape;
     });
@@ -44,6 +40,6 @@ export function summaryRows(network: Network): [string, string, number][] {
   return network.layers.map((layer) => [
     `${layer.name} (${layer.spec.type})`,
     `[${["N", ...layer.outputShape].join(", ")}]`,
-    layer.params.reduce((n, p) => n + p.tensor.size, 0),
+    layer.params.reduce((n, p) => n + p.spec.shape.reduce((a, b) => a * b, 1), 0),
   ]);
 }

@@ -4,7 +4,7 @@
 // stays zero in every region, so updates leave it zero.
 import { ModelFormatError } from "../errors.js";
 import type { NamedTensor } from "../io/safetensors.js";
-import type { Param, ParamSpec } from "../layers/layer.js";
+import type { Param, ParamSpec, StateSpec } from "../layers/layer.js";
 import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
@@ -106,25 +106,67 @@ export class ParamSlab {
 
   /** Copies every parameter out, by name. */
   read(): NamedTensor[] {
-    const { arena } = getEngine();
-    return this.params.map(({ spec, tensor }) => ({ name: spec.name, shape: [...spec.shape], data: arena.read(tensor.ptr, tensor.size) }));
+    return readNamed(this.params);
   }
 
   /** Writes parameters by name; every parameter must be given, with its exact shape. */
   write(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
-    const { arena } = getEngine();
-    for (const { spec, tensor } of this.params) {
-      const t = tensors.get(spec.name);
-      if (!t) throw new ModelFormatError(`model file: expected a tensor named "${spec.name}", found none`);
-      if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== tensor.size) {
-        throw new ModelFormatError(`model file: expected "${spec.name}" of shape [${spec.shape.join(", ")}], found [${t.shape.join(", ")}]`);
-      }
-      arena.write(tensor.ptr, t.data);
-    }
+    writeNamed(this.params, tensors);
   }
 
   dispose(): void {
     this.dropBackup();
     getEngine().arena.free(this.block);
+  }
+}
+
+/** Non-trainable state (running statistics): one block, saved beside the parameters. */
+export class StateBlock {
+  readonly states: { spec: StateSpec; tensor: Tensor }[] = [];
+  private readonly block: number;
+
+  constructor(specs: readonly StateSpec[]) {
+    const { arena, kernels } = getEngine();
+    let offset = 0;
+    const offsets = specs.map((spec) => {
+      const at = offset;
+      offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+      return at;
+    });
+    this.block = offset > 0 ? arena.alloc(offset * 4) : 0;
+    specs.forEach((spec, i) => {
+      const tensor = new Tensor(this.block + offsets[i]! * 4, spec.shape);
+      kernels.f32_fill(tensor.ptr, spec.fill, tensor.size);
+      this.states.push({ spec, tensor });
+    });
+  }
+
+  read(): NamedTensor[] {
+    return readNamed(this.states);
+  }
+
+  write(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
+    writeNamed(this.states, tensors);
+  }
+
+  dispose(): void {
+    if (this.block) getEngine().arena.free(this.block);
+  }
+}
+
+function readNamed(entries: readonly { spec: { name: string; shape: number[] }; tensor: Tensor }[]): NamedTensor[] {
+  const { arena } = getEngine();
+  return entries.map(({ spec, tensor }) => ({ name: spec.name, shape: [...spec.shape], data: arena.read(tensor.ptr, tensor.size) }));
+}
+
+function writeNamed(entries: readonly { spec: { name: string; shape: number[] }; tensor: Tensor }[], tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
+  const { arena } = getEngine();
+  for (const { spec, tensor } of entries) {
+    const t = tensors.get(spec.name);
+    if (!t) throw new ModelFormatError(`model file: expected a tensor named "${spec.name}", found none`);
+    if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== tensor.size) {
+      throw new ModelFormatError(`model file: expected "${spec.name}" of shape [${spec.shape.join(", ")}], found [${t.shape.join(", ")}]`);
+    }
+    arena.write(tensor.ptr, t.data);
   }
 }

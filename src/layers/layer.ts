@@ -69,4 +69,8 @@ export interface LayerSpecBase {
 }
 
 // Concrete specs are declared next to their layers; this is their union.
-export type LayerSpec = import("./dense.js").DenseSpec | import("./activation-layer.js").ActivationSpec;
+export type LayerSpec =
+  | import("./dense.js").DenseSpec
+  | import("./activation-layer.js").ActivationSpec
+  | import("./reshape.js").FlattenSpec
+  | import("./reshape.js").ReshapeSpec;

@@ -1,0 +1,326 @@
+// The dense autoencoder 784-512-128-32-128-512-784 (ReLU, sigmoid output, MSE,
+// Adam 1e-3, batch 128), ours against TensorFlow.js 4.22 (wasm backend, one
+// thread; cpu backend): training and inference samples/s, then where our
+// training step spends its time (every kernel call timed, grouped by phase and
+// gemm shape). Single thread, one process, the same synthetic data for all.
+// Run: npx tsx bench/dense-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
+import { createRequire } from "node:module";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
+import type { Kernels } from "../src/wasm/kernels.js";
+import { getEngine } from "../src/wasm/module.js";
+import { environmentLine, fixed, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+
+const FEATURES = 784;
+const WIDTHS = [FEATURES, 512, 128, 32, 128, 512, FEATURES];
+const BATCH = 128;
+const INFER_BATCH = 256;
+
+const quick = process.argv.includes("--quick");
+const withCpu = !process.argv.includes("--no-cpu");
+const withProfile = !process.argv.includes("--no-profile");
+
+/** Samples per timed epoch, timed epochs (after one warm-up epoch), samples per inference call. */
+const PLAN = {
+  ours: { train: 4096, epochs: quick ? 3 : 7, infer: 2048 },
+  wasm: { train: 2048, epochs: quick ? 2 : 5, infer: 1024 },
+  cpu: { train: 512, epochs: quick ? 1 : 3, infer: 256 },
+};
+const inferTiming: TimingOptions = quick ? { time: 500, warmupTime: 200, iterations: 5 } : { time: 2000, warmupTime: 500, iterations: 10 };
+const cpuInferTiming: TimingOptions = { time: quick ? 500 : 2000, warmupTime: 0, iterations: quick ? 2 : 5 };
+
+// FLOPs per sample, counting a multiply-add as 2. Forward: 2·Σ in·out. A
+// training step adds dW = xᵀ·dy (2·in·out per layer) and dX = dy·Wᵀ (2·in·out
+// per layer except the first, whose input needs no gradient). Activations,
+// loss, bias gradients and Adam are left out (O(Σ out) per sample, or per step).
+const MACS = WIDTHS.slice(1).map((out, i) => WIDTHS[i]! * out);
+const FORWARD_FLOPS = 2 * MACS.reduce((a, b) => a + b, 0);
+const TRAIN_FLOPS = 3 * FORWARD_FLOPS - 2 * MACS[0]!;
+
+const OUR_CONFIG: AutoencoderConfig = {
+  input: [FEATURES],
+  encoder: [layers.dense(512, "relu"), layers.dense(128, "relu"), layers.dense(32)],
+  decoder: [layers.dense(128, "relu"), layers.dense(512, "relu"), layers.dense(FEATURES, "sigmoid")],
+  loss: "mse",
+  optimizer: { name: "adam", learningRate: 1e-3 },
+  seed: 7,
+};
+
+/**
+ * Image-like rows in [0, 1]: each mixes two of 16 fixed random prototypes plus
+ * a little noise, so the model has something to learn. An LCG, seeded: the
+ * same numbers on every run and for every library.
+ */
+function syntheticImages(rows: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const prototypes = Array.from({ length: 16 }, () => Float32Array.from({ length: FEATURES }, () => next()));
+  const out = new Float32Array(rows * FEATURES);
+  for (let r = 0; r < rows; r++) {
+    const a = prototypes[Math.floor(next() * 16)]!;
+    const b = prototypes[Math.floor(next() * 16)]!;
+    const t = next();
+    for (let j = 0; j < FEATURES; j++) {
+      const v = t * a[j]! + (1 - t) * b[j]! + 0.1 * (next() - 0.5);
+      out[r * FEATURES + j] = Math.min(1, Math.max(0, v));
+    }
+  }
+  return out;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+interface Result {
+  backend: string;
+  trainRate: number;
+  inferRate: number;
+  note: string;
+}
+
+/** Wall time of each epoch in ms, from the epoch-begin to the epoch-end callback (data upload excluded). */
+function epochTimer() {
+  const times: number[] = [];
+  let begin = 0;
+  return {
+    times,
+    onEpochBegin: () => {
+      begin = performance.now();
+    },
+    onEpochEnd: () => {
+      times.push(performance.now() - begin);
+    },
+  };
+}
+
+async function benchOurs(x: Float32Array): Promise<{ result: Result; model: Autoencoder }> {
+  const { train, epochs, infer } = PLAN.ours;
+  const model = await Autoencoder.create(OUR_CONFIG);
+  const timer = epochTimer();
+  const history = await model.fit({ data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] }, {
+    epochs: 1 + epochs,
+    batchSize: BATCH,
+    shuffle: true,
+    onEpochBegin: timer.onEpochBegin,
+    onEpochEnd: timer.onEpochEnd,
+  });
+  const input = { data: x.subarray(0, infer * FEATURES), shape: [infer, FEATURES] };
+  const inferMs = await medianMs("ours reconstruct", () => model.reconstruct(input), inferTiming);
+  const loss = history.loss;
+  return {
+    model,
+    result: {
+      backend: "ours (wasm SIMD)",
+      trainRate: (train / median(timer.times.slice(1))) * 1000,
+      inferRate: (infer / inferMs) * 1000,
+      note: `${train} samples/epoch, ${epochs} epochs timed; loss ${loss[0]!.toFixed(4)} → ${loss[loss.length - 1]!.toFixed(4)}`,
+    },
+  };
+}
+
+function tfjsModel(): tf.Sequential {
+  const model = tf.sequential();
+  WIDTHS.slice(1).forEach((units, i) => {
+    const activation = i === WIDTHS.length - 2 ? "sigmoid" : i === 2 ? "linear" : "relu";
+    model.add(tf.layers.dense(i === 0 ? { inputShape: [FEATURES], units, activation } : { units, activation }));
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
+  return model;
+}
+
+async function benchTfjs(backend: "wasm" | "cpu", x: Float32Array): Promise<Result> {
+  const { train, epochs, infer } = PLAN[backend];
+  const model = tfjsModel();
+  const xs = tf.tensor2d(x.subarray(0, train * FEATURES), [train, FEATURES]);
+  const timer = epochTimer();
+  const history = await model.fit(xs, xs, {
+    epochs: 1 + epochs,
+    batchSize: BATCH,
+    shuffle: true,
+    verbose: 0,
+    callbacks: { onEpochBegin: async () => timer.onEpochBegin(), onEpochEnd: async () => timer.onEpochEnd() },
+  });
+  xs.dispose();
+  // Like reconstruct: a Float32Array in, a Float32Array out.
+  const rows = x.subarray(0, infer * FEATURES);
+  const predict = () => {
+    const y = tf.tidy(() => model.predict(tf.tensor2d(rows, [infer, FEATURES]), { batchSize: INFER_BATCH }) as tf.Tensor);
+    y.dataSync();
+    y.dispose();
+  };
+  const inferMs = await medianMs(`tfjs-${backend} predict`, predict, backend === "cpu" ? cpuInferTiming : inferTiming);
+  const loss = history.history.loss as number[];
+  model.dispose();
+  return {
+    backend: `tfjs-${backend}`,
+    trainRate: (train / median(timer.times.slice(1))) * 1000,
+    inferRate: (infer / inferMs) * 1000,
+    note: `${train} samples/epoch, ${epochs} epochs timed; loss ${loss[0]!.toFixed(4)} → ${loss[loss.length - 1]!.toFixed(4)}`,
+  };
+}
+
+/** Starts tfjs's wasm backend on one thread; returns which binary it runs. */
+async function startTfjsWasm(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+  setThreadsCount(1);
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
+  const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+  const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
+  const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
+  return `${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${getThreadsCount()})`;
+}
+
+// ---- profile: every kernel call of a real fit, timed -----------------------
+
+type Phase = "forward" | "backward" | "optimizer" | "per-step housekeeping";
+
+function phaseOf(kernel: string): Phase {
+  if (kernel === "f32_gemm_nn" || kernel === "f32_mse_sum" || /^f32_(relu|sigmoid|leaky_relu|tanh|softplus)$/.test(kernel)) return "forward";
+  if (kernel === "f32_gemm_nt" || kernel === "f32_gemm_tn" || kernel === "f32_colsum" || kernel.endsWith("_backward")) return "backward";
+  if (kernel === "f32_adam_step" || kernel === "f32_sgd_step") return "optimizer";
+  return "per-step housekeeping";
+}
+
+interface Tally {
+  ms: number;
+  calls: number;
+  flops: number;
+}
+
+/** Replaces the engine's kernels with timed wrappers for the duration of `fn`. */
+async function withTimedKernels(fn: () => Promise<void>): Promise<Map<string, Tally>> {
+  const engine = getEngine() as { kernels: Kernels };
+  const raw = engine.kernels;
+  const tallies = new Map<string, Tally>();
+  const timed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value !== "function") continue;
+    const f = value as (...args: number[]) => unknown;
+    const gemm = name.startsWith("f32_gemm_");
+    timed[name] = (...args: number[]) => {
+      const t0 = performance.now();
+      const out = f(...args);
+      const ms = performance.now() - t0;
+      // gemm args: c, a, b, bias, m, n, k, accumulate, work
+      const key = gemm ? `${name} ${args[4]}×${args[5]}×${args[6]}` : name;
+      const tally = tallies.get(key) ?? { ms: 0, calls: 0, flops: 0 };
+      tally.ms += ms;
+      tally.calls++;
+      if (gemm) tally.flops += 2 * args[4]! * args[5]! * args[6]!;
+      tallies.set(key, tally);
+      return out;
+    };
+  }
+  engine.kernels = timed as unknown as Kernels;
+  try {
+    await fn();
+  } finally {
+    engine.kernels = raw;
+  }
+  return tallies;
+}
+
+async function profileOurs(model: Autoencoder, x: Float32Array): Promise<string> {
+  const train = PLAN.ours.train;
+  const steps = Math.ceil(train / BATCH);
+  const data = { data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] };
+  const epochs = quick ? 2 : 4;
+
+  // Uninstrumented epochs, with the default yield to the event loop (every 25 ms) and without it.
+  const plain = epochTimer();
+  await model.fit(data, { epochs, batchSize: BATCH, onEpochBegin: plain.onEpochBegin, onEpochEnd: plain.onEpochEnd });
+  const noYield = epochTimer();
+  await model.fit(data, { epochs, batchSize: BATCH, yieldEveryMs: 1e9, onEpochBegin: noYield.onEpochBegin, onEpochEnd: noYield.onEpochEnd });
+
+  const timedEpochs = epochTimer();
+  const tallies = await withTimedKernels(async () => {
+    await model.fit(data, { epochs, batchSize: BATCH, yieldEveryMs: 1e9, onEpochBegin: timedEpochs.onEpochBegin, onEpochEnd: timedEpochs.onEpochEnd });
+  });
+  const runs = epochs * steps;
+  const stepMs = median(plain.times) / steps;
+  const stepMsNoYield = median(noYield.times) / steps;
+  const stepMsTimed = median(timedEpochs.times) / steps;
+  const kernelMs = [...tallies.values()].reduce((a, t) => a + t.ms, 0) / runs;
+  const calls = [...tallies.values()].reduce((a, t) => a + t.calls, 0) / runs;
+
+  const phases = new Map<Phase, number>();
+  for (const [key, t] of tallies) {
+    const phase = phaseOf(key.split(" ")[0]!);
+    phases.set(phase, (phases.get(phase) ?? 0) + t.ms / runs);
+  }
+  const gemmMs = [...tallies].filter(([k]) => k.startsWith("f32_gemm_")).reduce((a, [, t]) => a + t.ms, 0) / runs;
+  const pct = (ms: number) => `${((100 * ms) / stepMsNoYield).toFixed(1)}%`;
+
+  const phaseRows = [...phases].sort((a, b) => b[1] - a[1]).map(([p, ms]) => [p, fixed(ms, 3), pct(ms)]);
+  phaseRows.push(["JS outside kernels (+ timer overhead)", fixed(stepMsTimed - kernelMs, 3), pct(stepMsTimed - kernelMs)]);
+  phaseRows.push(["yield to the event loop (default 25 ms)", fixed(stepMs - stepMsNoYield, 3), pct(stepMs - stepMsNoYield)]);
+
+  const kernelRows = [...tallies]
+    .map(([key, t]) => ({ key, ms: t.ms / runs, calls: t.calls / runs, gflops: t.flops ? t.flops / t.ms / 1e6 : NaN }))
+    .sort((a, b) => b.ms - a.ms)
+    .map((r) => [r.key, phaseOf(r.key.split(" ")[0]!), fixed(r.calls, 1), fixed(r.ms, 3), pct(r.ms), fixed(r.gflops)]);
+
+  return [
+    `## Where our training step goes (batch ${BATCH}, ${runs} steps, every kernel call timed)\n`,
+    `step: ${fixed(stepMs, 3)} ms as fit runs it, ${fixed(stepMsNoYield, 3)} ms with yieldEveryMs = ∞, ` +
+      `${fixed(stepMsTimed, 3)} ms with timed kernels; ${fixed(calls, 0)} kernel calls per step; ` +
+      `gemm ${fixed(gemmMs, 3)} ms (${pct(gemmMs)}), other kernels ${fixed(kernelMs - gemmMs, 3)} ms (${pct(kernelMs - gemmMs)}). ` +
+      `Shares are of the ${fixed(stepMsNoYield, 3)} ms step.\n`,
+    markdownTable(["part", "ms/step", "share"], phaseRows),
+    "",
+    markdownTable(["kernel (gemm m×n×k)", "phase", "calls/step", "ms/step", "share", "GFLOP/s"], kernelRows),
+  ].join("\n");
+}
+
+// ---- main -------------------------------------------------------------------
+
+const require = createRequire(import.meta.url);
+const tfjsWasmVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
+const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
+
+const { result: ours, model } = await benchOurs(x);
+const profile = withProfile ? await profileOurs(model, x) : "";
+model.dispose();
+
+const binary = await startTfjsWasm();
+const results: Result[] = [ours, await benchTfjs("wasm", x)];
+if (withCpu) {
+  await tf.setBackend("cpu");
+  results.push(await benchTfjs("cpu", x));
+}
+
+const rows = results.map((r) => [
+  r.backend,
+  fixed(r.trainRate, 0),
+  fixed(r.inferRate, 0),
+  r === ours ? "–" : ratio(ours.trainRate, r.trainRate),
+  r === ours ? "–" : ratio(ours.inferRate, r.inferRate),
+  r.note,
+]);
+
+console.log(`# Dense autoencoder 784-512-128-32-128-512-784, ReLU, sigmoid output, MSE, Adam 1e-3, batch ${BATCH}`);
+console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}; single thread`);
+console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsWasmVersion}: ran ${binary}`);
+console.log(
+  `data: synthetic, seeded (mixes of 16 random prototypes + noise, in [0, 1]), ${FEATURES} features. ` +
+    `Training: median wall time of an epoch (onEpochBegin → onEpochEnd, performance.now()) after one warm-up epoch; fit with shuffle. ` +
+    `Inference: tinybench median of reconstruct / predict+dataSync (Float32Array in and out) at batch ${INFER_BATCH}.\n`,
+);
+console.log(markdownTable(["backend", "train samples/s", "infer samples/s", "train ours/peer", "infer ours/peer", "runs"], rows));
+console.log(
+  `\nours: training ${fixed((ours.trainRate * TRAIN_FLOPS) / 1e9)} GFLOP/s (${TRAIN_FLOPS} FLOP/sample = 2·(2·Σ in·out − in·out of layer 1), ` +
+    `forward + dW + dX without layer 1's dX), inference ${fixed((ours.inferRate * FORWARD_FLOPS) / 1e9)} GFLOP/s (${FORWARD_FLOPS} FLOP/sample = 2·Σ in·out).`,
+);
+console.log(`targets: ≥ 8000 training samples/s, ≥ 25000 inference samples/s.`);
+if (profile) console.log(`\n${profile}`);

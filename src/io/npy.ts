@@ -1,0 +1,272 @@
+// NumPy .npy files (numpy/lib/format.py, "NPY format" v1.0–3.0): the magic
+// "\x93NUMPY", major and minor version bytes, the header length (u16 LE in
+// v1, u32 LE in v2/v3), a Python dict literal header
+// {'descr': …, 'fortran_order': …, 'shape': (…), } padded with spaces and
+// ending in "\n", then the raw array data.
+//
+// readNpy returns f32 values. Little-endian floats (<f2, <f4, <f8), integers
+// (|i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8) and |b1 are converted as numpy's
+// astype(np.float32) would, 64-bit integers through float64 (so values
+// beyond 2^53 may round twice). A finite <f8 value outside the float32 range
+// is refused rather than turned into Infinity. Big-endian data, Fortran order
+// (unless at most one dimension exceeds 1, where the layouts coincide),
+// structured and object dtypes are refused with a DataError saying so.
+import { DataError, ShapeError } from "../errors.js";
+
+export interface NpyArray {
+  data: Float32Array;
+  shape: number[];
+  /** The file's dtype descriptor, e.g. "<f4", "<f8", "|u1". */
+  dtype: string;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+const ALIGN = 64;
+// numpy leaves room to grow the first dimension in place: 21 = len(str(8 * 2**64 - 1)).
+const GROWTH_AXIS_MAX_DIGITS = 21;
+const F32_MAX = 3.4028234663852886e38;
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type Kind = "f" | "i" | "u" | "b";
+const SIZES: Record<Kind, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] };
+
+const fail = (reason: string): DataError => new DataError(`readNpy: ${reason}`);
+const hexBytes = (b: ArrayLike<number>): string => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, "0")).join(" ");
+
+/** Reads a .npy file into f32 values; see the notes at the top of this file. */
+export function readNpy(bytes: Uint8Array): NpyArray {
+  const input: unknown = bytes;
+  if (!(input instanceof Uint8Array)) {
+    throw fail(`expected the file as a Uint8Array, found ${input instanceof ArrayBuffer ? "an ArrayBuffer (wrap it: new Uint8Array(buffer))" : typeof input}`);
+  }
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    const found = bytes.subarray(0, MAGIC.length);
+    if (bytes.length < 10 && MAGIC.slice(0, found.length).every((b, i) => found[i] === b)) {
+      throw fail(`truncated: expected at least 10 bytes (magic, version, header length), found ${bytes.length}`);
+    }
+    let hint = "";
+    if (bytes[0] === 0x50 && bytes[1] === 0x4b) hint = "; this looks like a zip archive (an .npz file?): extract its .npy members first";
+    else if (bytes[0] === 0x1f && bytes[1] === 0x8b) hint = "; this looks like gzip-compressed data: decompress it first";
+    throw fail(`not a .npy file: expected magic 93 4E 55 4D 50 59 ("\\x93NUMPY"), found ${hexBytes(found)}${hint}`);
+  }
+  const major = bytes[6]!;
+  const minor = bytes[7]!;
+  if ((major !== 1 && major !== 2 && major !== 3) || minor !== 0) {
+    throw fail(`unsupported .npy format version ${major}.${minor}: expected 1.0, 2.0 or 3.0`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prefix = major === 1 ? 10 : 12;
+  if (bytes.length < prefix) throw fail(`truncated: expected at least ${prefix} bytes before the header, found ${bytes.length}`);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = prefix + headerLength;
+  if (dataStart > bytes.length) throw fail(`truncated: the header needs ${headerLength} bytes, found ${bytes.length - prefix}`);
+  let text: string;
+  try {
+    text = new TextDecoder(major === 3 ? "utf-8" : "latin1", { fatal: true }).decode(bytes.subarray(prefix, dataStart));
+  } catch {
+    throw fail("the header is not valid UTF-8");
+  }
+  const { descr, shape, fortranOrder } = parseHeader(text);
+  const { kind, size } = parseDescr(descr);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (fortranOrder && shape.filter((d) => d > 1).length > 1) {
+    throw fail(`fortran_order is True: only C-order arrays are supported; save np.ascontiguousarray(a) instead`);
+  }
+  const available = bytes.length - dataStart;
+  if (available < count * size) {
+    throw fail(`truncated: shape (${shape.join(", ")}) of ${descr} needs ${count * size} bytes of data, found ${available}`);
+  }
+  if (available > count * size) {
+    throw fail(`expected ${count * size} bytes of data for shape (${shape.join(", ")}) of ${descr}, found ${available - count * size} more`);
+  }
+  return { data: convert(bytes, dataStart, count, kind, size), shape, dtype: descr };
+}
+
+function parseDescr(descr: string): { kind: Kind; size: number } {
+  const match = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
+  const kind = match?.[2] as Kind | undefined;
+  const size = Number(match?.[3]);
+  if (!match || !kind || !(kind in SIZES) || !SIZES[kind].includes(size)) {
+    throw fail(`dtype ${JSON.stringify(descr)} is not supported: expected one of <f2 <f4 <f8 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 |b1`);
+  }
+  const order = match[1];
+  if (size > 1 && order === ">") throw fail(`dtype ${descr} is big-endian: only little-endian data is supported; save a.astype("<${kind}${size}") instead`);
+  if (size > 1 && order !== "<") throw fail(`dtype ${descr}: expected the byte order "<", found ${JSON.stringify(order)}`);
+  return { kind, size };
+}
+
+function convert(bytes: Uint8Array, start: number, count: number, kind: Kind, size: number): Float32Array {
+  if (kind === "f" && size === 4) return readF32(bytes, start, count);
+  if (size === 1) {
+    const raw = bytes.subarray(start, start + count);
+    return kind === "i" ? new Float32Array(new Int8Array(raw.buffer, raw.byteOffset, count)) : kind === "b" ? Float32Array.from(raw, (b) => (b ? 1 : 0)) : new Float32Array(raw);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, count * size);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = i * size;
+    let v: number;
+    if (kind === "f") v = size === 8 ? view.getFloat64(at, true) : halfToNumber(view.getUint16(at, true));
+    else if (size === 2) v = kind === "i" ? view.getInt16(at, true) : view.getUint16(at, true);
+    else if (size === 4) v = kind === "i" ? view.getInt32(at, true) : view.getUint32(at, true);
+    else v = Number(kind === "i" ? view.getBigInt64(at, true) : view.getBigUint64(at, true));
+    if (Math.abs(v) > F32_MAX && Number.isFinite(v)) throw fail(`element ${i} is ${v}, outside the float32 range (±3.4028235e38)`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function readF32(bytes: Uint8Array, start: number, count: number): Float32Array {
+  if (LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice(start, start + 4 * count).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, 4 * count);
+  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
+}
+
+/** IEEE 754 binary16 bits to a number (exact). */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);
+}
+
+// ---- the header: a Python literal dict of strings, booleans and int tuples ----
+
+type PyValue = string | boolean | number | null | PyValue[] | { [key: string]: PyValue };
+
+function parseHeader(text: string): { descr: string; shape: number[]; fortranOrder: boolean } {
+  let dict: PyValue;
+  try {
+    const parser = new PyLiteral(text);
+    dict = parser.value();
+    parser.end();
+  } catch (e) {
+    throw fail(`the header is not a Python dict literal (${(e as Error).message}): ${JSON.stringify(text.trim())}`);
+  }
+  if (typeof dict !== "object" || dict === null || Array.isArray(dict)) throw fail(`expected the header to be a dict, found ${JSON.stringify(text.trim())}`);
+  const keys = Object.keys(dict).sort();
+  if (keys.join() !== "descr,fortran_order,shape") {
+    throw fail(`expected the header keys 'descr', 'fortran_order' and 'shape', found ${keys.map((k) => `'${k}'`).join(", ")}`);
+  }
+  const { descr, fortran_order: fortranOrder, shape } = dict;
+  if (Array.isArray(descr)) throw fail(`structured dtypes are not supported: found descr ${JSON.stringify(descr)}`);
+  if (typeof descr !== "string") throw fail(`expected 'descr' to be a string, found ${JSON.stringify(descr)}`);
+  if (descr.includes("O")) throw fail(`object arrays (pickled Python objects) are not supported: found dtype ${descr}`);
+  if (typeof fortranOrder !== "boolean") throw fail(`expected 'fortran_order' to be True or False, found ${JSON.stringify(fortranOrder)}`);
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0)) {
+    throw fail(`expected 'shape' to be a tuple of non-negative integers, found ${JSON.stringify(shape)}`);
+  }
+  return { descr, shape: shape as number[], fortranOrder };
+}
+
+/** Just enough of Python's literal syntax for .npy headers, including Python 2's "3L" integers. */
+class PyLiteral {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  value(): PyValue {
+    this.space();
+    const c = this.s[this.i];
+    if (c === "{") return this.dict();
+    if (c === "(") return this.sequence(")");
+    if (c === "[") return this.sequence("]");
+    if (c === "'" || c === '"') return this.string();
+    const word = /^(True|False|None|-?\d+L?)/.exec(this.s.slice(this.i))?.[1];
+    if (word === undefined) throw new Error(`unexpected ${JSON.stringify(c ?? "end")} at ${this.i}`);
+    this.i += word.length;
+    return word === "True" ? true : word === "False" ? false : word === "None" ? null : Number(word.replace("L", ""));
+  }
+
+  end(): void {
+    this.space();
+    if (this.i !== this.s.length) throw new Error(`unexpected ${JSON.stringify(this.s[this.i])} at ${this.i}`);
+  }
+
+  private dict(): PyValue {
+    const out: { [key: string]: PyValue } = {};
+    this.i++;
+    while (!this.take("}")) {
+      const key = this.value();
+      if (typeof key !== "string") throw new Error("expected string keys");
+      this.expect(":");
+      Object.defineProperty(out, key, { value: this.value(), enumerable: true, configurable: true, writable: true });
+      if (this.take(",")) continue;
+      this.expect("}");
+      break;
+    }
+    return out;
+  }
+
+  private sequence(close: string): PyValue[] {
+    const out: PyValue[] = [];
+    this.i++;
+    while (!this.take(close)) {
+      out.push(this.value());
+      if (this.take(",")) continue;
+      this.expect(close);
+      break;
+    }
+    return out;
+  }
+
+  private string(): string {
+    const quote = this.s[this.i++]!;
+    let out = "";
+    for (;;) {
+      const c = this.s[this.i++];
+      if (c === undefined) throw new Error("unterminated string");
+      if (c === quote) return out;
+      out += c === "\\" ? (this.s[this.i++] ?? "") : c;
+    }
+  }
+
+  private space(): void {
+    while (/\s/.test(this.s[this.i] ?? "")) this.i++;
+  }
+
+  private take(c: string): boolean {
+    this.space();
+    if (this.s[this.i] !== c) return false;
+    this.i++;
+    return true;
+  }
+
+  private expect(c: string): void {
+    if (!this.take(c)) throw new Error(`expected ${JSON.stringify(c)} at ${this.i}, found ${JSON.stringify(this.s[this.i] ?? "end")}`);
+  }
+}
+
+// ---- writing ----
+
+/** Writes an f32 tensor as numpy's np.save does: <f4, C order, version 1.0 (2.0 for huge headers), data at a multiple of 64. */
+export function writeNpy(tensor: { data: Float32Array; shape: number[] }): Uint8Array {
+  const { data, shape } = tensor;
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new ShapeError(`writeNpy: expected a shape of non-negative integers, found ${JSON.stringify(shape)}`);
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!(data instanceof Float32Array) || count !== data.length) {
+    throw new ShapeError(`writeNpy: shape [${shape.join(", ")}] holds ${count} values, found ${data instanceof Float32Array ? data.length : "no Float32Array"} in data`);
+  }
+  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${tuple}, }`;
+  if (shape.length > 0) header += " ".repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
+  const major = 10 + header.length + 1 <= 0xffff ? 1 : 2;
+  const prefix = major === 1 ? 10 : 12;
+  // Like numpy: 1 to 64 spaces, then "\n", so prefix + header ends on a multiple of 64.
+  const pad = ALIGN - ((prefix + header.length + 1) % ALIGN);
+  header += " ".repeat(pad) + "\n";
+  const out = new Uint8Array(prefix + header.length + 4 * count);
+  out.set(MAGIC);
+  out[6] = major;
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, header.length, true);
+  else view.setUint32(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
+  const at = prefix + header.length;
+  if (LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+  else for (let i = 0; i < count; i++) view.setFloat32(at + 4 * i, data[i]!, true);
+  return out;
+}

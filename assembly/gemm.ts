@@ -210,72 +210,10 @@ function packCopying(dst: usize, src: usize, rows: i32, ld: i32, kc: i32, w: i32
   let c2x4567 = f32x4.splat(0);
   let c3x0123 = f32x4.splat(0);
   let c3x4567 = f32x4.splat(0);
-  let p = kc;
-  for (; p >= 4; p -= 4) {
-    let b0123 = v128.load(b);
-    let b4567 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-    c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 4);
-    c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-    c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 8);
-    c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-    c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 12);
-    c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-    c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
-
-    b0123 = v128.load(b, 32);
-    b4567 = v128.load(b, 48);
-    av = v128.load32_splat(a, 16);
-    c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-    c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 20);
-    c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-    c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 24);
-    c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-    c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 28);
-    c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-    c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
-
-    b0123 = v128.load(b, 64);
-    b4567 = v128.load(b, 80);
-    av = v128.load32_splat(a, 32);
-    c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-    c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 36);
-    c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-    c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 40);
-    c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-    c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 44);
-    c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-    c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
-
-    b0123 = v128.load(b, 96);
-    b4567 = v128.load(b, 112);
-    av = v128.load32_splat(a, 48);
-    c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-    c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 52);
-    c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-    c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 56);
-    c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-    c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
-    av = v128.load32_splat(a, 60);
-    c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-    c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
-
-    a += 64;
-    b += 128;
-  }
-  for (; p > 0; p--) {
+  // One depth per iteration: unrolled by hand, Binaryen merges each
+  // accumulator's adds into one expression tree, which makes V8 keep all the
+  // loaded vectors live at once and spill; V8 unrolls this loop itself.
+  for (let p = kc; p > 0; p--) {
     const b0123 = v128.load(b);
     const b4567 = v128.load(b, 16);
     let av = v128.load32_splat(a);

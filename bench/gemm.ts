@@ -1,0 +1,159 @@
+// f32 gemm, ours (NN, NT, TN) against TensorFlow.js's wasm backend (XNNPACK)
+// doing tf.matMul with transposeA / transposeB, single thread; and tfjs's cpu
+// backend on one small shape. Run: npx tsx bench/gemm.ts [--quick]
+import { createRequire } from "node:module";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { init } from "../src/wasm/module.js";
+import { environmentLine, fixed, gigaPerSecond, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+
+type Form = "nn" | "nt" | "tn";
+const FORMS: Form[] = ["nn", "nt", "tn"];
+
+interface Shape {
+  m: number;
+  n: number;
+  k: number;
+  /** Where the dense autoencoder 784-512-128-32-128-512-784 at batch 128 uses it. */
+  use: string;
+}
+
+const SHAPES: Shape[] = [
+  { m: 512, n: 512, k: 512, use: "square" },
+  { m: 256, n: 512, k: 784, use: "target shape" },
+  { m: 128, n: 512, k: 784, use: "fwd 784→512 (NN); dX of 512→784 (NT)" },
+  { m: 128, n: 128, k: 512, use: "fwd 512→128; dX of 128→512" },
+  { m: 128, n: 32, k: 128, use: "fwd 128→32; dX of 32→128; dW 128→32 (TN)" },
+  { m: 128, n: 128, k: 32, use: "fwd 32→128; dX of 128→32" },
+  { m: 128, n: 512, k: 128, use: "fwd 128→512; dX of 512→128; dW 128→512" },
+  { m: 128, n: 784, k: 512, use: "fwd 512→784; dX of 784→512" },
+  { m: 784, n: 512, k: 128, use: "dW 784→512" },
+  { m: 512, n: 128, k: 128, use: "dW 512→128" },
+  { m: 32, n: 128, k: 128, use: "dW 32→128" },
+  { m: 512, n: 784, k: 128, use: "dW 512→784" },
+];
+const CPU_SHAPE: Shape = { m: 128, n: 32, k: 128, use: "small" };
+
+const quick = process.argv.includes("--quick");
+const timing: TimingOptions = quick ? { time: 200, warmupTime: 100, iterations: 5 } : { time: 800, warmupTime: 300 };
+
+/** Deterministic test data in [-1, 1) (an LCG; benches need no quality randomness). */
+function data(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Operands for one shape: A is m×k (k×m for TN), B is k×n (n×k for NT); the same numbers for every form. */
+function operands({ m, n, k }: Shape, form: Form) {
+  return {
+    aShape: form === "tn" ? [k, m] : [m, k],
+    bShape: form === "nt" ? [n, k] : [k, n],
+    a: data(m * k, 1),
+    b: data(k * n, 2),
+  };
+}
+
+const key = (s: Shape, form: Form) => `${s.m}x${s.n}x${s.k} ${form}`;
+
+async function benchOurs(shapes: Shape[]): Promise<Map<string, { gflops: number; out: Float32Array }>> {
+  const { kernels, arena } = await init();
+  const results = new Map<string, { gflops: number; out: Float32Array }>();
+  for (const shape of shapes) {
+    const { m, n, k } = shape;
+    for (const form of FORMS) {
+      const ops = operands(shape, form);
+      const a = arena.alloc(4 * m * k);
+      const b = arena.alloc(4 * k * n);
+      const c = arena.alloc(4 * m * n);
+      const work = arena.alloc(kernels.gemm_workspace_bytes(m, n, k));
+      arena.write(a, ops.a);
+      arena.write(b, ops.b);
+      const kernel = { nn: kernels.f32_gemm_nn, nt: kernels.f32_gemm_nt, tn: kernels.f32_gemm_tn }[form];
+      const ms = await medianMs(key(shape, form), () => kernel(c, a, b, 0, m, n, k, 0, work), timing);
+      results.set(key(shape, form), { gflops: gigaPerSecond(2 * m * n * k, ms), out: arena.read(c, m * n) });
+      for (const p of [work, c, b, a]) arena.free(p);
+    }
+  }
+  return results;
+}
+
+async function benchTfjs(shapes: Shape[]): Promise<Map<string, { gflops: number; out: Float32Array }>> {
+  const results = new Map<string, { gflops: number; out: Float32Array }>();
+  for (const shape of shapes) {
+    for (const form of FORMS) {
+      const ops = operands(shape, form);
+      const a = tf.tensor2d(ops.a, ops.aShape as [number, number]);
+      const b = tf.tensor2d(ops.b, ops.bShape as [number, number]);
+      const run = () => tf.matMul(a, b, form === "tn", form === "nt");
+      const ms = await medianMs(`tfjs ${key(shape, form)}`, () => run().dispose(), timing);
+      const c = run();
+      results.set(key(shape, form), { gflops: gigaPerSecond(2 * shape.m * shape.n * shape.k, ms), out: c.dataSync() as Float32Array });
+      c.dispose();
+      a.dispose();
+      b.dispose();
+    }
+  }
+  return results;
+}
+
+/** Largest |ours - theirs| over max |theirs|: a guard against timing a wrong product. */
+function relativeDiff(ours: Float32Array, theirs: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < theirs.length; i++) {
+    diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
+    scale = Math.max(scale, Math.abs(theirs[i]!));
+  }
+  return diff / (scale || 1);
+}
+
+const require = createRequire(import.meta.url);
+const wasmDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/";
+const tfjsVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
+
+const shapes = quick ? SHAPES.slice(0, 3) : SHAPES;
+const ours = await benchOurs(shapes);
+
+setWasmPaths(wasmDir);
+setThreadsCount(1);
+tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
+const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
+const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
+const tfjsWasm = await benchTfjs(shapes);
+const wasmThreads = getThreadsCount();
+
+await tf.setBackend("cpu");
+const tfjsCpu = await benchTfjs([CPU_SHAPE]);
+
+const rows: string[][] = [];
+for (const shape of shapes) {
+  for (const form of FORMS) {
+    const o = ours.get(key(shape, form))!;
+    const t = tfjsWasm.get(key(shape, form))!;
+    const diff = relativeDiff(o.out, t.out);
+    if (diff > 1e-4) console.warn(`warning: ${key(shape, form)} differs from tfjs by ${diff.toExponential(2)} of max |C|`);
+    rows.push([`${shape.m}×${shape.n}×${shape.k}`, form.toUpperCase(), fixed(o.gflops), fixed(t.gflops), ratio(o.gflops, t.gflops), shape.use]);
+  }
+}
+const cpuRows = FORMS.map((form) => {
+  const o = ours.get(key(CPU_SHAPE, form));
+  const t = tfjsCpu.get(key(CPU_SHAPE, form))!;
+  return [`${CPU_SHAPE.m}×${CPU_SHAPE.n}×${CPU_SHAPE.k}`, form.toUpperCase(), fixed(o?.gflops), fixed(t.gflops), ratio(o?.gflops, t.gflops)];
+});
+
+console.log(`# f32 gemm, GFLOP/s (median; 2·m·n·k flops per call), single thread`);
+console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}`);
+console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsVersion}: ran ${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${wasmThreads})`);
+console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias\n`);
+console.log(markdownTable(["shape", "form", "ours", "tfjs-wasm", "ours/tfjs", "autoencoder use"], rows));
+console.log(`\ntfjs cpu backend (plain JS), small shape:\n`);
+console.log(markdownTable(["shape", "form", "ours", "tfjs-cpu", "ours/tfjs"], cpuRows));

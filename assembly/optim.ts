@@ -16,6 +16,7 @@
  */
 export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
   beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): void {
+  assert(t >= 1, "Adam step t counts from 1");
   const stepSize = <f32>(lr / (1.0 - Math.pow(beta1, <f64>t)));
   const sqrtBc2 = <f32>Math.sqrt(1.0 - Math.pow(beta2, <f64>t));
   const b1 = <f32>beta1;

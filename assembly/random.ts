@@ -88,7 +88,7 @@ export function u32_philox4x32(dst: usize, c0: u32, c1: u32, c2: u32, c3: u32, k
  * dst[i] = min(lo + (hi − lo)·u_i, top) in f32, u_i = (word_i >>> 8)·2^-24.
  * top = max(lo, the largest f32 below hi): rounding can carry lo + (hi − lo)·u
  * up to hi (e.g. lo = 1, hi = 2, u = 1 − 2^-24), and the clamp keeps every
- * value in [lo, hi) when lo < hi (lo when lo = hi). hi − lo must be finite.
+ * value in [lo, hi) when lo < hi (lo when lo = hi). Needs lo ≤ hi, hi − lo finite.
  */
 export function f32_rand_uniform(dst: usize, n: i32, seed: u32, stream: u32, counter: u32, lo: f32, hi: f32): void {
   const bits = reinterpret<i32>(hi);

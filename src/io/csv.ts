@@ -104,22 +104,26 @@ function toNumber(field: string): number | undefined {
 }
 
 function readValue(field: string, line: number, column: number, names: string[], delimiter: string): number {
-  const where = () => `line ${line}, column ${names[column] === String(column) ? `index ${column}` : `${JSON.stringify(names[column])} (index ${column})`}`;
   const value = toNumber(field);
   if (value === undefined) {
-    if (field.trim() === "") throw new DataError(`${where()}: expected a number, found a missing value`);
+    if (field.trim() === "") throw new DataError(`${where(line, column, names)}: expected a number, found a missing value`);
     let hint = "";
     if (/^\s*[+-]?\d+,\d+\s*$/.test(field)) hint = "; use '.' as the decimal separator";
     else {
       const other = CANDIDATES.find((c) => c !== delimiter && field.includes(c));
       if (other) hint = `; is the delimiter ${JSON.stringify(other)}? pass { delimiter: ${JSON.stringify(other)} }`;
     }
-    throw new DataError(`${where()}: expected a number, found ${JSON.stringify(field)}${hint}`);
+    throw new DataError(`${where(line, column, names)}: expected a number, found ${JSON.stringify(field)}${hint}`);
   }
   if (Math.abs(value) > F32_MAX && Number.isFinite(value)) {
-    throw new DataError(`${where()}: ${field.trim()} is outside the float32 range (±3.4028235e38)`);
+    throw new DataError(`${where(line, column, names)}: ${field.trim()} is outside the float32 range (±3.4028235e38)`);
   }
   return value;
+}
+
+function where(line: number, column: number, names: string[]): string {
+  const name = names[column] === String(column) ? `index ${column}` : `${JSON.stringify(names[column])} (index ${column})`;
+  return `line ${line}, column ${name}`;
 }
 
 /** The candidate whose first rows all split into the same, largest, number of fields (more than one). */

@@ -27,7 +27,7 @@ const withProfile = !process.argv.includes("--no-profile");
 const PLAN = {
   ours: { train: 4096, epochs: quick ? 3 : 7, infer: 2048 },
   wasm: { train: 2048, epochs: quick ? 2 : 5, infer: 1024 },
-  cpu: { train: 512, epochs: quick ? 1 : 3, infer: 256 },
+  cpu: { train: 256, epochs: quick ? 1 : 3, infer: 256 },
 };
 const inferTiming: TimingOptions = quick ? { time: 500, warmupTime: 200, iterations: 5 } : { time: 2000, warmupTime: 500, iterations: 10 };
 const cpuInferTiming: TimingOptions = { time: quick ? 500 : 2000, warmupTime: 0, iterations: quick ? 2 : 5 };

@@ -60,11 +60,15 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = prefix + headerLength;
   if (dataStart > bytes.length) throw fail(`truncated: the header needs ${headerLength} bytes, found ${bytes.length - prefix}`);
+  const raw = bytes.subarray(prefix, dataStart);
   let text: string;
-  try {
-    text = new TextDecoder(major === 3 ? "utf-8" : "latin1", { fatal: true }).decode(bytes.subarray(prefix, dataStart));
-  } catch {
-    throw fail("the header is not valid UTF-8");
+  if (major !== 3) text = Array.from(raw, (b) => String.fromCharCode(b)).join(""); // latin-1
+  else {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    } catch {
+      throw fail("the version 3.0 header is not valid UTF-8");
+    }
   }
   const { descr, shape, fortranOrder } = parseHeader(text);
   const { kind, size } = parseDescr(descr);

@@ -143,6 +143,7 @@ describe("readNpy", () => {
     ["strings", npy(header("<U3", "(1,)"), new Uint8Array(12)), 'dtype "<U3" is not supported'],
     ["objects", npy(header("|O", "(1,)"), new Uint8Array(8)), "object arrays (pickled Python objects) are not supported"],
     ["a structured dtype", npy(`{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (1,), }`, f32le(1)), "structured dtypes are not supported"],
+    ["a version 3.0 header that is not UTF-8", npy(header("<f4\xff", "(1,)"), f32le(1), 3), "the version 3.0 header is not valid UTF-8"],
     ["a broken header", npy(`{'descr': '<f4', 'shape': (1,`, f32le(1)), "the header is not a Python dict literal"],
     ["a header that is not a dict", npy(`(1, 2)`, f32le(1)), "expected the header to be a dict"],
     ["a missing key", npy(`{'descr': '<f4', 'shape': (1,)}`, f32le(1)), "expected the header keys 'descr', 'fortran_order' and 'shape', found 'descr', 'shape'"],

@@ -8,3 +8,6 @@ export * from "./optim";
 export * from "./random";
 export * from "./reduce";
 export * from "./linalg";
+export * from "./conv";
+export * from "./batchnorm";
+export * from "./pool";

@@ -141,4 +141,46 @@ export interface Kernels {
   f64_symmetric_eigen(a: Ptr, n: number, values: Ptr, work: Ptr): number;
   /** dst[i] (f32) = src[i] (f64), rounded to nearest. */
   f32_from_f64(dst: Ptr, src: Ptr, n: number): void;
+
+  // ---- convolution, batch norm, pooling (assembly/conv.ts, batchnorm.ts, pool.ts) ----
+  // Images are NHWC: x[n, h, w, c], channels innermost. Pointers need only
+  // 4-byte alignment here.
+  /**
+   * col[n·oh·ow, kh·kw·c] = receptive fields of x[n, h, w, c]: row (b, oy, ox),
+   * column (ky, kx, ci) holds x[b, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci],
+   * 0 outside the image. Column order is that of a [kh, kw, c, f] filter.
+   */
+  f32_im2col_nhwc(col: Ptr, x: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /**
+   * x (+)= col scattered back (the adjoint of f32_im2col_nhwc, same arguments);
+   * each x element adds its terms in (row, ky, kx) order.
+   */
+  f32_col2im_nhwc(x: Ptr, col: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    accumulate: number): void;
+  // Batch norm over x[rows, cols]: cols channels, all other axes in rows.
+  // work is scratch of 16·cols bytes; per-channel sums run in f64, rows in order.
+  /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows. */
+  f32_batchnorm_stats(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, work: Ptr): void;
+  /** invstd = 1/sqrt(variance + eps); y = ((x − mean)·invstd)·gamma + beta. In place allowed. */
+  f32_batchnorm_forward(y: Ptr, invstd: Ptr, x: Ptr, mean: Ptr, variance: Ptr, gamma: Ptr, beta: Ptr,
+    eps: number, rows: number, cols: number): void;
+  /** sumDy = Σ dy (= dbeta), sumDyXhat = Σ dy·(x − mean)·invstd (= dgamma), per channel. */
+  f32_batchnorm_backward_sums(sumDy: Ptr, sumDyXhat: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr,
+    rows: number, cols: number, work: Ptr): void;
+  /**
+   * dx (+)= gamma·invstd·((dy − sumDy/rows) − xhat·sumDyXhat/rows) when training = 1
+   * (batch statistics), dx (+)= gamma·invstd·dy when training = 0 (sums unread).
+   */
+  f32_batchnorm_backward(dx: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr, gamma: Ptr, sumDy: Ptr, sumDyXhat: Ptr,
+    rows: number, cols: number, training: number, accumulate: number, work: Ptr): void;
+  /** y[n, h/2, w/2, c] = max of each 2×2 window (odd last row/col dropped; ties and NaN: first element). */
+  f32_maxpool2x2(y: Ptr, x: Ptr, n: number, h: number, w: number, c: number): void;
+  /** dx[n, h, w, c] (+)= dy routed to each window's max element of x; others get 0. */
+  f32_maxpool2x2_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number, h: number, w: number, c: number, accumulate: number): void;
+  /** y[n, 2h, 2w, c] = x[n, h, w, c] repeated over 2×2 blocks. */
+  f32_upsample2x(y: Ptr, x: Ptr, n: number, h: number, w: number, c: number): void;
+  /** dx[n, h, w, c] (+)= ((dy00 + dy01) + dy10) + dy11 over each 2×2 block of dy[n, 2h, 2w, c]. */
+  f32_upsample2x_backward(dx: Ptr, dy: Ptr, n: number, h: number, w: number, c: number, accumulate: number): void;
 }

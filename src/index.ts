@@ -18,3 +18,7 @@ export type { ReconstructionLoss } from "./losses/reconstruction.js";
 export { Autoencoder, type AutoencoderConfig } from "./models/autoencoder.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { DataInput, TensorData } from "./models/data.js";
+export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";
+export { readCsv } from "./io/csv.js";
+export { readNpy, writeNpy } from "./io/npy.js";
+export { readIdx, writeIdx } from "./io/idx.js";

@@ -200,6 +200,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
     for (let epoch = 0; epoch < epochs; epoch++) {
       await options.onEpochBegin?.(epoch);
       if (options.shuffle !== false) kernels.u32_permutation(perm, trainRows, model.seed, STREAM.shuffle, epoch);
+      model.slab.saveRollback();
       const started = now();
       const sums: Record<string, number> = {};
       let seen = 0;
@@ -225,6 +226,10 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
             throw new DivergenceError(`fit: a gradient became non-finite at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
           }
           model.optimizer.step(model.slab.regions);
+          if (model.slab.firstNonFiniteParam() >= 0) {
+            model.slab.rollback();
+            throw new DivergenceError(`fit: the update at epoch ${epoch + 1}, step ${batch + 1} made the weights non-finite (is the learning rate too high?); the weights from the start of epoch ${epoch + 1} are restored`, epoch, batch);
+          }
           model.step++;
           return result;
         });

@@ -19,6 +19,7 @@ export class ParamSlab {
   private readonly block: number;
   private readonly offsets: number[] = [];
   private backupBlock = 0;
+  private rollbackBlock = 0;
 
   constructor(specs: readonly ParamSpec[], stateSlots: number) {
     let offset = 0;
@@ -100,8 +101,32 @@ export class ParamSlab {
   }
 
   dropBackup(): void {
-    if (this.backupBlock) getEngine().arena.free(this.backupBlock);
+    const { arena } = getEngine();
+    if (this.backupBlock) arena.free(this.backupBlock);
+    if (this.rollbackBlock) arena.free(this.rollbackBlock);
     this.backupBlock = 0;
+    this.rollbackBlock = 0;
+  }
+
+  /** Index of the first non-finite parameter, or -1. */
+  firstNonFiniteParam(): number {
+    return getEngine().kernels.f32_first_nonfinite(this.regions.params, this.count);
+  }
+
+  /** Keeps parameters and optimizer state, to go back to if an update diverges. */
+  saveRollback(): void {
+    const { arena, kernels } = getEngine();
+    const n = this.count * (1 + this.regions.state.length);
+    if (!this.rollbackBlock) this.rollbackBlock = arena.alloc(n * 4);
+    kernels.f32_copy(this.rollbackBlock, this.regions.params, this.count);
+    this.regions.state.forEach((ptr, i) => kernels.f32_copy(this.rollbackBlock + (i + 1) * this.count * 4, ptr, this.count));
+  }
+
+  rollback(): void {
+    if (!this.rollbackBlock) return;
+    const { kernels } = getEngine();
+    kernels.f32_copy(this.regions.params, this.rollbackBlock, this.count);
+    this.regions.state.forEach((ptr, i) => kernels.f32_copy(ptr, this.rollbackBlock + (i + 1) * this.count * 4, this.count));
   }
 
   /** Copies every parameter out, by name. */

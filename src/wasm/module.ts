@@ -44,7 +44,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 async function fetchBytes(url: URL): Promise<ArrayBuffer> {
   if (url.protocol === "file:") {
     // Node and Deno: fetch() of file: URLs is not universal, the file system is.
-    const fs = await import(/* @vite-ignore */ "node:fs/promises");
+    const fsModule: string = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ fsModule)) as { readFile(path: URL): Promise<Uint8Array> };
     const data = await fs.readFile(url);
     return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   }
@@ -55,7 +56,14 @@ async function fetchBytes(url: URL): Promise<ArrayBuffer> {
 
 async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (source === undefined) return WebAssembly.compile(decodeBase64(CORE_WASM_BASE64));
+  if (source === undefined) {
+    // The slim bundle carries no wasm (see rollup.config.mjs).
+    const embedded = CORE_WASM_BASE64 as string | null;
+    if (embedded === null) {
+      throw new UnsupportedRuntimeError("this build of autoencoders carries no wasm core: call init({ wasm }) with its URL, bytes or a compiled WebAssembly.Module first");
+    }
+    return WebAssembly.compile(decodeBase64(embedded));
+  }
   if (typeof source === "string" || source instanceof URL) return WebAssembly.compile(await fetchBytes(new URL(source)));
   return WebAssembly.compile(source as BufferSource);
 }

@@ -1,0 +1,31 @@
+// Bundles the tsc output (dist-tsc/) into dist/:
+//   dist/index.js       the default entry, the wasm core embedded as base64
+//                       (runs with no file system and no fetch: edge, workers);
+//   dist/slim.js        the same API without the embedded wasm: call
+//                       init({ wasm: url | bytes | WebAssembly.Module }) first
+//                       (pages with a strict CSP, a CDN-cached .wasm);
+//   dist/core.wasm      the wasm core as a file, for the slim entry.
+import { copyFile, mkdir } from "node:fs/promises";
+
+/** Replaces the embedded wasm bytes with null in the slim bundle. */
+const withoutEmbeddedWasm = () => ({
+  name: "without-embedded-wasm",
+  load(id) {
+    return id.endsWith("core-wasm.generated.js") ? "export const CORE_WASM_BASE64 = null;" : null;
+  },
+});
+
+const copyWasm = () => ({
+  name: "copy-wasm",
+  async writeBundle() {
+    await mkdir("dist", { recursive: true });
+    await copyFile("build/core.wasm", "dist/core.wasm");
+  },
+});
+
+const external = ["node:fs/promises"];
+
+export default [
+  { input: "dist-tsc/index.js", output: { file: "dist/index.js", format: "es" }, external },
+  { input: "dist-tsc/index.js", output: { file: "dist/slim.js", format: "es" }, external, plugins: [withoutEmbeddedWasm(), copyWasm()] },
+];

@@ -324,3 +324,32 @@ export function convGrid(): GridCase[] {
   add({ n: 2, h: 9, w: 9, c: 4, kh: 4, kw: 2, f: 8, sh: 3, sw: 2, padding: "valid" });
   return cases;
 }
+
+/** dw[kh, kw, c, f] = Σ x[b, iy, ix, c]·dy[b, oy, ox, f] over the window positions: conv2d's filter gradient. */
+export function conv2dFilterGradRef(x: ArrayLike<number>, dy: ArrayLike<number>, s: ConvShape): Float64Array {
+  const rows = convAxis(s.h, s.kh, s.sh, s.padding);
+  const cols = convAxis(s.w, s.kw, s.sw, s.padding);
+  const dw = new Float64Array(s.kh * s.kw * s.c * s.f);
+  for (let ky = 0; ky < s.kh; ky++) {
+    for (let kx = 0; kx < s.kw; kx++) {
+      for (let c = 0; c < s.c; c++) {
+        for (let f = 0; f < s.f; f++) {
+          let sum = 0;
+          for (let b = 0; b < s.n; b++) {
+            for (let oy = 0; oy < rows.out; oy++) {
+              const iy = oy * s.sh - rows.pad + ky;
+              if (iy < 0 || iy >= s.h) continue;
+              for (let ox = 0; ox < cols.out; ox++) {
+                const ix = ox * s.sw - cols.pad + kx;
+                if (ix < 0 || ix >= s.w) continue;
+                sum += x[((b * s.h + iy) * s.w + ix) * s.c + c]! * dy[((b * rows.out + oy) * cols.out + ox) * s.f + f]!;
+              }
+            }
+          }
+          dw[((ky * s.kw + kx) * s.c + c) * s.f + f] = sum;
+        }
+      }
+    }
+  }
+  return dw;
+}

@@ -1,0 +1,137 @@
+// y[N,OH,OW,F] = conv2dTranspose(x[N,H,W,C], w[KH,KW,F,C]) + b[F]: the
+// adjoint of conv2d from [N,OH,OW,F] to [N,H,W,C] with the HWIO filter w,
+// and its backward. Lowered to gemm: y = col2im(x·wᵀ), dx = im2col(dy)·w,
+// dw = im2col(dy)ᵀ·x, in chunks of whole images as conv2d does.
+import { ShapeError } from "../errors.js";
+import { getEngine } from "../wasm/module.js";
+import { checkImage, checkWindowOptions, col2im, convOutputLength, im2col, imagesPerChunk, isPointwise, type Padding, type WindowGeometry } from "./conv2d.js";
+import { gemm } from "./gemm.js";
+import type { Tape } from "./tape.js";
+import { Tensor } from "./tensor.js";
+
+const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+/**
+ * Keras' output length of a transposed convolution (deconv_output_length,
+ * dilation 1): without output padding H·s + max(K − s, 0) ("valid") or H·s
+ * ("same"); with it (H − 1)·s + K − 2·pad + outputPadding, pad = 0 ("valid")
+ * or floor(K/2) ("same").
+ */
+export function convTransposeOutputLength(input: number, kernel: number, stride: number, padding: Padding, outputPadding: number | null): number {
+  if (outputPadding === null) return padding === "valid" ? input * stride + Math.max(kernel - stride, 0) : input * stride;
+  const pad = padding === "valid" ? 0 : Math.floor(kernel / 2);
+  return (input - 1) * stride + kernel - 2 * pad + outputPadding;
+}
+
+/**
+ * Validates shapes and returns the im2col geometry of the output (the image
+ * y [N,OH,OW,F] read by the window, giving the H×W grid of x), the input
+ * channels C, and the output shape.
+ */
+export function conv2dTransposeGeometry(
+  xShape: readonly number[], wShape: readonly number[], biasSize: number | null,
+  strides: readonly number[], padding: Padding, outputPadding: readonly number[] | null,
+): WindowGeometry & { inChannels: number } {
+  const op = "conv2dTranspose";
+  checkWindowOptions(op, strides, padding);
+  checkImage(op, "an input", xShape);
+  if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new ShapeError(`${op}: expected a filter of shape [kernelHeight, kernelWidth, filters, inChannels], found ${dims(wShape)}`);
+  }
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  const [kh, kw, f, wc] = wShape as [number, number, number, number];
+  if (wc !== c) throw new ShapeError(`${op}: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (biasSize !== null && biasSize !== f) {
+    throw new ShapeError(`${op}: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+  }
+  const [sh, sw] = strides as [number, number];
+  if (outputPadding !== null) {
+    if (outputPadding.length !== 2 || !outputPadding.every((p, i) => Number.isInteger(p) && p >= 0 && p < strides[i]!)) {
+      throw new ShapeError(`${op}: outputPadding must be two integers in [0, stride), found ${dims(outputPadding)} with strides ${dims(strides)}`);
+    }
+  }
+  const oh = convTransposeOutputLength(h, kh, sh, padding, outputPadding ? outputPadding[0]! : null);
+  const ow = convTransposeOutputLength(w, kw, sw, padding, outputPadding ? outputPadding[1]! : null);
+  // TensorFlow runs it as the input gradient of conv2d over an OH×OW image,
+  // which must give back H×W; the padding is that conv2d's.
+  const rows = convOutputLength(oh, kh, sh, padding);
+  const cols = convOutputLength(ow, kw, sw, padding);
+  if (oh < 1 || ow < 1 || rows.length !== h || cols.length !== w) {
+    throw new ShapeError(
+      `${op}: output ${oh}×${ow} from input ${dims(xShape)} and filter ${dims(wShape)} (padding "${padding}", ` +
+        `outputPadding ${outputPadding ? dims(outputPadding) : "none"}) is not one a ${kh}×${kw} conv2d maps back to ${h}×${w}`,
+    );
+  }
+  return { n, h: oh, w: ow, c: f, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: h, ow: w, inChannels: c };
+}
+
+/**
+ * Keras' Conv2DTranspose: x[N,H,W,C], filter w[KH,KW,F,C] (TensorFlow's
+ * layout: out channels, then in channels), bias b[F] or null → y[N,OH,OW,F]
+ * with OH from convTransposeOutputLength.
+ */
+export function conv2dTranspose(
+  tape: Tape | null, x: Tensor, w: Tensor, b: Tensor | null,
+  strides: readonly [number, number] = [1, 1], padding: Padding = "valid",
+  outputPadding: readonly [number, number] | null = null,
+): Tensor {
+  const g = conv2dTransposeGeometry(x.shape, w.shape, b ? b.size : null, strides, padding, outputPadding);
+  const { kernels, arena } = getEngine();
+  const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
+  const y = new Tensor(arena.scratch(g.n * g.h * g.w * g.c * 4), [g.n, g.h, g.w, g.c], requiresGrad);
+  const c = g.inChannels;
+  const f = g.c;
+  if (isPointwise(g)) {
+    gemm("nt", y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, g.n * g.oh * g.ow, f, c, 0);
+  } else {
+    const depth = g.kh * g.kw * f;
+    const pixels = g.oh * g.ow;
+    arena.scoped(() => {
+      const chunk = imagesPerChunk(g);
+      const col = arena.scratch(chunk * pixels * depth * 4);
+      for (let b0 = 0; b0 < g.n; b0 += chunk) {
+        const nb = Math.min(chunk, g.n - b0);
+        gemm("nt", col, x.ptr + b0 * pixels * c * 4, w.ptr, 0, nb * pixels, depth, c, 0); // col = x·wᵀ
+        col2im(y.ptr, col, g, b0, nb, 0);
+      }
+    });
+    if (b) kernels.f32_add_bias(y.ptr, b.ptr, g.n * g.h * g.w, f);
+  }
+  if (requiresGrad) tape!.record(() => conv2dTransposeBackward(tape!, x, w, b, y, g));
+  return y;
+}
+
+function conv2dTransposeBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { inChannels: number }): void {
+  const dy = tape.gradOf(y);
+  if (!dy) return;
+  const { kernels, arena } = getEngine();
+  const c = g.inChannels;
+  const f = g.c;
+  if (b && b.requiresGrad) {
+    const db = tape.gradTarget(b);
+    kernels.f32_colsum(db.ptr, dy.ptr, g.n * g.h * g.w, f, db.accumulate);
+  }
+  const dw = w.requiresGrad ? tape.gradTarget(w) : null;
+  const dx = x.requiresGrad ? tape.gradTarget(x) : null;
+  const pixels = g.oh * g.ow;
+  if (isPointwise(g)) {
+    const m = g.n * pixels;
+    if (dx) gemm("nn", dx.ptr, dy.ptr, w.ptr, 0, m, c, f, dx.accumulate); // dx[M×C] = dy·w
+    if (dw) gemm("tn", dw.ptr, dy.ptr, x.ptr, 0, f, c, m, dw.accumulate); // dw[F×C] = dyᵀ·x
+    return;
+  }
+  if (!dw && !dx) return;
+  const depth = g.kh * g.kw * f;
+  arena.scoped(() => {
+    const chunk = imagesPerChunk(g);
+    const col = arena.scratch(chunk * pixels * depth * 4);
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const nb = Math.min(chunk, g.n - b0);
+      const rows = nb * pixels;
+      const xChunk = x.ptr + b0 * pixels * c * 4;
+      im2col(col, dy.ptr, g, b0, nb);
+      if (dx) gemm("nn", xChunk - x.ptr + dx.ptr, col, w.ptr, 0, rows, c, depth, dx.accumulate);
+      if (dw) gemm("tn", dw.ptr, col, xChunk, 0, depth, c, rows, b0 > 0 ? 1 : dw.accumulate);
+    }
+  });
+}

@@ -1,0 +1,183 @@
+// y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
+// with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
+// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), over chunks
+// of whole images so the im2col matrix stays near COL_CHUNK_BYTES.
+import { ConfigError, ShapeError } from "../errors.js";
+import { getEngine } from "../wasm/module.js";
+import { gemm } from "./gemm.js";
+import type { Tape } from "./tape.js";
+import { Tensor } from "./tensor.js";
+
+export type Padding = "same" | "valid";
+
+/**
+ * The im2col target size. A chunk of this size stays in a 2 MB L2 between
+ * im2col and gemm. It also fixes the k blocks of the filter gradient's sum, so
+ * it is a constant: changing it changes bits.
+ */
+const COL_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The geometry of an im2col: the image [n, h, w, c] read by a kh×kw window at
+ * strides (sh, sw) with padTop/padLeft, giving an oh×ow grid of windows.
+ */
+export interface WindowGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+}
+
+/** Output length and leading padding of one axis of a convolution (TensorFlow's rule). */
+export function convOutputLength(input: number, kernel: number, stride: number, padding: Padding): { length: number; padBefore: number } {
+  if (padding === "valid") return { length: Math.floor((input - kernel) / stride) + 1, padBefore: 0 };
+  const length = Math.ceil(input / stride);
+  const total = Math.max((length - 1) * stride + kernel - input, 0);
+  return { length, padBefore: Math.floor(total / 2) };
+}
+
+const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+/** Checks strides and padding given by a user or a layer config. */
+export function checkWindowOptions(op: string, strides: readonly number[], padding: string): void {
+  if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
+    throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
+  }
+  if (padding !== "same" && padding !== "valid") {
+    throw new ConfigError(`${op}: padding must be "same" or "valid", found ${JSON.stringify(padding)}`);
+  }
+}
+
+/** Checks a 4-D NHWC tensor shape with positive spatial sizes. */
+export function checkImage(op: string, what: string, shape: readonly number[]): void {
+  if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
+    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${dims(shape)}`);
+  }
+}
+
+/** Validates shapes and returns the geometry of conv2d (image x, output y) plus the filter count. */
+export function conv2dGeometry(
+  xShape: readonly number[], wShape: readonly number[], biasSize: number | null,
+  strides: readonly number[], padding: Padding,
+): WindowGeometry & { f: number } {
+  checkWindowOptions("conv2d", strides, padding);
+  checkImage("conv2d", "an input", xShape);
+  if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${dims(wShape)}`);
+  }
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  const [kh, kw, wc, f] = wShape as [number, number, number, number];
+  if (wc !== c) throw new ShapeError(`conv2d: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (biasSize !== null && biasSize !== f) {
+    throw new ShapeError(`conv2d: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+  }
+  const [sh, sw] = strides as [number, number];
+  const rows = convOutputLength(h, kh, sh, padding);
+  const cols = convOutputLength(w, kw, sw, padding);
+  if (rows.length < 1 || cols.length < 1) {
+    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding "${padding}"`);
+  }
+  return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
+}
+
+/** A 1×1 window at stride 1 without padding: im2col would be the identity. */
+export function isPointwise(g: WindowGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h && g.ow === g.w;
+}
+
+/** Whole images per im2col chunk: as many as fit COL_CHUNK_BYTES, at least one. */
+export function imagesPerChunk(g: WindowGeometry): number {
+  const bytesPerImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
+  return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));
+}
+
+/** col rows of images [b0, b0 + nb) of `image` (shaped as g describes). */
+export function im2col(col: number, image: number, g: WindowGeometry, b0: number, nb: number): void {
+  getEngine().kernels.f32_im2col_nhwc(
+    col, image + b0 * g.h * g.w * g.c * 4, nb, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow);
+}
+
+/** Images [b0, b0 + nb) of `image` (+)= col scattered back. */
+export function col2im(image: number, col: number, g: WindowGeometry, b0: number, nb: number, accumulate: 0 | 1): void {
+  getEngine().kernels.f32_col2im_nhwc(
+    image + b0 * g.h * g.w * g.c * 4, col, nb, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow, accumulate);
+}
+
+/**
+ * Keras' Conv2D: x[N,H,W,C] with filter w[KH,KW,C,F] (HWIO) and bias b[F] (or
+ * null) → y[N,OH,OW,F]. "valid": OH = floor((H−KH)/sh)+1; "same": OH =
+ * ceil(H/sh) with the odd padding row at the bottom.
+ */
+export function conv2d(
+  tape: Tape | null, x: Tensor, w: Tensor, b: Tensor | null,
+  strides: readonly [number, number] = [1, 1], padding: Padding = "valid",
+): Tensor {
+  const g = conv2dGeometry(x.shape, w.shape, b ? b.size : null, strides, padding);
+  const { arena } = getEngine();
+  const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
+  const y = new Tensor(arena.scratch(g.n * g.oh * g.ow * g.f * 4), [g.n, g.oh, g.ow, g.f], requiresGrad);
+  const bias = b ? b.ptr : 0;
+  const depth = g.kh * g.kw * g.c;
+  if (isPointwise(g)) {
+    gemm("nn", y.ptr, x.ptr, w.ptr, bias, g.n * g.h * g.w, g.f, g.c, 0);
+  } else {
+    arena.scoped(() => {
+      const chunk = imagesPerChunk(g);
+      const pixels = g.oh * g.ow;
+      const col = arena.scratch(chunk * pixels * depth * 4);
+      for (let b0 = 0; b0 < g.n; b0 += chunk) {
+        const nb = Math.min(chunk, g.n - b0);
+        im2col(col, x.ptr, g, b0, nb);
+        gemm("nn", y.ptr + b0 * pixels * g.f * 4, col, w.ptr, bias, nb * pixels, g.f, depth, 0);
+      }
+    });
+  }
+  if (requiresGrad) tape!.record(() => conv2dBackward(tape!, x, w, b, y, g));
+  return y;
+}
+
+function conv2dBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { f: number }): void {
+  const dy = tape.gradOf(y);
+  if (!dy) return;
+  const { kernels, arena } = getEngine();
+  const pixels = g.oh * g.ow;
+  if (b && b.requiresGrad) {
+    const db = tape.gradTarget(b);
+    kernels.f32_colsum(db.ptr, dy.ptr, g.n * pixels, g.f, db.accumulate);
+  }
+  const dw = w.requiresGrad ? tape.gradTarget(w) : null;
+  const dx = x.requiresGrad ? tape.gradTarget(x) : null;
+  if (isPointwise(g)) {
+    const m = g.n * pixels;
+    if (dw) gemm("tn", dw.ptr, x.ptr, dy.ptr, 0, g.c, g.f, m, dw.accumulate); // dw[C×F] = xᵀ·dy
+    if (dx) gemm("nt", dx.ptr, dy.ptr, w.ptr, 0, m, g.c, g.f, dx.accumulate); // dx[M×C] = dy·wᵀ
+    return;
+  }
+  if (!dw && !dx) return;
+  const depth = g.kh * g.kw * g.c;
+  arena.scoped(() => {
+    const chunk = imagesPerChunk(g);
+    const col = arena.scratch(chunk * pixels * depth * 4);
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const nb = Math.min(chunk, g.n - b0);
+      const rows = nb * pixels;
+      const dyChunk = dy.ptr + b0 * pixels * g.f * 4;
+      if (dw) {
+        im2col(col, x.ptr, g, b0, nb);
+        gemm("tn", dw.ptr, col, dyChunk, 0, depth, g.f, rows, b0 > 0 ? 1 : dw.accumulate);
+      }
+      if (dx) {
+        gemm("nt", col, dyChunk, w.ptr, 0, rows, depth, g.f, 0);
+        col2im(dx.ptr, col, g, b0, nb, dx.accumulate);
+      }
+    }
+  });
+}

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init } from "../src/wasm/module.js";
-import { environmentLine, fixed, gigaPerSecond, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { environmentLine, fixed, gigaPerSecond, markdownTable, medianTimes, ratio, type TimingOptions } from "./report.js";
 
 type Form = "nn" | "nt" | "tn";
 const FORMS: Form[] = ["nn", "nt", "tn"];
@@ -37,7 +37,7 @@ const SHAPES: Shape[] = [
 const CPU_SHAPE: Shape = { m: 128, n: 32, k: 128, use: "small" };
 
 const quick = process.argv.includes("--quick");
-const timing: TimingOptions = quick ? { time: 200, warmupTime: 100, iterations: 5 } : { time: 800, warmupTime: 300 };
+const timing: TimingOptions = quick ? { time: 300, warmupTime: 100, iterations: 2 } : { time: 1500, warmupTime: 300, iterations: 3 };
 
 /** Deterministic test data in [-1, 1) (an LCG; benches need no quality randomness). */
 function data(count: number, seed: number): Float32Array {
@@ -62,45 +62,40 @@ function operands({ m, n, k }: Shape, form: Form) {
 
 const key = (s: Shape, form: Form) => `${s.m}x${s.n}x${s.k} ${form}`;
 
-async function benchOurs(shapes: Shape[]): Promise<Map<string, { gflops: number; out: Float32Array }>> {
-  const { kernels, arena } = await init();
-  const results = new Map<string, { gflops: number; out: Float32Array }>();
-  for (const shape of shapes) {
-    const { m, n, k } = shape;
-    for (const form of FORMS) {
-      const ops = operands(shape, form);
-      const a = arena.alloc(4 * m * k);
-      const b = arena.alloc(4 * k * n);
-      const c = arena.alloc(4 * m * n);
-      const work = arena.alloc(kernels.gemm_workspace_bytes(m, n, k));
-      arena.write(a, ops.a);
-      arena.write(b, ops.b);
-      const kernel = { nn: kernels.f32_gemm_nn, nt: kernels.f32_gemm_nt, tn: kernels.f32_gemm_tn }[form];
-      const ms = await medianMs(key(shape, form), () => kernel(c, a, b, 0, m, n, k, 0, work), timing);
-      results.set(key(shape, form), { gflops: gigaPerSecond(2 * m * n * k, ms), out: arena.read(c, m * n) });
-      for (const p of [work, c, b, a]) arena.free(p);
-    }
-  }
-  return results;
+interface Measured {
+  ours: number;
+  theirs: number;
+  /** Largest |ours - theirs| over max |theirs|. */
+  diff: number;
 }
 
-async function benchTfjs(shapes: Shape[]): Promise<Map<string, { gflops: number; out: Float32Array }>> {
-  const results = new Map<string, { gflops: number; out: Float32Array }>();
-  for (const shape of shapes) {
-    for (const form of FORMS) {
-      const ops = operands(shape, form);
-      const a = tf.tensor2d(ops.a, ops.aShape as [number, number]);
-      const b = tf.tensor2d(ops.b, ops.bShape as [number, number]);
-      const run = () => tf.matMul(a, b, form === "tn", form === "nt");
-      const ms = await medianMs(`tfjs ${key(shape, form)}`, () => run().dispose(), timing);
-      const c = run();
-      results.set(key(shape, form), { gflops: gigaPerSecond(2 * shape.m * shape.n * shape.k, ms), out: c.dataSync() as Float32Array });
-      c.dispose();
-      a.dispose();
-      b.dispose();
-    }
-  }
-  return results;
+type Engine = Awaited<ReturnType<typeof init>>;
+
+/** Our kernel and tf.matMul on the current tfjs backend, timed in alternating rounds; GFLOP/s. */
+async function measure(engine: Engine, shape: Shape, form: Form): Promise<Measured> {
+  const { kernels, arena } = engine;
+  const { m, n, k } = shape;
+  const ops = operands(shape, form);
+  const a = arena.alloc(4 * m * k);
+  const b = arena.alloc(4 * k * n);
+  const c = arena.alloc(4 * m * n);
+  const work = arena.alloc(kernels.gemm_workspace_bytes(m, n, k));
+  arena.write(a, ops.a);
+  arena.write(b, ops.b);
+  const kernel = { nn: kernels.f32_gemm_nn, nt: kernels.f32_gemm_nt, tn: kernels.f32_gemm_tn }[form];
+  const ta = tf.tensor2d(ops.a, ops.aShape as [number, number]);
+  const tb = tf.tensor2d(ops.b, ops.bShape as [number, number]);
+  const matMul = () => tf.matMul(ta, tb, form === "tn", form === "nt");
+  const ms = await medianTimes(
+    { ours: () => kernel(c, a, b, 0, m, n, k, 0, work), theirs: () => matMul().dispose() },
+    timing,
+  );
+  const tc = matMul();
+  const diff = relativeDiff(arena.read(c, m * n), tc.dataSync() as Float32Array);
+  for (const t of [tc, ta, tb]) t.dispose();
+  for (const p of [work, c, b, a]) arena.free(p);
+  const flops = 2 * m * n * k;
+  return { ours: gigaPerSecond(flops, ms.ours), theirs: gigaPerSecond(flops, ms.theirs), diff };
 }
 
 /** Largest |ours - theirs| over max |theirs|: a guard against timing a wrong product. */
@@ -119,7 +114,7 @@ const wasmDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/";
 const tfjsVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
 
 const shapes = quick ? SHAPES.slice(0, 3) : SHAPES;
-const ours = await benchOurs(shapes);
+const engine = await init();
 
 setWasmPaths(wasmDir);
 setThreadsCount(1);
@@ -128,32 +123,28 @@ if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to
 const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
 const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
 const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
-const tfjsWasm = await benchTfjs(shapes);
 const wasmThreads = getThreadsCount();
-
-await tf.setBackend("cpu");
-const tfjsCpu = await benchTfjs([CPU_SHAPE]);
 
 const rows: string[][] = [];
 for (const shape of shapes) {
   for (const form of FORMS) {
-    const o = ours.get(key(shape, form))!;
-    const t = tfjsWasm.get(key(shape, form))!;
-    const diff = relativeDiff(o.out, t.out);
-    if (diff > 1e-4) console.warn(`warning: ${key(shape, form)} differs from tfjs by ${diff.toExponential(2)} of max |C|`);
-    rows.push([`${shape.m}×${shape.n}×${shape.k}`, form.toUpperCase(), fixed(o.gflops), fixed(t.gflops), ratio(o.gflops, t.gflops), shape.use]);
+    const r = await measure(engine, shape, form);
+    if (r.diff > 1e-4) console.warn(`warning: ${key(shape, form)} differs from tfjs by ${r.diff.toExponential(2)} of max |C|`);
+    rows.push([`${shape.m}×${shape.n}×${shape.k}`, form.toUpperCase(), fixed(r.ours), fixed(r.theirs), ratio(r.ours, r.theirs), shape.use]);
   }
 }
-const cpuRows = FORMS.map((form) => {
-  const o = ours.get(key(CPU_SHAPE, form));
-  const t = tfjsCpu.get(key(CPU_SHAPE, form))!;
-  return [`${CPU_SHAPE.m}×${CPU_SHAPE.n}×${CPU_SHAPE.k}`, form.toUpperCase(), fixed(o?.gflops), fixed(t.gflops), ratio(o?.gflops, t.gflops)];
-});
+
+await tf.setBackend("cpu");
+const cpuRows: string[][] = [];
+for (const form of FORMS) {
+  const r = await measure(engine, CPU_SHAPE, form);
+  cpuRows.push([`${CPU_SHAPE.m}×${CPU_SHAPE.n}×${CPU_SHAPE.k}`, form.toUpperCase(), fixed(r.ours), fixed(r.theirs), ratio(r.ours, r.theirs)]);
+}
 
 console.log(`# f32 gemm, GFLOP/s (median; 2·m·n·k flops per call), single thread`);
 console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}`);
 console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsVersion}: ran ${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${wasmThreads})`);
-console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias\n`);
+console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias; ours and tfjs timed in alternating rounds\n`);
 console.log(markdownTable(["shape", "form", "ours", "tfjs-wasm", "ours/tfjs", "autoencoder use"], rows));
 console.log(`\ntfjs cpu backend (plain JS), small shape:\n`);
 console.log(markdownTable(["shape", "form", "ours", "tfjs-cpu", "ours/tfjs"], cpuRows));

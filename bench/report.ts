@@ -3,29 +3,67 @@
 import { Bench } from "tinybench";
 
 export interface TimingOptions {
-  /** Time budget per measurement in ms (tinybench `time`); default 1000. */
+  /** Time budget per function in ms, over all rounds (tinybench `time`); default 1000. */
   time?: number;
-  /** Minimum number of timed calls; default 20. */
+  /** Minimum number of timed calls per function and round; default 10. */
   iterations?: number;
-  /** Warm-up budget in ms, so the optimizing tier is in place; default 300. */
+  /** Warm-up budget in ms before the first round, so the optimizing tier is in place; default 300. */
   warmupTime?: number;
+  /** Rounds that alternate between the functions, so bursts of background load hit all alike; default 3. */
+  rounds?: number;
 }
 
-/** Runs `fn` under tinybench and returns the median time of one call in ms. */
-export async function medianMs(name: string, fn: () => unknown, options: TimingOptions = {}): Promise<number> {
+/** Runs `fn` once under tinybench and returns all its per-call times in ms. */
+async function samples(name: string, fn: () => unknown, time: number, iterations: number, warmupTime: number): Promise<number[]> {
   const bench = new Bench({
     name,
-    time: options.time ?? 1000,
-    iterations: options.iterations ?? 20,
-    warmup: true,
-    warmupTime: options.warmupTime ?? 300,
+    time,
+    iterations,
+    warmup: warmupTime > 0,
+    warmupTime,
+    retainSamples: true,
     throws: true,
   });
   bench.add(name, fn);
   await bench.run();
   const result = bench.getTask(name)?.result;
-  if (!result || !("latency" in result)) throw new Error(`bench ${name}: no latency statistics (state ${result?.state})`);
-  return result.latency.p50;
+  if (!result || !("latency" in result) || !result.latency.samples) {
+    throw new Error(`bench ${name}: no latency samples (state ${result?.state})`);
+  }
+  return [...result.latency.samples];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Times each function in alternating rounds (A, B, A, B, …) and returns its
+ * median time per call in ms over the samples of all rounds.
+ */
+export async function medianTimes<K extends string>(
+  tasks: Record<K, () => unknown>,
+  options: TimingOptions = {},
+): Promise<Record<K, number>> {
+  const rounds = options.rounds ?? 3;
+  const time = (options.time ?? 1000) / rounds;
+  const iterations = options.iterations ?? 10;
+  const names = Object.keys(tasks) as K[];
+  const all = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const warmup = round === 0 ? (options.warmupTime ?? 300) : 0;
+      all[name].push(...(await samples(name, tasks[name], time, iterations, warmup)));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(all[name])])) as Record<K, number>;
+}
+
+/** The median time per call of one function, in ms. */
+export async function medianMs(name: string, fn: () => unknown, options: TimingOptions = {}): Promise<number> {
+  return (await medianTimes({ [name]: fn }, options))[name]!;
 }
 
 /** Giga-operations per second for `ops` operations done in `ms` milliseconds. */

@@ -82,23 +82,65 @@ const median = (xs: readonly number[]): number => {
 
 interface Result {
   backend: string;
-  trainRate: number;
-  inferRate: number;
+  /** Samples per second of wall time (median), and per second of this process's CPU time (median). */
+  train: { wall: number; cpu: number };
+  infer: { wall: number; cpu: number };
   note: string;
 }
 
-/** Wall time of each epoch in ms, from the epoch-begin to the epoch-end callback (data upload excluded). */
+/** This process's CPU time (user + system) in ms since `from`, or the reading to pass as `from`. */
+const cpuNow = () => process.cpuUsage();
+const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Wall and CPU time of each epoch in ms, from the epoch-begin to the
+ * epoch-end callback (data upload excluded). On a shared machine the CPU time
+ * leaves out the time other processes held the core.
+ */
 function epochTimer() {
   const times: number[] = [];
+  const cpu: number[] = [];
   let begin = 0;
+  let cpuBegin = cpuNow();
   return {
     times,
+    cpu,
     onEpochBegin: () => {
       begin = performance.now();
+      cpuBegin = cpuNow();
     },
     onEpochEnd: () => {
       times.push(performance.now() - begin);
+      cpu.push(cpuMsSince(cpuBegin));
     },
+  };
+}
+
+/** Median CPU time of `fn` in ms over `calls` calls (after one untimed call). */
+function cpuMedianMs(fn: () => unknown, calls: number): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const from = cpuNow();
+    fn();
+    times.push(cpuMsSince(from));
+  }
+  return median(times);
+}
+
+/** Throughput from the timed epochs (all but the first, the warm-up) and the inference timings. */
+function summarize(backend: string, samples: number, timer: ReturnType<typeof epochTimer>, loss: number[], infer: { rows: number; wallMs: number; cpuMs: number }): Result {
+  const wall = timer.times.slice(1);
+  const cpu = timer.cpu.slice(1);
+  const rate = (ms: number) => (samples / ms) * 1000;
+  return {
+    backend,
+    train: { wall: rate(median(wall)), cpu: rate(median(cpu)) },
+    infer: { wall: (infer.rows / infer.wallMs) * 1000, cpu: (infer.rows / infer.cpuMs) * 1000 },
+    note: `${samples} samples/epoch × ${wall.length} timed epochs, fastest ${fixed(rate(Math.min(...wall)), 0)}/s; loss ${loss[0]!.toFixed(4)} → ${loss[loss.length - 1]!.toFixed(4)}`,
   };
 }
 
@@ -114,17 +156,10 @@ async function benchOurs(x: Float32Array): Promise<{ result: Result; model: Auto
     onEpochEnd: timer.onEpochEnd,
   });
   const input = { data: x.subarray(0, infer * FEATURES), shape: [infer, FEATURES] };
-  const inferMs = await medianMs("ours reconstruct", () => model.reconstruct(input), inferTiming);
-  const loss = history.loss;
-  return {
-    model,
-    result: {
-      backend: "ours (wasm SIMD)",
-      trainRate: (train / median(timer.times.slice(1))) * 1000,
-      inferRate: (infer / inferMs) * 1000,
-      note: `${train} samples/epoch, ${epochs} epochs timed; loss ${loss[0]!.toFixed(4)} → ${loss[loss.length - 1]!.toFixed(4)}`,
-    },
-  };
+  const reconstruct = () => model.reconstruct(input);
+  const wallMs = await medianMs("ours reconstruct", reconstruct, inferTiming);
+  const cpuMs = cpuMedianMs(reconstruct, quick ? 5 : 15);
+  return { model, result: summarize("ours (wasm SIMD)", train, timer, history.loss, { rows: infer, wallMs, cpuMs }) };
 }
 
 function tfjsModel(): tf.Sequential {
@@ -157,15 +192,10 @@ async function benchTfjs(backend: "wasm" | "cpu", x: Float32Array): Promise<Resu
     y.dataSync();
     y.dispose();
   };
-  const inferMs = await medianMs(`tfjs-${backend} predict`, predict, backend === "cpu" ? cpuInferTiming : inferTiming);
-  const loss = history.history.loss as number[];
+  const wallMs = await medianMs(`tfjs-${backend} predict`, predict, backend === "cpu" ? cpuInferTiming : inferTiming);
+  const cpuMs = cpuMedianMs(predict, backend === "cpu" ? 3 : quick ? 5 : 15);
   model.dispose();
-  return {
-    backend: `tfjs-${backend}`,
-    trainRate: (train / median(timer.times.slice(1))) * 1000,
-    inferRate: (infer / inferMs) * 1000,
-    note: `${train} samples/epoch, ${epochs} epochs timed; loss ${loss[0]!.toFixed(4)} → ${loss[loss.length - 1]!.toFixed(4)}`,
-  };
+  return summarize(`tfjs-${backend}`, train, timer, history.history.loss as number[], { rows: infer, wallMs, cpuMs });
 }
 
 /** Starts tfjs's wasm backend on one thread; returns which binary it runs. */
@@ -198,11 +228,10 @@ interface Tally {
   flops: number;
 }
 
-/** Replaces the engine's kernels with timed wrappers for the duration of `fn`. */
-async function withTimedKernels(fn: () => Promise<void>): Promise<Map<string, Tally>> {
+/** Replaces the engine's kernels with timed wrappers while `fn` runs, adding into `tallies` (key: kernel, or kernel and m×n×k). */
+async function withTimedKernels<T>(tallies: Map<string, Tally>, fn: () => T | Promise<T>): Promise<T> {
   const engine = getEngine() as { kernels: Kernels };
   const raw = engine.kernels;
-  const tallies = new Map<string, Tally>();
   const timed: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (typeof value !== "function") continue;
@@ -224,62 +253,105 @@ async function withTimedKernels(fn: () => Promise<void>): Promise<Map<string, Ta
   }
   engine.kernels = timed as unknown as Kernels;
   try {
-    await fn();
+    return await fn();
   } finally {
     engine.kernels = raw;
   }
-  return tallies;
 }
 
-async function profileOurs(model: Autoencoder, x: Float32Array): Promise<string> {
+/** Wall time of one fit epoch in ms. */
+async function epochMs(model: Autoencoder, data: { data: Float32Array; shape: number[] }, yieldEveryMs?: number): Promise<number> {
+  const timer = epochTimer();
+  await model.fit(data, { epochs: 1, batchSize: BATCH, yieldEveryMs, onEpochBegin: timer.onEpochBegin, onEpochEnd: timer.onEpochEnd });
+  return timer.times[0]!;
+}
+
+function kernelTable(tallies: Map<string, Tally>, runs: number, totalMs: number, withPhase: boolean, per: string): string {
+  const rows = [...tallies]
+    .map(([key, t]) => ({ key, ms: t.ms / runs, calls: t.calls / runs, gflops: t.flops ? t.flops / t.ms / 1e6 : NaN }))
+    .sort((a, b) => b.ms - a.ms)
+    .map((r) => [r.key, ...(withPhase ? [phaseOf(r.key.split(" ")[0]!)] : []), fixed(r.calls, 1), fixed(r.ms, 3), `${fixed((100 * r.ms) / totalMs)}%`, fixed(r.gflops)]);
+  return markdownTable(["kernel (gemm m×n×k)", ...(withPhase ? ["phase"] : []), `calls/${per}`, `ms/${per}`, "share", "GFLOP/s"], rows);
+}
+
+const sumMs = (tallies: Map<string, Tally>, keep: (key: string) => boolean = () => true): number =>
+  [...tallies].filter(([k]) => keep(k)).reduce((a, [, t]) => a + t.ms, 0);
+const isGemm = (key: string) => key.startsWith("f32_gemm_");
+
+/**
+ * Rounds of three interleaved epochs (as fit runs by default, without yields
+ * to the event loop, without yields and with timed kernels), so the noise of
+ * a shared machine hits all three alike; medians over the rounds.
+ */
+async function profileTraining(model: Autoencoder, x: Float32Array): Promise<string> {
   const train = PLAN.ours.train;
   const steps = Math.ceil(train / BATCH);
   const data = { data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] };
-  const epochs = quick ? 2 : 4;
-
-  // Uninstrumented epochs, with the default yield to the event loop (every 25 ms) and without it.
-  const plain = epochTimer();
-  await model.fit(data, { epochs, batchSize: BATCH, onEpochBegin: plain.onEpochBegin, onEpochEnd: plain.onEpochEnd });
-  const noYield = epochTimer();
-  await model.fit(data, { epochs, batchSize: BATCH, yieldEveryMs: 1e9, onEpochBegin: noYield.onEpochBegin, onEpochEnd: noYield.onEpochEnd });
-
-  const timedEpochs = epochTimer();
-  const tallies = await withTimedKernels(async () => {
-    await model.fit(data, { epochs, batchSize: BATCH, yieldEveryMs: 1e9, onEpochBegin: timedEpochs.onEpochBegin, onEpochEnd: timedEpochs.onEpochEnd });
-  });
-  const runs = epochs * steps;
-  const stepMs = median(plain.times) / steps;
-  const stepMsNoYield = median(noYield.times) / steps;
-  const stepMsTimed = median(timedEpochs.times) / steps;
-  const kernelMs = [...tallies.values()].reduce((a, t) => a + t.ms, 0) / runs;
+  const rounds = quick ? 3 : 7;
+  const plain: number[] = [];
+  const noYield: number[] = [];
+  const timedEpochs: number[] = [];
+  const tallies = new Map<string, Tally>();
+  for (let r = 0; r < rounds; r++) {
+    plain.push(await epochMs(model, data));
+    noYield.push(await epochMs(model, data, 1e9));
+    timedEpochs.push(await withTimedKernels(tallies, () => epochMs(model, data, 1e9)));
+  }
+  const runs = rounds * steps;
+  const step = median(plain) / steps;
+  const stepNoYield = median(noYield) / steps;
+  // Kernel times are per-step means; the step times medians: the JS share is an estimate.
+  const stepTimed = timedEpochs.reduce((a, b) => a + b, 0) / runs;
+  const kernels = sumMs(tallies) / runs;
+  const gemm = sumMs(tallies, isGemm) / runs;
   const calls = [...tallies.values()].reduce((a, t) => a + t.calls, 0) / runs;
+  const pct = (ms: number) => `${fixed((100 * ms) / stepTimed)}%`;
 
-  const phases = new Map<Phase, number>();
+  const phases = new Map<string, number>();
   for (const [key, t] of tallies) {
     const phase = phaseOf(key.split(" ")[0]!);
     phases.set(phase, (phases.get(phase) ?? 0) + t.ms / runs);
   }
-  const gemmMs = [...tallies].filter(([k]) => k.startsWith("f32_gemm_")).reduce((a, [, t]) => a + t.ms, 0) / runs;
-  const pct = (ms: number) => `${((100 * ms) / stepMsNoYield).toFixed(1)}%`;
-
   const phaseRows = [...phases].sort((a, b) => b[1] - a[1]).map(([p, ms]) => [p, fixed(ms, 3), pct(ms)]);
-  phaseRows.push(["JS outside kernels (+ timer overhead)", fixed(stepMsTimed - kernelMs, 3), pct(stepMsTimed - kernelMs)]);
-  phaseRows.push(["yield to the event loop (default 25 ms)", fixed(stepMs - stepMsNoYield, 3), pct(stepMs - stepMsNoYield)]);
-
-  const kernelRows = [...tallies]
-    .map(([key, t]) => ({ key, ms: t.ms / runs, calls: t.calls / runs, gflops: t.flops ? t.flops / t.ms / 1e6 : NaN }))
-    .sort((a, b) => b.ms - a.ms)
-    .map((r) => [r.key, phaseOf(r.key.split(" ")[0]!), fixed(r.calls, 1), fixed(r.ms, 3), pct(r.ms), fixed(r.gflops)]);
+  phaseRows.push(["JS outside kernels (incl. ~0.1 µs timer per call)", fixed(stepTimed - kernels, 3), pct(stepTimed - kernels)]);
 
   return [
-    `## Where our training step goes (batch ${BATCH}, ${runs} steps, every kernel call timed)\n`,
-    `step: ${fixed(stepMs, 3)} ms as fit runs it, ${fixed(stepMsNoYield, 3)} ms with yieldEveryMs = ∞, ` +
-      `${fixed(stepMsTimed, 3)} ms with timed kernels; ${fixed(calls, 0)} kernel calls per step; ` +
-      `gemm ${fixed(gemmMs, 3)} ms (${pct(gemmMs)}), other kernels ${fixed(kernelMs - gemmMs, 3)} ms (${pct(kernelMs - gemmMs)}). ` +
-      `Shares are of the ${fixed(stepMsNoYield, 3)} ms step.\n`,
+    `## Where our training step goes (batch ${BATCH}; ${rounds} rounds × ${steps} steps; every kernel call timed with performance.now())\n`,
+    `step, median: ${fixed(step, 3)} ms as fit runs it (yields to the event loop every 25 ms), ${fixed(stepNoYield, 3)} ms with yieldEveryMs = ∞ ` +
+      `(so yields cost ${fixed(step - stepNoYield, 3)} ms/step); mean with timed kernels ${fixed(stepTimed, 3)} ms, ${fixed(calls, 0)} kernel calls per step. ` +
+      `gemm ${fixed(gemm, 3)} ms (${pct(gemm)}), other kernels ${fixed(kernels - gemm, 3)} ms (${pct(kernels - gemm)}), ` +
+      `JS ${fixed(stepTimed - kernels, 3)} ms (${pct(stepTimed - kernels)}). Shares are of the timed step.\n`,
     markdownTable(["part", "ms/step", "share"], phaseRows),
     "",
-    markdownTable(["kernel (gemm m×n×k)", "phase", "calls/step", "ms/step", "share", "GFLOP/s"], kernelRows),
+    kernelTable(tallies, runs, stepTimed, true, "step"),
+  ].join("\n");
+}
+
+/** reconstruct over PLAN.ours.infer rows (256-row chunks): kernels against the copies in and out and the JS around them. */
+async function profileInference(model: Autoencoder, x: Float32Array): Promise<string> {
+  const rows = PLAN.ours.infer;
+  const input = { data: x.subarray(0, rows * FEATURES), shape: [rows, FEATURES] };
+  const rounds = quick ? 5 : 15;
+  const plain: number[] = [];
+  let timedTotal = 0;
+  const tallies = new Map<string, Tally>();
+  for (let r = 0; r < rounds; r++) {
+    let t0 = performance.now();
+    model.reconstruct(input);
+    plain.push(performance.now() - t0);
+    t0 = performance.now();
+    await withTimedKernels(tallies, () => model.reconstruct(input));
+    timedTotal += performance.now() - t0;
+  }
+  const call = timedTotal / rounds;
+  const kernels = sumMs(tallies) / rounds;
+  const gemm = sumMs(tallies, isGemm) / rounds;
+  return [
+    `## Where our inference goes (reconstruct of ${rows} rows in ${Math.ceil(rows / INFER_BATCH)} chunks of ${INFER_BATCH})\n`,
+    `call: ${fixed(median(plain), 2)} ms median, ${fixed(call, 2)} ms mean with timed kernels: gemm ${fixed(gemm, 2)} ms (${fixed((100 * gemm) / call)}%), ` +
+      `other kernels ${fixed(kernels - gemm, 2)} ms (${fixed((100 * (kernels - gemm)) / call)}%), ` +
+      `outside kernels (input copy in, output copy out, JS) ${fixed(call - kernels, 2)} ms (${fixed((100 * (call - kernels)) / call)}%).\n`,
+    kernelTable(tallies, rounds, call, false, "call"),
   ].join("\n");
 }
 
@@ -290,7 +362,7 @@ const tfjsWasmVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") a
 const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
 
 const { result: ours, model } = await benchOurs(x);
-const profile = withProfile ? await profileOurs(model, x) : "";
+const profile = withProfile ? `${await profileTraining(model, x)}\n\n${await profileInference(model, x)}` : "";
 model.dispose();
 
 const binary = await startTfjsWasm();
@@ -300,12 +372,15 @@ if (withCpu) {
   results.push(await benchTfjs("cpu", x));
 }
 
+const both = (ours: { wall: number; cpu: number }, peer: { wall: number; cpu: number }) => `${ratio(ours.wall, peer.wall)} (${ratio(ours.cpu, peer.cpu)})`;
 const rows = results.map((r) => [
   r.backend,
-  fixed(r.trainRate, 0),
-  fixed(r.inferRate, 0),
-  r === ours ? "–" : ratio(ours.trainRate, r.trainRate),
-  r === ours ? "–" : ratio(ours.inferRate, r.inferRate),
+  fixed(r.train.wall, 0),
+  fixed(r.train.cpu, 0),
+  fixed(r.infer.wall, 0),
+  fixed(r.infer.cpu, 0),
+  r === ours ? "–" : both(ours.train, r.train),
+  r === ours ? "–" : both(ours.infer, r.infer),
   r.note,
 ]);
 
@@ -317,10 +392,15 @@ console.log(
     `Training: median wall time of an epoch (onEpochBegin → onEpochEnd, performance.now()) after one warm-up epoch; fit with shuffle. ` +
     `Inference: tinybench median of reconstruct / predict+dataSync (Float32Array in and out) at batch ${INFER_BATCH}.\n`,
 );
-console.log(markdownTable(["backend", "train samples/s", "infer samples/s", "train ours/peer", "infer ours/peer", "runs"], rows));
 console.log(
-  `\nours: training ${fixed((ours.trainRate * TRAIN_FLOPS) / 1e9)} GFLOP/s (${TRAIN_FLOPS} FLOP/sample = 2·(2·Σ in·out − in·out of layer 1), ` +
-    `forward + dW + dX without layer 1's dX), inference ${fixed((ours.inferRate * FORWARD_FLOPS) / 1e9)} GFLOP/s (${FORWARD_FLOPS} FLOP/sample = 2·Σ in·out).`,
+  markdownTable(["backend", "train /s", "train /CPU-s", "infer /s", "infer /CPU-s", "train ours/peer (CPU)", "infer ours/peer (CPU)", "runs"], rows),
+);
+console.log(`/s: samples per second of wall time, median; /CPU-s: per second of this process's CPU time, median (robust to a shared machine).`);
+const gflops = (rate: number, flops: number) => fixed((rate * flops) / 1e9);
+console.log(
+  `\nours: training ${gflops(ours.train.wall, TRAIN_FLOPS)} GFLOP/s (${gflops(ours.train.cpu, TRAIN_FLOPS)} per CPU-s), ` +
+    `${TRAIN_FLOPS} FLOP/sample = 2·(2·Σ in·out − in·out of layer 1): forward + dW + dX, no dX for layer 1; ` +
+    `inference ${gflops(ours.infer.wall, FORWARD_FLOPS)} GFLOP/s (${gflops(ours.infer.cpu, FORWARD_FLOPS)} per CPU-s), ${FORWARD_FLOPS} FLOP/sample = 2·Σ in·out.`,
 );
 console.log(`targets: ≥ 8000 training samples/s, ≥ 25000 inference samples/s.`);
 if (profile) console.log(`\n${profile}`);

@@ -10,7 +10,9 @@
 // sums its kc terms in k order from zero, then C = C + block (C = block for
 // the first block unless accumulating), and the bias is added last:
 // C = (C + block_last) + bias. The block depths depend on k alone, so the
-// bits never depend on m, n, or which rows a caller computes.
+// bits never depend on m, n, or which rows a caller computes. Products with
+// fewer than 4 rows and op(B) rows contiguous (NN, TN) skip packing and read
+// op(B) in place, in the same order.
 //
 // Workspace (from gemm_workspace_bytes, 16-byte aligned): an edge-tile
 // buffer, then the packed A block (MC rows), then the packed B block (NC cols).
@@ -57,7 +59,7 @@ export function f32_gemm_tn(c: usize, a: usize, b: usize, bias: usize, m: i32, n
  * op(A)[i, p] is at a + 4·(i·aRow + p·aDepth); op(B)[p, j] at b + 4·(j·bCol + p·bDepth).
  * One of each pair of strides is 1.
  */
-@inline function gemm(
+function gemm(
   c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize,
   aRow: i32, aDepth: i32, bCol: i32, bDepth: i32,
 ): void {

@@ -11,3 +11,7 @@ export * from "./linalg";
 export * from "./conv";
 export * from "./batchnorm";
 export * from "./pool";
+export * from "./noise";
+export * from "./regularizers";
+export * from "./variational";
+export * from "./apps";

@@ -183,4 +183,71 @@ export interface Kernels {
   f32_upsample2x(y: Ptr, x: Ptr, n: number, h: number, w: number, c: number): void;
   /** dx[n, h, w, c] (+)= ((dy00 + dy01) + dy10) + dy11 over each 2×2 block of dy[n, 2h, 2w, c]. */
   f32_upsample2x_backward(dx: Ptr, dy: Ptr, n: number, h: number, w: number, c: number, accumulate: number): void;
+
+  // ---- noise (assembly/noise.ts) ---------------------------------------------
+  // u holds uniforms in [0, 1) from f32_rand_uniform.
+  /** dst (+)= (u < rate ? 0 : x·scale): dropout (scale 1/(1−rate), its own backward) and masking noise (scale 1). */
+  f32_dropout(dst: Ptr, x: Ptr, u: Ptr, rate: number, scale: number, n: number, accumulate: number): void;
+  /** dst = lo where u < rate/2, hi where u ≥ 1 − rate/2, else x. */
+  f32_salt_pepper(dst: Ptr, x: Ptr, u: Ptr, rate: number, lo: number, hi: number, n: number): void;
+
+  // ---- regularizers (assembly/regularizers.ts) -------------------------------
+  /** Σ |x| in index order. */
+  f32_abs_sum(x: Ptr, n: number): number;
+  /** dst (+)= scale·sign(x), sign(0) = 0. */
+  f32_sign_scaled(dst: Ptr, x: Ptr, scale: number, n: number, accumulate: number): void;
+  /** Σ_j KL(ρ ‖ ρ̂_j) for Bernoulli means, ρ̂ clamped to [1e-6, 1 − 1e-6]. */
+  f32_kl_sparsity_sum(rhoHat: Ptr, rho: number, cols: number): number;
+  /** dz[i, j] (+)= scale·(−ρ/ρ̂_j + (1−ρ)/(1−ρ̂_j)) for every row i. */
+  f32_kl_sparsity_backward(dz: Ptr, rhoHat: Ptr, rho: number, scale: number, rows: number, cols: number, accumulate: number): void;
+  /** mask[i, j] = 1 for the k largest of row i (ties: lower index), else 0. */
+  f32_topk_mask_rows(mask: Ptr, x: Ptr, rows: number, cols: number, k: number): void;
+  /** dst[j] = Σ_k w[k, j]² */
+  f32_col_sum_squares(dst: Ptr, w: Ptr, rows: number, cols: number): void;
+  /** Σ_ij (h(1−h))²·norms[j]: the contractive penalty of a sigmoid layer h. */
+  f32_contractive_sum(h: Ptr, norms: Ptr, rows: number, cols: number): number;
+  /** dh (+)= scale·norms[j]·2h(1−h)(1−2h); colA[j] = Σ_i (h(1−h))². */
+  f32_contractive_backward(dh: Ptr, colA: Ptr, h: Ptr, norms: Ptr, scale: number, rows: number, cols: number, accumulate: number): void;
+  /** dst[k, j] (+)= alpha·colScale[j]·w[k, j] */
+  f32_scale_cols(dst: Ptr, w: Ptr, colScale: Ptr, alpha: number, rows: number, cols: number, accumulate: number): void;
+
+  // ---- variational (assembly/variational.ts) ---------------------------------
+  /** z = μ + exp(½·log σ²)·ε */
+  f32_reparameterize(z: Ptr, mu: Ptr, logvar: Ptr, eps: Ptr, n: number): void;
+  /** dμ (+)= dz; d log σ² (+)= ½·dz·ε·exp(½·log σ²). */
+  f32_reparameterize_backward(dmu: Ptr, dlogvar: Ptr, dz: Ptr, logvar: Ptr, eps: Ptr, n: number, accMu: number, accLogvar: number): void;
+  /** Σ ½(exp(log σ²) + μ² − 1 − log σ²): KL(N(μ, σ²) ‖ N(0, 1)) over all elements. */
+  f32_kl_normal_sum(mu: Ptr, logvar: Ptr, n: number): number;
+  /** dμ (+)= scale·μ; d log σ² (+)= scale·½(exp(log σ²) − 1). */
+  f32_kl_normal_backward(dmu: Ptr, dlogvar: Ptr, mu: Ptr, logvar: Ptr, scale: number, n: number, accMu: number, accLogvar: number): void;
+  /** dst[r] = Σ_j log N(z; μ, exp(log σ²)); mu = logvar = 0 for the standard normal. */
+  f32_row_log_normal(dst: Ptr, z: Ptr, mu: Ptr, logvar: Ptr, rows: number, cols: number): void;
+  /** dst[r] = Σ_j BCE of sigmoid(logits) against target, per row. */
+  f32_row_bce_logits(dst: Ptr, logits: Ptr, target: Ptr, rows: number, cols: number): void;
+  /** dst[r] = Σ_j (a − b)² per row. */
+  f32_row_sq_sum(dst: Ptr, a: Ptr, b: Ptr, rows: number, cols: number): void;
+  /** dst[j] = log mean_i exp(src[i, j]) over a k×cols matrix (max-shifted). */
+  f32_logmeanexp_cols(dst: Ptr, src: Ptr, k: number, cols: number): void;
+
+  // ---- applications (assembly/apps.ts) ----
+  // Pointers need only 4-byte alignment here.
+  /** dst[r, c] = src[r, c]·scale[c] + offset[c] (two roundings, no FMA); in place allowed. */
+  f32_affine_columns(dst: Ptr, src: Ptr, scale: Ptr, offset: Ptr, rows: number, cols: number): void;
+  /** min[c], max[c] over the rows of x[rows, cols] (±Inf when rows = 0; NaN propagates). */
+  f32_column_min_max(min: Ptr, max: Ptr, x: Ptr, rows: number, cols: number): void;
+  /** dst[r] = Σ_j x[r, j]², in f64 (partial sums j mod 4, then a tail), rounded once. */
+  f32_row_sum_squares(dst: Ptr, x: Ptr, rows: number, cols: number): void;
+  /** d[i, j] = max((na[i] + nb[j]) − 2·dot[i, j], 0): squared distances from norms and dot products; in place allowed. */
+  f32_sq_distances(d: Ptr, dot: Ptr, na: Ptr, nb: Ptr, rows: number, cols: number): void;
+  /** idx[r, 0..k) (u32) = columns of the k smallest x[r, ·], ascending, ties by lower column; 1 ≤ k ≤ cols, no NaN. */
+  u32_row_smallest_k(idx: Ptr, x: Ptr, rows: number, cols: number, k: number): void;
+  /** y[r, ·] = softmax(x[r, ·]) (max-shifted, f64 sum); in place allowed. */
+  f32_softmax_rows(y: Ptr, x: Ptr, rows: number, cols: number): void;
+  /**
+   * dlogits = scale·(softmax(logits) − onehot(labels)) (labels u32 < cols; dlogits may be logits);
+   * returns Σ_r −log softmax(logits[r])[labels[r]].
+   */
+  f32_softmax_xent_backward(dlogits: Ptr, logits: Ptr, labels: Ptr, scale: number, rows: number, cols: number): number;
+  /** y = erf(x) (Abramowitz & Stegun 7.1.26 in f64), absolute error ≤ 1.5e-7 + 2^-25; in place allowed. */
+  f32_erf(y: Ptr, x: Ptr, n: number): void;
 }

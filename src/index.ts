@@ -11,11 +11,12 @@ export {
   DisposedError,
 } from "./errors.js";
 export { layers } from "./layers/index.js";
-export type { DenseOptions, DenseSpec, ActivationSpec, LayerSpec, Initializer } from "./layers/index.js";
+export type { DenseOptions, DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, LayerSpec, Initializer } from "./layers/index.js";
 export type { Activation } from "./ops/activation.js";
 export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.js";
 export type { ReconstructionLoss } from "./losses/reconstruction.js";
-export { Autoencoder, type AutoencoderConfig } from "./models/autoencoder.js";
+export { Autoencoder, type AutoencoderConfig, type SparsityConfig } from "./models/autoencoder.js";
+export type { NoiseConfig } from "./ops/corrupt.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { DataInput, TensorData } from "./models/data.js";
 export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";

@@ -32,9 +32,10 @@ export class Dense implements Layer {
   readonly outputShape: number[];
   readonly params: Param[];
   readonly endsWithSigmoid: boolean;
-  private readonly kernel: Param;
+  /** The weights [in × units]; penalties on them (contractive) read it. */
+  readonly kernel: Param;
   private readonly bias: Param | null;
-  private readonly activation: Activation;
+  readonly activation: Activation;
   private readonly alpha: number | undefined;
 
   constructor(readonly spec: DenseSpec, readonly name: string, readonly inputShape: readonly number[], ctx: BuildContext) {

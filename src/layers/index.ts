@@ -3,16 +3,18 @@
 import { ConfigError } from "../errors.js";
 import { ActivationLayer, activationLayer, leakyRelu } from "./activation-layer.js";
 import { Dense, dense } from "./dense.js";
+import { Dropout, dropoutLayer } from "./dropout.js";
 import { flatten, Reshape, reshapeLayer } from "./reshape.js";
 import type { BuildContext, Layer, LayerSpec } from "./layer.js";
 
 export type { DenseOptions, DenseSpec } from "./dense.js";
 export type { ActivationSpec } from "./activation-layer.js";
 export type { FlattenSpec, ReshapeSpec } from "./reshape.js";
+export type { DropoutSpec } from "./dropout.js";
 export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec, State, StateSpec } from "./layer.js";
 
 /** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
-export const layers = { dense, activation: activationLayer, leakyRelu, flatten, reshape: reshapeLayer };
+export const layers = { dense, activation: activationLayer, leakyRelu, flatten, reshape: reshapeLayer, dropout: dropoutLayer };
 
 export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly number[], ctx: BuildContext): Layer {
   if (!spec || typeof spec !== "object") throw new ConfigError(`${name}: expected a layer spec such as layers.dense(32), found ${String(spec)}`);
@@ -21,6 +23,7 @@ export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly n
     case "activation": return new ActivationLayer(spec, name, inputShape);
     case "flatten":
     case "reshape": return new Reshape(spec, name, inputShape);
+    case "dropout": return new Dropout(spec, name, inputShape);
     default: throw new ConfigError(`${name}: unknown layer type ${JSON.stringify((spec as { type?: unknown }).type)}`);
   }
 }

@@ -73,4 +73,5 @@ export type LayerSpec =
   | import("./dense.js").DenseSpec
   | import("./activation-layer.js").ActivationSpec
   | import("./reshape.js").FlattenSpec
-  | import("./reshape.js").ReshapeSpec;
+  | import("./reshape.js").ReshapeSpec
+  | import("./dropout.js").DropoutSpec;

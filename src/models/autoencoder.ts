@@ -6,6 +6,12 @@ import type { ForwardContext, LayerSpec } from "../layers/index.js";
 import { Tensor } from "../ops/tensor.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import { bceLoss, bceWithLogitsLoss, l1Loss, mseLoss, RECONSTRUCTION_LOSSES, type ReconstructionLoss } from "../losses/reconstruction.js";
+import { contractiveLoss } from "../losses/contractive.js";
+import { klSparsityLoss, l1ActivityLoss } from "../losses/sparsity.js";
+import { Dense } from "../layers/dense.js";
+import { checkNoise, corrupt, type NoiseConfig } from "../ops/corrupt.js";
+import { kSparse } from "../ops/k-sparse.js";
+import { STREAM } from "./streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
 import { fitLoop, meanLoss, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
@@ -25,6 +31,24 @@ export interface AutoencoderConfig {
   optimizer?: OptimizerConfig | "adam" | "adamw" | "sgd";
   /** Seeds initialization, shuffling and every random draw. Default 0. */
   seed?: number;
+  /** Denoising: corrupt each training batch this way; the clean input stays the target. */
+  noise?: NoiseConfig;
+  /** Sparse codes: penalties on the code, or k-sparse codes. */
+  sparsity?: SparsityConfig;
+  /**
+   * Contractive penalty weight λ on the squared Frobenius norm of the encoder's
+   * Jacobian; needs an encoder of one dense sigmoid layer. Default 0 (off).
+   */
+  contractive?: number;
+}
+
+export interface SparsityConfig {
+  /** L1 activity penalty λ·Σ|code| per sample. */
+  l1?: number;
+  /** KL penalty β·Σ_j KL(ρ ‖ mean activation of unit j) toward a target mean ρ (sigmoid codes). */
+  kl?: { rho: number; beta: number };
+  /** Keep only the k largest code units of each sample (k-sparse autoencoder). */
+  k?: number;
 }
 
 const FORMAT = "autoencoder";
@@ -71,6 +95,9 @@ export class Autoencoder extends ModelBase {
     if (decoder.outputShape.join(",") !== input.join(",")) {
       throw new ShapeError(`Autoencoder: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
     }
+    if (config.noise !== undefined) checkNoise(config.noise, "Autoencoder noise");
+    checkSparsity(config.sparsity, encoder);
+    if (config.contractive !== undefined) checkContractive(config.contractive, encoder);
     const normalized: AutoencoderConfig = { ...config, input, loss, seed };
     return new Autoencoder(normalized, params, encoder, decoder, seed);
   }
@@ -84,8 +111,16 @@ export class Autoencoder extends ModelBase {
     return this.loss === "bce" && this.decoder.endsWithSigmoid;
   }
 
-  batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
+  /** The encoder's output, made k-sparse when configured. */
+  private codeOf(x: Tensor, ctx: ForwardContext): Tensor {
     const code = this.encoder.forward(x, ctx);
+    const k = this.config.sparsity?.k;
+    return k === undefined ? code : kSparse(ctx.tape, code, k);
+  }
+
+  batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
+    const input = ctx.training && this.config.noise ? corrupt(x, this.config.noise, this.seed, STREAM.noise, ctx.step) : x;
+    const code = this.codeOf(input, ctx);
     const fused = this.fusedSigmoid;
     const out = this.decoder.forward(code, { ...ctx, logits: fused });
     // Mean over features and samples (Keras' convention).
@@ -95,7 +130,20 @@ export class Autoencoder extends ModelBase {
     if (this.loss === "mse") loss = mseLoss(tape, out, target, scale);
     else if (this.loss === "l1") loss = l1Loss(tape, out, target, scale);
     else loss = fused ? bceWithLogitsLoss(tape, out, target, scale) : bceLoss(tape, out, target, scale);
-    return { loss };
+    const penalty = this.penalties(code, ctx);
+    return penalty === null ? { loss } : { loss: loss + penalty, reconstruction: loss, penalty };
+  }
+
+  /** The sparsity and contractive penalties per sample, or null when none is configured. */
+  private penalties(code: Tensor, ctx: ForwardContext): number | null {
+    const { sparsity, contractive } = this.config;
+    if (!sparsity?.l1 && !sparsity?.kl && !contractive) return null;
+    const rows = code.rows;
+    let total = 0;
+    if (sparsity?.l1) total += l1ActivityLoss(ctx.tape, code, sparsity.l1 / rows);
+    if (sparsity?.kl) total += klSparsityLoss(ctx.tape, code, sparsity.kl.rho, sparsity.kl.beta / rows);
+    if (contractive) total += contractiveLoss(ctx.tape, code, (this.encoder.layers[0] as Dense).kernel.tensor, contractive / rows);
+    return total;
   }
 
   /** Trains on `x` (its own target). Resolves with the per-epoch history. */
@@ -109,7 +157,7 @@ export class Autoencoder extends ModelBase {
   encode(x: DataInput): TensorData {
     const batch = this.batchOf(x, this.inputShape, "encode x");
     const cols = this.codeShape.reduce((a, b) => a * b, 1);
-    const data = this.mapRows(batch, cols, "encode x", (t) => this.encoder.forward(t, this.inferenceContext()));
+    const data = this.mapRows(batch, cols, "encode x", (t) => this.codeOf(t, this.inferenceContext()));
     return tensorOut(data, batch.rows, this.codeShape);
   }
 
@@ -126,9 +174,14 @@ export class Autoencoder extends ModelBase {
     const batch = this.batchOf(x, this.inputShape, "reconstruct x");
     const data = this.mapRows(batch, batch.cols, "reconstruct x", (t) => {
       const ctx = this.inferenceContext();
-      return this.decoder.forward(this.encoder.forward(t, ctx), ctx);
+      return this.decoder.forward(this.codeOf(t, ctx), ctx);
     });
     return tensorOut(data, batch.rows, this.inputShape);
+  }
+
+  /** Reconstructs noisy inputs: for a denoising autoencoder, the cleaned samples. */
+  denoise(x: DataInput): TensorData {
+    return this.reconstruct(x);
   }
 
   /** Mean squared reconstruction error of each sample (anomaly scores). */
@@ -137,7 +190,7 @@ export class Autoencoder extends ModelBase {
     const { kernels, arena } = getEngine();
     return this.mapRows(batch, 1, "reconstructionError x", (t) => {
       const ctx = this.inferenceContext();
-      const out = this.decoder.forward(this.encoder.forward(t, ctx), ctx);
+      const out = this.decoder.forward(this.codeOf(t, ctx), ctx);
       const err = arena.scratch(t.rows * 4);
       kernels.f32_row_mse(err, out.ptr, t.ptr, t.rows, t.cols);
       return { ptr: err, size: t.rows };
@@ -183,5 +236,32 @@ export class Autoencoder extends ModelBase {
     }
     model.step = typeof meta.step === "number" ? meta.step : 0;
     return model;
+  }
+}
+
+function checkSparsity(sparsity: SparsityConfig | undefined, encoder: Network): void {
+  if (sparsity === undefined) return;
+  const fail = (what: string, found: unknown) => new ConfigError(`Autoencoder sparsity: expected ${what}, found ${JSON.stringify(found)}`);
+  if (typeof sparsity !== "object" || sparsity === null) throw fail("an object such as { l1: 1e-4 }", sparsity);
+  if (sparsity.l1 !== undefined && !(typeof sparsity.l1 === "number" && sparsity.l1 >= 0 && Number.isFinite(sparsity.l1))) throw fail("l1 >= 0", sparsity.l1);
+  if (sparsity.kl !== undefined) {
+    const { rho, beta } = sparsity.kl;
+    if (!(typeof rho === "number" && rho > 0 && rho < 1)) throw fail("kl.rho in (0, 1)", rho);
+    if (!(typeof beta === "number" && beta >= 0 && Number.isFinite(beta))) throw fail("kl.beta >= 0", beta);
+    if (!encoder.endsWithSigmoid) throw new ConfigError("Autoencoder sparsity: the KL penalty needs a sigmoid code (mean activations in (0, 1)); end the encoder with a sigmoid");
+  }
+  if (sparsity.k !== undefined) {
+    const units = encoder.outputShape.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(sparsity.k) || sparsity.k < 1 || sparsity.k > units) throw fail(`k an integer in [1, ${units}] (the code size)`, sparsity.k);
+  }
+}
+
+function checkContractive(lambda: number, encoder: Network): void {
+  if (!(typeof lambda === "number" && lambda >= 0 && Number.isFinite(lambda))) {
+    throw new ConfigError(`Autoencoder contractive: expected a weight >= 0, found ${JSON.stringify(lambda)}`);
+  }
+  const only = encoder.layers[0];
+  if (encoder.layers.length !== 1 || !(only instanceof Dense) || only.activation !== "sigmoid") {
+    throw new ConfigError("Autoencoder contractive: expected an encoder of one dense sigmoid layer (the penalty is that layer's Jacobian norm)");
   }
 }

@@ -5,7 +5,7 @@
 // gemm shape). Single thread, one process, the same synthetic data for all.
 // Run: npx tsx bench/dense-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
 import { createRequire } from "node:module";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
@@ -359,6 +359,7 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
 
 const require = createRequire(import.meta.url);
 const tfjsWasmVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
+const startLoad = fixed(loadavg()[0], 2);
 const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
 
 const { result: ours, model } = await benchOurs(x);
@@ -385,7 +386,7 @@ const rows = results.map((r) => [
 ]);
 
 console.log(`# Dense autoencoder 784-512-128-32-128-512-784, ReLU, sigmoid output, MSE, Adam 1e-3, batch ${BATCH}`);
-console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}; single thread`);
+console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores); single thread; load average at start ${startLoad}, at end ${fixed(loadavg()[0], 2)}`);
 console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsWasmVersion}: ran ${binary}`);
 console.log(
   `data: synthetic, seeded (mixes of 16 random prototypes + noise, in [0, 1]), ${FEATURES} features. ` +

@@ -1,0 +1,76 @@
+// One scenario (scenario.mjs), every runtime, identical bits: Node, Deno,
+// Chromium and Firefox each train the same models from the same seeds with
+// dist/index.js and must return the same SHA-256 of the weights and of every
+// output. A browser that is not installed is skipped with a banner, and fails
+// the run under CI.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { serve } from "../../examples/browser/serve.mjs";
+import { ensureDist } from "../package/dist.js";
+import { lastJson, launchChromium, launchFirefox, missing, ROOT, run, runDeno } from "./runtimes.js";
+
+interface ScenarioResult {
+  parts: Record<string, { hashes: Record<string, string>; firstValues: number[] }>;
+}
+
+/** Runs in the page: imports the built library and the scenario from the test server. */
+const IN_PAGE = `(async () => {
+  const lib = await import("/dist/index.js");
+  const { runScenario } = await import("/test/runtimes/scenario.mjs");
+  return JSON.stringify(await runScenario(lib));
+})()`;
+
+let server: { origin: string; close(): Promise<void> };
+let reference: ScenarioResult;
+
+beforeAll(async () => {
+  await ensureDist();
+  server = await serve({ root: ROOT });
+  reference = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs"]), "node run-cli.mjs");
+}, 600_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("the scenario gives identical bits in every runtime", () => {
+  test("node: a second process gives the same hashes (and every part ran)", async () => {
+    const again = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs"]), "node run-cli.mjs");
+    expect(Object.keys(reference.parts)).toEqual(["denseBceAdam", "denseMseSgd"]);
+    for (const part of Object.values(reference.parts)) {
+      expect(part.hashes.loadedReconstruct, "reconstruct after save → load").toBe(part.hashes.reconstruct);
+      expect(part.hashes.resaved, "save → load → save").toBe(part.hashes.saved);
+    }
+    expect(again).toEqual(reference);
+  });
+
+  test("deno (no permissions)", async () => {
+    const result = lastJson<ScenarioResult>(await runDeno([], "test/runtimes/run-cli.mjs"), "deno run-cli.mjs");
+    expect(result).toEqual(reference);
+  });
+
+  test("chromium (playwright-core)", async (ctx) => {
+    if (missing("chromium")) return ctx.skip();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.origin}/test/runtimes/blank.html`);
+      const result = JSON.parse((await page.evaluate(IN_PAGE)) as string) as ScenarioResult;
+      expect(result).toEqual(reference);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test("firefox (puppeteer-core, WebDriver BiDi)", async (ctx) => {
+    if (missing("firefox")) return ctx.skip();
+    const browser = await launchFirefox();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.origin}/test/runtimes/blank.html`);
+      const result = JSON.parse((await page.evaluate(IN_PAGE)) as string) as ScenarioResult;
+      expect(result).toEqual(reference);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,169 @@
+// The cross-runtime scenario: train, encode, reconstruct, save and load small
+// models from fixed seeds on generated data, and return a SHA-256 of every
+// result. Plain ESM with no imports, so Node, Deno, Chromium and Firefox load
+// the same file; each runner passes in the library it imported (dist/index.js).
+// Every runtime must return identical hashes (the project's determinism rule).
+
+/** Deterministic integer stream (xorshift32); data uses no host Math.random or Math.sin. */
+function xorshift(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+/**
+ * `rows` samples of `cols` values in [0, 1], each a multiple of 1/256 (exact in
+ * f32): a mix of two of four integer ramps plus small integer noise, so the
+ * data has a low-dimensional structure an autoencoder can learn.
+ */
+export function generateData(rows, cols, seed) {
+  const next = xorshift(seed);
+  const data = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const a = next() % 4;
+    const b = (a + 1 + (next() % 3)) % 4;
+    const wa = next() % 129;
+    const wb = 128 - wa;
+    for (let c = 0; c < cols; c++) {
+      const ramp = (k) => {
+        const t = Math.floor((c * 256) / (cols - 1));
+        return k === 0 ? t : k === 1 ? 256 - t : k === 2 ? Math.abs(256 - 2 * t) : 256 - Math.abs(256 - 2 * t);
+      };
+      const mixed = Math.floor((wa * ramp(a) + wb * ramp(b)) / 128);
+      const noise = (next() % 9) - 4;
+      data[r * cols + c] = Math.min(256, Math.max(0, mixed + noise)) / 256;
+    }
+  }
+  return { data, shape: [rows, cols] };
+}
+
+async function sha256(bytes) {
+  if (!globalThis.crypto?.subtle) throw new Error("scenario: crypto.subtle is missing (not a secure context?)");
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const bytesOf = (typed) => new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+
+/** Hash of a float array's exact bits, with its length so shape changes show. */
+const hashFloats = async (values) => `${values.length}:${await sha256(bytesOf(values))}`;
+
+/** Loss values are JS numbers: hash their f64 bits. */
+const hashNumbers = (values) => hashFloats(Float64Array.from(values));
+
+/** The checks shared by every model: outputs, saved bytes, and the same outputs after save → load. */
+async function hashModel(lib, model, probe, history) {
+  const out = {};
+  out.history = await hashNumbers([...history.loss, ...(history.valLoss ?? [])]);
+  out.encode = await hashFloats(model.encode(probe).data);
+  const recon = model.reconstruct(probe).data;
+  out.reconstruct = await hashFloats(recon);
+  out.reconstructionError = await hashFloats(model.reconstructionError(probe));
+  const saved = model.save();
+  out.saved = `${saved.length}:${await sha256(saved)}`;
+  const loaded = await lib.Autoencoder.load(saved);
+  try {
+    out.loadedReconstruct = await hashFloats(loaded.reconstruct(probe).data);
+    out.resaved = `${loaded.save().length}:${await sha256(loaded.save())}`;
+  } finally {
+    loaded.dispose();
+  }
+  return { hashes: out, saved, firstValues: Array.from(recon.subarray(0, 4)) };
+}
+
+/** A dense autoencoder: tanh/relu encoder, sigmoid decoder, BCE, Adam. */
+async function denseBceAdam(lib) {
+  const L = lib.layers;
+  const x = generateData(96, 24, 0x5eed);
+  const probe = generateData(10, 24, 0xbeef);
+  const model = await lib.Autoencoder.create({
+    input: [24],
+    encoder: [L.dense(16, "tanh"), L.dense(4)],
+    decoder: [L.dense(16, "relu"), L.dense(24, "sigmoid")],
+    loss: "bce",
+    optimizer: { name: "adam", learningRate: 1e-2 },
+    seed: 1234,
+  });
+  try {
+    // 6 epochs × 6 steps of 16 samples, reshuffled each epoch from the seed.
+    const history = await model.fit(x, { epochs: 6, batchSize: 16 });
+    return await hashModel(lib, model, probe, history);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A deeper dense autoencoder: leaky ReLU / softplus, linear code, MSE, SGD with momentum, validation split. */
+async function denseMseSgd(lib) {
+  const L = lib.layers;
+  const x = generateData(80, 33, 0xc0ffee);
+  const probe = generateData(7, 33, 0xfade);
+  const model = await lib.Autoencoder.create({
+    input: [33],
+    encoder: [L.dense(20, "leakyRelu"), L.dense(9, "softplus"), L.dense(3)],
+    decoder: [L.dense(9, "tanh"), L.dense(20, "leakyRelu"), L.dense(33)],
+    loss: "mse",
+    optimizer: { name: "sgd", learningRate: 0.05, momentum: 0.9 },
+    seed: 77,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 4, batchSize: 13, validationSplit: 0.2 });
+    return await hashModel(lib, model, probe, history);
+  } finally {
+    model.dispose();
+  }
+}
+
+// ── conv VAE part: add it here ───────────────────────────────────────────────
+// When the conv layers and VAE land, add `async function convVae(lib)` that
+// builds a small VAE (e.g. input [8, 8, 1], conv2d + leakyRelu + batchNorm
+// encoder to mean/log-variance, conv2dTranspose decoder), fits a few steps from
+// a seed (the reparameterization noise comes from the seeded counter RNG),
+// then hashes encode (mean), reconstruct, sample(n) from the prior, the ELBO
+// history and the saved bytes, and add it to PARTS below. Every runner and the
+// vitest test pick it up with no other change.
+// ─────────────────────────────────────────────────────────────────────────────
+
+const PARTS = { denseBceAdam, denseMseSgd };
+
+/**
+ * Runs every part and returns { parts: { name: { hashes, firstValues } } }.
+ * With `{ withModel: true }` it also returns the first part's saved bytes as
+ * base64 (the edge tests load them elsewhere).
+ */
+export async function runScenario(lib, options = {}) {
+  const parts = {};
+  let model = null;
+  for (const [name, part] of Object.entries(PARTS)) {
+    const { hashes, saved, firstValues } = await part(lib);
+    parts[name] = { hashes, firstValues };
+    if (model === null) model = saved;
+  }
+  const result = { parts };
+  if (options.withModel) result.modelBase64 = toBase64(model);
+  return result;
+}
+
+/** The probe rows the edge runners reconstruct from the saved model. */
+export const edgeProbe = () => generateData(10, 24, 0xbeef);
+
+export { hashFloats, sha256 };
+
+export function toBase64(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary);
+}
+
+export function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

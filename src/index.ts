@@ -17,6 +17,7 @@ export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.j
 export type { ReconstructionLoss } from "./losses/reconstruction.js";
 export { Autoencoder, type AutoencoderConfig, type SparsityConfig } from "./models/autoencoder.js";
 export type { NoiseConfig } from "./ops/corrupt.js";
+export { addNoise } from "./models/noise.js";
 export { VAE, type VAEConfig, type VAELoss } from "./models/vae.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { DataInput, TensorData } from "./models/data.js";

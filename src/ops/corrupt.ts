@@ -7,7 +7,7 @@ import { Tensor } from "./tensor.js";
 
 export type NoiseConfig =
   /** x + N(0, stddev²), optionally clipped to [clip[0], clip[1]]. */
-  | { type: "gaussian"; stddev: number; clip?: [number, number] }
+  | { type: "gaussian"; stddev: number; clip?: readonly [number, number] }
   /** Each input set to 0 with probability `rate` (masking noise). */
   | { type: "mask"; rate: number }
   /** Each input set to `low` (default 0) with probability rate/2 and to `high` (default 1) with probability rate/2. */

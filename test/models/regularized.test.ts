@@ -107,3 +107,17 @@ describe("regularized autoencoders", () => {
     }
   });
 });
+
+describe("addNoise", () => {
+  it("corrupts data reproducibly and keeps its shape", async () => {
+    const { addNoise } = await import("../../src/index.js");
+    const x = data(10, 8);
+    const a = await addNoise(x, { type: "saltPepper", rate: 0.5 }, { seed: 1 });
+    const b = await addNoise(x, { type: "saltPepper", rate: 0.5 }, { seed: 1 });
+    const c = await addNoise(x, { type: "saltPepper", rate: 0.5 }, { seed: 2 });
+    expect(a.shape).toEqual(x.shape);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
+    await expect(addNoise(x, { type: "gaussian", stddev: -1 })).rejects.toThrow(ConfigError);
+  });
+});

@@ -135,7 +135,7 @@ describe("VAE", () => {
     const vae = await VAE.create(config({ loss: "mse", beta: 4, decoder: [layers.dense(6, "tanh"), layers.dense(FEATURES)] }));
     const h = await vae.fit(data(128, 4), { epochs: 5, batchSize: 32 });
     expect(h.loss.every(Number.isFinite)).toBe(true);
-    expect(h.loss[0]!).toBeCloseTo(h.reconstruction[0]! + 4 * h.kl[0]!, 4);
+    expect(h.loss[0]!).toBeCloseTo(h.reconstruction![0]! + 4 * h.kl![0]!, 4);
     vae.dispose();
   });
 

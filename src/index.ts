@@ -11,7 +11,10 @@ export {
   DisposedError,
 } from "./errors.js";
 export { layers } from "./layers/index.js";
-export type { DenseOptions, DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, LayerSpec, Initializer } from "./layers/index.js";
+export type {
+  DenseOptions, DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, LayerSpec, Initializer,
+  Conv2dSpec, Conv2dTransposeSpec, ConvOptions, ConvTransposeOptions, BatchNormSpec, MaxPool2dSpec, UpSampling2dSpec,
+} from "./layers/index.js";
 export type { Activation } from "./ops/activation.js";
 export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.js";
 export type { ReconstructionLoss } from "./losses/reconstruction.js";

@@ -3,7 +3,10 @@
 import { ConfigError } from "../errors.js";
 import { ActivationLayer, activationLayer, leakyRelu } from "./activation-layer.js";
 import { Dense, dense } from "./dense.js";
+import { BatchNorm, batchNormLayer } from "./batch-norm.js";
+import { Conv2d, conv2dLayer, Conv2dTranspose, conv2dTransposeLayer } from "./conv.js";
 import { Dropout, dropoutLayer } from "./dropout.js";
+import { maxPool2dLayer, Pooling, upSampling2dLayer } from "./pooling.js";
 import { flatten, Reshape, reshapeLayer } from "./reshape.js";
 import type { BuildContext, Layer, LayerSpec } from "./layer.js";
 
@@ -11,10 +14,25 @@ export type { DenseOptions, DenseSpec } from "./dense.js";
 export type { ActivationSpec } from "./activation-layer.js";
 export type { FlattenSpec, ReshapeSpec } from "./reshape.js";
 export type { DropoutSpec } from "./dropout.js";
+export type { Conv2dSpec, Conv2dTransposeSpec, ConvOptions, ConvTransposeOptions } from "./conv.js";
+export type { BatchNormSpec } from "./batch-norm.js";
+export type { MaxPool2dSpec, UpSampling2dSpec } from "./pooling.js";
 export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec, State, StateSpec } from "./layer.js";
 
 /** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
-export const layers = { dense, activation: activationLayer, leakyRelu, flatten, reshape: reshapeLayer, dropout: dropoutLayer };
+export const layers = {
+  dense,
+  conv2d: conv2dLayer,
+  conv2dTranspose: conv2dTransposeLayer,
+  batchNorm: batchNormLayer,
+  maxPool2d: maxPool2dLayer,
+  upSampling2d: upSampling2dLayer,
+  activation: activationLayer,
+  leakyRelu,
+  flatten,
+  reshape: reshapeLayer,
+  dropout: dropoutLayer,
+};
 
 export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly number[], ctx: BuildContext): Layer {
   if (!spec || typeof spec !== "object") throw new ConfigError(`${name}: expected a layer spec such as layers.dense(32), found ${String(spec)}`);
@@ -24,6 +42,11 @@ export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly n
     case "flatten":
     case "reshape": return new Reshape(spec, name, inputShape);
     case "dropout": return new Dropout(spec, name, inputShape);
+    case "conv2d": return new Conv2d(spec, name, inputShape, ctx);
+    case "conv2dTranspose": return new Conv2dTranspose(spec, name, inputShape, ctx);
+    case "batchNorm": return new BatchNorm(spec, name, inputShape, ctx);
+    case "maxPool2d":
+    case "upSampling2d": return new Pooling(spec, name, inputShape);
     default: throw new ConfigError(`${name}: unknown layer type ${JSON.stringify((spec as { type?: unknown }).type)}`);
   }
 }

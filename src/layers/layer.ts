@@ -74,4 +74,9 @@ export type LayerSpec =
   | import("./activation-layer.js").ActivationSpec
   | import("./reshape.js").FlattenSpec
   | import("./reshape.js").ReshapeSpec
-  | import("./dropout.js").DropoutSpec;
+  | import("./dropout.js").DropoutSpec
+  | import("./conv.js").Conv2dSpec
+  | import("./conv.js").Conv2dTransposeSpec
+  | import("./batch-norm.js").BatchNormSpec
+  | import("./pooling.js").MaxPool2dSpec
+  | import("./pooling.js").UpSampling2dSpec;

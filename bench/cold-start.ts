@@ -1,0 +1,140 @@
+// Cold start in Node: from process start to the first reconstruction from a
+// saved model, ours (dist/index.js with the embedded wasm, and dist/slim.js
+// with dist/core.wasm read from disk) beside TensorFlow.js 4.22
+// (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-wasm, one thread) on the
+// same tiny dense autoencoder (24 → 16 tanh → 4 → 16 relu → 24 sigmoid).
+// Each script runs as `node -e` many times, interleaved, and we report medians:
+//   wall: spawn to exit, minus a bare `node -e 0`;
+//   in-process: performance.now() at the first reconstruction (ms since Node's
+//   time origin, which is set at process start) minus the same in a bare script.
+// Run: npx tsx bench/cold-start.ts [--runs N]   (default 21; --quick: 7)
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { environmentLine, fixed, markdownTable } from "./report.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const runsFlag = args.indexOf("--runs");
+const RUNS = runsFlag >= 0 ? Number(args[runsFlag + 1]) : args.includes("--quick") ? 7 : 21;
+const TARGET_MS = 15;
+
+if (!existsSync(join(ROOT, "dist/index.js")) || !existsSync(join(ROOT, "dist/slim.js"))) {
+  console.log("dist/ is missing: running npm run build");
+  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (build.status !== 0) process.exit(1);
+}
+
+const dist = (file: string) => pathToFileURL(join(ROOT, "dist", file)).href;
+const { Autoencoder, layers } = (await import(dist("index.js"))) as typeof import("../src/index.js");
+
+// The saved models: ours via save(), tfjs's as its weights in one f32 file with their shapes.
+const dir = await mkdtemp(join(tmpdir(), "autoencoders-cold-start-"));
+const model = await Autoencoder.create({
+  input: [24],
+  encoder: [layers.dense(16, "tanh"), layers.dense(4)],
+  decoder: [layers.dense(16, "relu"), layers.dense(24, "sigmoid")],
+  seed: 1,
+});
+const modelPath = join(dir, "model.bin");
+await writeFile(modelPath, model.save());
+const shapes = [[24, 16], [16], [16, 4], [4], [4, 16], [16], [16, 24], [24]];
+const weights = Float32Array.from({ length: shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0) }, (_, i) => (((i * 7919) % 201) - 100) / 400);
+const tfjsPath = join(dir, "tfjs-weights.bin");
+await writeFile(tfjsPath, new Uint8Array(weights.buffer));
+model.dispose();
+
+const q = JSON.stringify;
+const input = "{ data: new Float32Array(24).fill(0.5), shape: [1, 24] }";
+const SCRIPTS: Record<string, { module: boolean; code: string }> = {
+  "bare node": { module: false, code: "console.log(performance.now())" },
+  "autoencoders (dist/index.js, embedded wasm)": {
+    module: true,
+    code: `import { readFileSync } from "node:fs";
+      const { Autoencoder } = await import(${q(dist("index.js"))});
+      // A copy: Autoencoder.load(Buffer) of a pooled Buffer (files < 4 KB) fails, see the report.
+      const ae = await Autoencoder.load(new Uint8Array(readFileSync(${q(modelPath)})));
+      const out = ae.reconstruct(${input}).data;
+      console.log(performance.now(), out[0]);`,
+  },
+  "autoencoders (dist/slim.js + core.wasm file)": {
+    module: true,
+    code: `import { readFileSync } from "node:fs";
+      const { Autoencoder, init } = await import(${q(dist("slim.js"))});
+      await init({ wasm: readFileSync(${q(join(ROOT, "dist/core.wasm"))}) });
+      // A copy: Autoencoder.load(Buffer) of a pooled Buffer (files < 4 KB) fails, see the report.
+      const ae = await Autoencoder.load(new Uint8Array(readFileSync(${q(modelPath)})));
+      const out = ae.reconstruct(${input}).data;
+      console.log(performance.now(), out[0]);`,
+  },
+  "TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)": {
+    module: false,
+    code: `const { readFileSync } = require("node:fs");
+      const path = require("node:path");
+      const tf = require("@tensorflow/tfjs-core");
+      const wasm = require("@tensorflow/tfjs-backend-wasm");
+      (async () => {
+        wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
+        wasm.setThreadsCount(1);
+        tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+        if (!(await tf.setBackend("wasm"))) throw new Error("no wasm backend");
+        const bytes = readFileSync(${q(tfjsPath)});
+        const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+        const shapes = ${q(shapes)};
+        let offset = 0;
+        const w = shapes.map((s) => { const n = s.reduce((a, b) => a * b, 1); const t = tf.tensor(all.subarray(offset, offset + n), s); offset += n; return t; });
+        const x = tf.fill([1, 24], 0.5);
+        const h1 = tf.tanh(tf.add(tf.matMul(x, w[0]), w[1]));
+        const code = tf.add(tf.matMul(h1, w[2]), w[3]);
+        const h2 = tf.relu(tf.add(tf.matMul(code, w[4]), w[5]));
+        const out = tf.sigmoid(tf.add(tf.matMul(h2, w[6]), w[7])).dataSync();
+        console.log(performance.now(), out[0]);
+      })();`,
+  },
+};
+
+function once(name: string): { wall: number; inProcess: number } {
+  const { module, code } = SCRIPTS[name]!;
+  const flags = module ? ["--input-type=module", "-e", code] : ["-e", code];
+  const started = performance.now();
+  const run = spawnSync(process.execPath, flags, { cwd: ROOT, encoding: "utf8" });
+  const wall = performance.now() - started;
+  if (run.status !== 0) throw new Error(`${name}: exit ${run.status}\n${run.stderr}`);
+  const inProcess = Number(run.stdout.trim().split(/\s+/)[0]);
+  if (!Number.isFinite(inProcess)) throw new Error(`${name}: unexpected output ${run.stdout}`);
+  return { wall, inProcess };
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const names = Object.keys(SCRIPTS);
+const samples = Object.fromEntries(names.map((n) => [n, { wall: [] as number[], inProcess: [] as number[] }]));
+for (const name of names) once(name); // warm the file cache and V8's code cache alike
+for (let r = 0; r < RUNS; r++) {
+  for (const name of names) {
+    const s = once(name);
+    samples[name]!.wall.push(s.wall);
+    samples[name]!.inProcess.push(s.inProcess);
+  }
+}
+await rm(dir, { recursive: true, force: true });
+
+const bare = { wall: median(samples["bare node"]!.wall), inProcess: median(samples["bare node"]!.inProcess) };
+const rows = names.map((name) => {
+  const wall = median(samples[name]!.wall);
+  const inProcess = median(samples[name]!.inProcess);
+  const over = name === "bare node" ? "–" : fixed(wall - bare.wall);
+  const overIn = name === "bare node" ? "–" : fixed(inProcess - bare.inProcess);
+  return [name, fixed(wall), over, fixed(inProcess), overIn];
+});
+console.log(`Cold start to the first reconstruction from a saved model: median of ${RUNS} runs each, interleaved. ${environmentLine()}\n`);
+console.log(markdownTable(["script (node -e)", "wall ms", "wall − bare", "perf.now() at result", "− bare"], rows));
+const ours = median(samples["autoencoders (dist/index.js, embedded wasm)"]!.wall) - bare.wall;
+console.log(`\nTarget: ≤ ${TARGET_MS} ms over bare Node (default entry, wall): ${fixed(ours)} ms — ${ours <= TARGET_MS ? "met" : "NOT met"}`);

@@ -1,0 +1,59 @@
+// What users download: the bytes of dist/ raw, gzip (level 9) and brotli
+// (quality 11), beside TensorFlow.js 4.22's minified core + wasm backend (the
+// peer for a dense autoencoder in the browser). Target: the whole library
+// (dist/index.js, wasm embedded) at most 100 KB gzip.
+// Run: npx tsx bench/size.ts   (builds dist/ first when it is missing)
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { markdownTable } from "./report.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const TARGET_GZIP_KB = 100;
+
+if (!["dist/index.js", "dist/slim.js", "dist/core.wasm"].every((f) => existsSync(join(ROOT, f)))) {
+  console.log("dist/ is incomplete: running npm run build");
+  if (spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" }).status !== 0) process.exit(1);
+}
+
+interface Size {
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+function sizeOf(paths: string[]): Size {
+  let total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const path of paths) {
+    const bytes = readFileSync(path);
+    total = {
+      raw: total.raw + bytes.length,
+      // Each file compressed on its own, as a server sends it.
+      gzip: total.gzip + gzipSync(bytes, { level: 9 }).length,
+      brotli: total.brotli + brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  }
+  return total;
+}
+
+const require = createRequire(import.meta.url);
+const tfCore = join(dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist");
+const tfWasm = join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist");
+const dist = (file: string) => join(ROOT, "dist", file);
+
+const rows: [string, Size][] = [
+  ["dist/core.wasm", sizeOf([dist("core.wasm")])],
+  ["dist/slim.js (no wasm)", sizeOf([dist("slim.js")])],
+  ["dist/slim.js + dist/core.wasm", sizeOf([dist("slim.js"), dist("core.wasm")])],
+  ["dist/index.js (wasm embedded as base64): the whole library", sizeOf([dist("index.js")])],
+  ["TensorFlow.js 4.22: tf-core.min.js + tf-backend-wasm.min.js + tfjs-backend-wasm-simd.wasm",
+    sizeOf([join(tfCore, "tf-core.min.js"), join(tfWasm, "tf-backend-wasm.min.js"), join(tfWasm, "tfjs-backend-wasm-simd.wasm")])],
+];
+
+const kb = (n: number) => (n / 1024).toFixed(1);
+console.log("Bytes of the published files, KB = 1024 bytes; gzip -9 and brotli -q 11 per file.\n");
+console.log(markdownTable(["file", "raw KB", "gzip KB", "brotli KB"], rows.map(([name, s]) => [name, kb(s.raw), kb(s.gzip), kb(s.brotli)])));
+const whole = rows[3]![1].gzip / 1024;
+console.log(`\nTarget: the whole library ≤ ${TARGET_GZIP_KB} KB gzip: ${whole.toFixed(1)} KB — ${whole <= TARGET_GZIP_KB ? "met" : "NOT met"}`);

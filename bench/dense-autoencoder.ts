@@ -4,6 +4,7 @@
 // training step spends its time (every kernel call timed, grouped by phase and
 // gemm shape). Single thread, one process, the same synthetic data for all.
 // Run: npx tsx bench/dense-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
+// (--quick: fewer runs, no long run; --no-profile: the comparison table only)
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
@@ -281,9 +282,12 @@ const isGemm = (key: string) => key.startsWith("f32_gemm_");
 /**
  * Rounds of three interleaved epochs (as fit runs by default, without yields
  * to the event loop, without yields and with timed kernels), so the noise of
- * a shared machine hits all three alike; medians over the rounds.
+ * a shared machine hits all three alike; medians over the rounds. Each round
+ * starts from a fresh model and one warm-up epoch, so every round times steps
+ * 33-128 of a training run, before Adam's moments can decay into subnormals
+ * (see longRun).
  */
-async function profileTraining(model: Autoencoder, x: Float32Array): Promise<string> {
+async function profileTraining(x: Float32Array): Promise<string> {
   const train = PLAN.ours.train;
   const steps = Math.ceil(train / BATCH);
   const data = { data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] };
@@ -293,9 +297,12 @@ async function profileTraining(model: Autoencoder, x: Float32Array): Promise<str
   const timedEpochs: number[] = [];
   const tallies = new Map<string, Tally>();
   for (let r = 0; r < rounds; r++) {
+    const model = await Autoencoder.create(OUR_CONFIG);
+    await epochMs(model, data);
     plain.push(await epochMs(model, data));
     noYield.push(await epochMs(model, data, 1e9));
     timedEpochs.push(await withTimedKernels(tallies, () => epochMs(model, data, 1e9)));
+    model.dispose();
   }
   const runs = rounds * steps;
   const step = median(plain) / steps;
@@ -355,6 +362,42 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
   ].join("\n");
 }
 
+/**
+ * A longer run (steps 1 to LONG_EPOCHS · 32): wall time per step, Adam's time
+ * per step and how many first moments are subnormal, at the first and the last
+ * epoch. Gradients that stay exactly zero (dead ReLU units) let m decay by
+ * beta1 per step into the subnormal range, where x86 arithmetic is slow.
+ */
+const LONG_EPOCHS = 24;
+async function longRun(x: Float32Array): Promise<string> {
+  const train = PLAN.ours.train;
+  const steps = Math.ceil(train / BATCH);
+  const data = { data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] };
+  const model = await Autoencoder.create(OUR_CONFIG);
+  const { arena } = getEngine();
+  const { state, count } = model.slab.regions;
+  const subnormals = (ptr: number) => {
+    const view = arena.f32.subarray(ptr >>> 2, (ptr >>> 2) + count);
+    let n = 0;
+    for (let i = 0; i < view.length; i++) if (view[i] !== 0 && Math.abs(view[i]!) < 2 ** -126) n++;
+    return n;
+  };
+  const rows: string[][] = [];
+  for (let epoch = 1; epoch <= LONG_EPOCHS; epoch++) {
+    const tallies = new Map<string, Tally>();
+    const ms = await withTimedKernels(tallies, () => epochMs(model, data, 1e9));
+    if (epoch === 2 || epoch % 4 === 0) {
+      const adam = tallies.get("f32_adam_step")!;
+      rows.push([String(model.step), fixed(ms / steps, 2), fixed(adam.ms / adam.calls, 2), String(subnormals(state[0]!)), String(subnormals(state[1]!))]);
+    }
+  }
+  model.dispose();
+  return [
+    `## A longer run: Adam and subnormal moments (${LONG_EPOCHS} epochs of ${steps} steps, timed kernels, no yields; ${count} parameters)\n`,
+    markdownTable(["after step", "ms/step", "adam ms/step", "subnormal m", "subnormal v"], rows),
+  ].join("\n");
+}
+
 // ---- main -------------------------------------------------------------------
 
 const require = createRequire(import.meta.url);
@@ -363,8 +406,10 @@ const startLoad = fixed(loadavg()[0], 2);
 const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
 
 const { result: ours, model } = await benchOurs(x);
-const profile = withProfile ? `${await profileTraining(model, x)}\n\n${await profileInference(model, x)}` : "";
+const inference = withProfile ? `${await profileInference(model, x)}` : "";
 model.dispose();
+const training = withProfile ? `${await profileTraining(x)}` : "";
+const long = withProfile && !quick ? `${await longRun(x)}` : "";
 
 const binary = await startTfjsWasm();
 const results: Result[] = [ours, await benchTfjs("wasm", x)];
@@ -404,4 +449,4 @@ console.log(
     `inference ${gflops(ours.infer.wall, FORWARD_FLOPS)} GFLOP/s (${gflops(ours.infer.cpu, FORWARD_FLOPS)} per CPU-s), ${FORWARD_FLOPS} FLOP/sample = 2·Σ in·out.`,
 );
 console.log(`targets: ≥ 8000 training samples/s, ≥ 25000 inference samples/s.`);
-if (profile) console.log(`\n${profile}`);
+for (const section of [training, inference, long]) if (section) console.log(`\n${section}`);

@@ -1,7 +1,6 @@
 // The autoencoder: an encoder network to a code, a decoder network back to the
 // input's shape, trained to reconstruct its input.
-import { ConfigError, ModelFormatError, ShapeError } from "../errors.js";
-import { decodeModelFile, encodeModelFile } from "../io/model-file.js";
+import { ConfigError, ShapeError } from "../errors.js";
 import type { ForwardContext, LayerSpec } from "../layers/index.js";
 import { Tensor } from "../ops/tensor.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
@@ -12,7 +11,7 @@ import { Dense } from "../layers/dense.js";
 import { checkNoise, corrupt, type NoiseConfig } from "../ops/corrupt.js";
 import { kSparse } from "../ops/k-sparse.js";
 import { STREAM } from "./streams.js";
-import { checkSeed, checkShape, ModelBase, ParamCollector } from "./base.js";
+import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
 import { fitLoop, meanLoss, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
 import { Network } from "./network.js";
@@ -209,34 +208,17 @@ export class Autoencoder extends ModelBase {
   }
 
   /** The model as bytes: config and weights (see src/io/model-file.ts). */
-  save(): Uint8Array {
-    this.assertLive();
-    return encodeModelFile({ format: FORMAT, config: this.config, step: this.step }, this.readTensors());
+  /** The model as bytes: config, weights, layer state and (by default) the optimizer state; see src/io/model-file.ts. */
+  save(options: SaveOptions = {}): Uint8Array {
+    return this.encodeFile(FORMAT, this.config, options);
   }
 
-  /** Restores a model saved by `save()`. */
+  /** Restores a model saved by `save()`; refuses foreign, truncated or corrupted bytes with a ModelFormatError. */
   static async load(bytes: Uint8Array): Promise<Autoencoder> {
     await init();
-    const file = decodeModelFile(bytes);
-    const meta = file.config as { format?: unknown; config?: AutoencoderConfig; step?: number } | null;
-    if (!meta || meta.format !== FORMAT || !meta.config) {
-      throw new ModelFormatError(`Autoencoder.load: expected a saved ${FORMAT}, found ${JSON.stringify(meta?.format ?? null)}`);
-    }
-    let model: Autoencoder;
-    try {
-      model = Autoencoder.build(meta.config);
-    } catch (error) {
-      throw new ModelFormatError(`Autoencoder.load: the saved config is invalid: ${(error as Error).message}`);
-    }
-    try {
-      model.writeTensors(file.tensors);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    model.step = typeof meta.step === "number" ? meta.step : 0;
-    return model;
+    return ModelBase.decodeFile(bytes, FORMAT, "Autoencoder", (config: AutoencoderConfig) => Autoencoder.build(config));
   }
+
 }
 
 function checkSparsity(sparsity: SparsityConfig | undefined, encoder: Network): void {

@@ -1,9 +1,9 @@
 // What every model shares: the parameter slab and optimizer, the seed and
 // step, batched inference over user data, the summary table, disposal.
-import { ConfigError, DisposedError } from "../errors.js";
+import { ConfigError, DisposedError, ModelFormatError } from "../errors.js";
+import { decodeModelFile, encodeModelFile } from "../io/model-file.js";
 import type { BuildContext, ForwardContext, Param, ParamSpec } from "../layers/index.js";
 import type { State, StateSpec } from "../layers/layer.js";
-import type { NamedTensor } from "../io/safetensors.js";
 import { Tensor } from "../ops/tensor.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
@@ -11,6 +11,19 @@ import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
 import type { LossParts, Trainable } from "./fit.js";
 import { summaryRows, type Network } from "./network.js";
 import { ParamSlab, StateBlock } from "./params.js";
+
+export interface SaveOptions {
+  /** Include the optimizer's moments, so training resumes exactly where it stopped. Default true. */
+  optimizer?: boolean;
+}
+
+interface SavedMeta {
+  format: string;
+  config: unknown;
+  step: number;
+  epochs: number;
+  optimizerSteps?: number;
+}
 
 /** Rows per inference call: enough to keep gemm efficient, small enough to stay in cache-friendly scratch. */
 export const INFERENCE_BATCH = 256;
@@ -68,6 +81,7 @@ export abstract class ModelBase implements Trainable {
   readonly states: StateBlock;
   readonly optimizer: Optimizer;
   step = 0;
+  epochsTrained = 0;
   private disposed = false;
 
   protected constructor(readonly seed: number, optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined, params: ParamCollector) {
@@ -75,14 +89,55 @@ export abstract class ModelBase implements Trainable {
     ({ slab: this.slab, states: this.states } = params.bind(this.optimizer.stateSlots));
   }
 
-  /** Parameters and state, by name, as saved. */
-  protected readTensors(): NamedTensor[] {
-    return [...this.slab.read(), ...this.states.read()];
+  /**
+   * The model file: its JSON (format tag, config, counters) and tensors
+   * (parameters, layer state, and with `optimizer` the optimizer's moments).
+   */
+  protected encodeFile(format: string, config: unknown, options: SaveOptions): Uint8Array {
+    this.assertLive();
+    const tensors = [...this.slab.read(), ...this.states.read()];
+    const withOptimizer = options.optimizer !== false;
+    if (withOptimizer) {
+      const { arena } = getEngine();
+      this.slab.regions.state.forEach((ptr, i) => tensors.push({ name: `optimizer.state${i}`, shape: [this.slab.count], data: arena.read(ptr, this.slab.count) }));
+    }
+    const meta: SavedMeta = { format, config, step: this.step, epochs: this.epochsTrained };
+    if (withOptimizer) meta.optimizerSteps = this.optimizer.steps;
+    return encodeModelFile(meta, tensors);
   }
 
-  protected writeTensors(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
-    this.slab.write(tensors);
-    this.states.write(tensors);
+  /** Decodes a model file of `format`, builds the model from its config and restores its tensors. */
+  protected static decodeFile<T extends ModelBase>(bytes: Uint8Array, format: string, what: string, build: (config: never) => T): T {
+    const file = decodeModelFile(bytes);
+    const meta = file.config as Partial<SavedMeta> | null;
+    if (!meta || meta.format !== format || !meta.config) {
+      throw new ModelFormatError(`${what}.load: expected a saved ${format}, found ${JSON.stringify(meta?.format ?? null)}`);
+    }
+    let model: T;
+    try {
+      model = build(meta.config as never);
+    } catch (error) {
+      throw new ModelFormatError(`${what}.load: the saved config is invalid: ${(error as Error).message}`);
+    }
+    try {
+      model.slab.write(file.tensors);
+      model.states.write(file.tensors);
+      if (typeof meta.optimizerSteps === "number") {
+        const { arena } = getEngine();
+        model.slab.regions.state.forEach((ptr, i) => {
+          const t = file.tensors.get(`optimizer.state${i}`);
+          if (!t || t.data.length !== model.slab.count) throw new ModelFormatError(`${what}.load: expected optimizer state ${i} of ${model.slab.count} values, found ${t ? t.data.length : "none"}`);
+          arena.write(ptr, t.data);
+        });
+        model.optimizer.steps = meta.optimizerSteps;
+      }
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    model.step = typeof meta.step === "number" ? meta.step : 0;
+    model.epochsTrained = typeof meta.epochs === "number" ? meta.epochs : 0;
+    return model;
   }
 
   abstract batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;

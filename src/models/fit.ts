@@ -25,6 +25,8 @@ export interface Trainable {
   readonly seed: number;
   /** Steps taken over the model's life; keys the random draws of each step. */
   step: number;
+  /** Epochs trained over the model's life (across fit calls); keys each epoch's shuffle. */
+  epochsTrained: number;
   /** Loss of a batch; records on ctx.tape when training. */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
 }
@@ -199,7 +201,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
 
     for (let epoch = 0; epoch < epochs; epoch++) {
       await options.onEpochBegin?.(epoch);
-      if (options.shuffle !== false) kernels.u32_permutation(perm, trainRows, model.seed, STREAM.shuffle, epoch);
+      if (options.shuffle !== false) kernels.u32_permutation(perm, trainRows, model.seed, STREAM.shuffle, model.epochsTrained);
       model.slab.saveRollback();
       const started = now();
       const sums: Record<string, number> = {};
@@ -244,6 +246,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
           options.signal?.throwIfAborted();
         }
       }
+      model.epochsTrained++;
       const seconds = (now() - started) / 1000;
       const logs: EpochLogs = { loss: 0, seconds, samplesPerSecond: trainRows / Math.max(seconds, 1e-9) };
       for (const key of Object.keys(sums)) logs[key] = sums[key]! / trainRows;

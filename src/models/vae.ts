@@ -3,8 +3,7 @@
 // samples z = μ + σ·ε and minimizes reconstruction + β·KL(q(z|x) ‖ N(0, I))
 // per sample, in nats. Scoring (encode, reconstruct, reconstructionError) uses
 // μ, so it is deterministic; sample() and the log-likelihood estimate draw.
-import { ConfigError, ModelFormatError, ShapeError } from "../errors.js";
-import { decodeModelFile, encodeModelFile } from "../io/model-file.js";
+import { ConfigError, ShapeError } from "../errors.js";
 import { layers, type ForwardContext, type LayerSpec } from "../layers/index.js";
 import { klNormalLoss } from "../losses/kl-normal.js";
 import { bceLoss, bceWithLogitsLoss, mseLoss } from "../losses/reconstruction.js";
@@ -12,7 +11,7 @@ import { reparameterize } from "../ops/reparameterize.js";
 import { Tensor } from "../ops/tensor.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
-import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector } from "./base.js";
+import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
 import { fitLoop, meanLoss, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
 import { Network } from "./network.js";
@@ -329,31 +328,15 @@ export class VAE extends ModelBase {
     }
   }
 
-  save(): Uint8Array {
-    this.assertLive();
-    return encodeModelFile({ format: FORMAT, config: this.config, step: this.step }, this.readTensors());
+  /** The model as bytes: config, weights, layer state and (by default) the optimizer state; see src/io/model-file.ts. */
+  save(options: SaveOptions = {}): Uint8Array {
+    return this.encodeFile(FORMAT, this.config, options);
   }
 
+  /** Restores a model saved by `save()`; refuses foreign, truncated or corrupted bytes with a ModelFormatError. */
   static async load(bytes: Uint8Array): Promise<VAE> {
     await init();
-    const file = decodeModelFile(bytes);
-    const meta = file.config as { format?: unknown; config?: VAEConfig; step?: number } | null;
-    if (!meta || meta.format !== FORMAT || !meta.config) {
-      throw new ModelFormatError(`VAE.load: expected a saved ${FORMAT}, found ${JSON.stringify(meta?.format ?? null)}`);
-    }
-    let model: VAE;
-    try {
-      model = VAE.build(meta.config);
-    } catch (error) {
-      throw new ModelFormatError(`VAE.load: the saved config is invalid: ${(error as Error).message}`);
-    }
-    try {
-      model.writeTensors(file.tensors);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    model.step = typeof meta.step === "number" ? meta.step : 0;
-    return model;
+    return ModelBase.decodeFile(bytes, FORMAT, "VAE", (config: VAEConfig) => VAE.build(config));
   }
+
 }

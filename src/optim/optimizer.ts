@@ -44,8 +44,8 @@ export interface Optimizer {
   readonly config: Required<AdamConfig> | Required<SgdConfig>;
   /** Floats of state per parameter (regions the slab must provide). */
   readonly stateSlots: number;
-  /** Steps taken so far. */
-  readonly steps: number;
+  /** Steps taken so far (restored with a saved optimizer state). */
+  steps: number;
   step(regions: ParamRegions): void;
 }
 

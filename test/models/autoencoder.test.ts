@@ -102,6 +102,13 @@ describe("Autoencoder", () => {
     const back = await Autoencoder.load(ae.save());
     expect(Array.from(back.reconstruct(x).data)).toEqual(Array.from(ae.reconstruct(x).data));
     expect(back.summary()).toEqual(ae.summary());
+    const slim = ae.save({ optimizer: false });
+    expect(slim.length).toBeLessThan(ae.save().length / 2);
+    expect(Array.from((await Autoencoder.load(slim)).reconstruct(x).data)).toEqual(Array.from(ae.reconstruct(x).data));
+    // Resuming: one more epoch on the original and on the loaded copy gives the same bytes.
+    await ae.fit(x, { epochs: 1, batchSize: 16 });
+    await back.fit(x, { epochs: 1, batchSize: 16 });
+    expect(Buffer.from(back.save()).equals(Buffer.from(ae.save()))).toBe(true);
     ae.dispose();
     back.dispose();
   });

@@ -1,13 +1,15 @@
 // f32 gemm, ours (NN, NT, TN) against TensorFlow.js's wasm backend (XNNPACK)
 // doing tf.matMul with transposeA / transposeB, single thread; and tfjs's cpu
-// backend on one small shape. Run: npx tsx bench/gemm.ts [--quick]
+// backend on one small shape. Run: npx tsx bench/gemm.ts [--quick] [--cpu-time]
+// (--cpu-time times with process CPU time instead of wall time: use it when
+// other jobs share the machine, since a descheduled call inflates wall time).
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init } from "../src/wasm/module.js";
-import { environmentLine, fixed, gigaPerSecond, markdownTable, medianTimes, ratio, type TimingOptions } from "./report.js";
+import { cpuTimeMs, environmentLine, fixed, gigaPerSecond, markdownTable, medianTimes, ratio, type TimingOptions } from "./report.js";
 
 type Form = "nn" | "nt" | "tn";
 const FORMS: Form[] = ["nn", "nt", "tn"];
@@ -37,7 +39,11 @@ const SHAPES: Shape[] = [
 const CPU_SHAPE: Shape = { m: 128, n: 32, k: 128, use: "small" };
 
 const quick = process.argv.includes("--quick");
-const timing: TimingOptions = quick ? { time: 300, warmupTime: 100, iterations: 2 } : { time: 1500, warmupTime: 300, iterations: 3 };
+const cpuTime = process.argv.includes("--cpu-time");
+const timing: TimingOptions = {
+  ...(quick ? { time: 300, warmupTime: 100, iterations: 2 } : { time: 1500, warmupTime: 300, iterations: 3 }),
+  ...(cpuTime ? { now: cpuTimeMs } : {}),
+};
 
 /** Deterministic test data in [-1, 1) (an LCG; benches need no quality randomness). */
 function data(count: number, seed: number): Float32Array {
@@ -144,7 +150,7 @@ for (const form of FORMS) {
 console.log(`# f32 gemm, GFLOP/s (median; 2·m·n·k flops per call), single thread`);
 console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}`);
 console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsVersion}: ran ${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${wasmThreads})`);
-console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias; ours and tfjs timed in alternating rounds\n`);
+console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias; ours and tfjs timed in alternating rounds, ${cpuTime ? "process CPU time" : "wall time"}\n`);
 console.log(markdownTable(["shape", "form", "ours", "tfjs-wasm", "ours/tfjs", "autoencoder use"], rows));
 console.log(`\ntfjs cpu backend (plain JS), small shape:\n`);
 console.log(markdownTable(["shape", "form", "ours", "tfjs-cpu", "ours/tfjs"], cpuRows));

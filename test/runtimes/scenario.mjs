@@ -1,7 +1,8 @@
 // The cross-runtime scenario: train, encode, reconstruct, save and load small
-// models from fixed seeds on generated data, and return a SHA-256 of every
-// result. Plain ESM with no imports, so Node, Deno, Chromium and Firefox load
-// the same file; each runner passes in the library it imported (dist/index.js).
+// models (two dense autoencoders, a convolutional VAE) from fixed seeds on
+// generated data, and return a SHA-256 of every result. Plain ESM with no
+// imports, so Node, Deno, Chromium and Firefox load the same file; each
+// runner passes in the library it imported (dist/index.js).
 // Every runtime must return identical hashes (the project's determinism rule).
 
 /** Deterministic integer stream (xorshift32); data uses no host Math.random or Math.sin. */
@@ -70,7 +71,8 @@ async function hashModel(lib, model, probe, history) {
   const loaded = await lib.Autoencoder.load(saved);
   try {
     out.loadedReconstruct = await hashFloats(loaded.reconstruct(probe).data);
-    out.resaved = `${loaded.save().length}:${await sha256(loaded.save())}`;
+    const resaved = loaded.save();
+    out.resaved = `${resaved.length}:${await sha256(resaved)}`;
   } finally {
     loaded.dispose();
   }
@@ -120,17 +122,80 @@ async function denseMseSgd(lib) {
   }
 }
 
-// ── conv VAE part: add it here ───────────────────────────────────────────────
-// When the conv layers and VAE land, add `async function convVae(lib)` that
-// builds a small VAE (e.g. input [8, 8, 1], conv2d + leakyRelu + batchNorm
-// encoder to mean/log-variance, conv2dTranspose decoder), fits a few steps from
-// a seed (the reparameterization noise comes from the seeded counter RNG),
-// then hashes encode (mean), reconstruct, sample(n) from the prior, the ELBO
-// history and the saved bytes, and add it to PARTS below. Every runner and the
-// vitest test pick it up with no other change.
-// ─────────────────────────────────────────────────────────────────────────────
+/**
+ * A convolutional VAE on 8×8 images: conv (strided) + batch norm + leaky ReLU,
+ * max pooling in the encoder; dense + reshape, upsampling and transposed
+ * convolutions with batch norm in the decoder; Bernoulli likelihood. Training
+ * draws the reparameterization noise from the seeded counter generator, so
+ * the ELBO history, the weights, the batch-norm statistics and samples from
+ * the prior must all match bit for bit too.
+ */
+async function convVae(lib) {
+  const L = lib.layers;
+  const images = (n, seed) => {
+    const { data } = generateData(n, 64, seed);
+    return { data, shape: [n, 8, 8, 1] };
+  };
+  const x = images(40, 0xca7);
+  const probe = images(6, 0xd06);
+  const model = await lib.VAE.create({
+    input: [8, 8, 1],
+    encoder: [
+      L.conv2d({ filters: 4, kernelSize: 3, padding: "same" }),
+      L.batchNorm(),
+      L.leakyRelu(),
+      L.maxPool2d(),
+      L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+    ],
+    latent: 3,
+    decoder: [
+      L.dense(2 * 2 * 6, "relu"),
+      L.reshape([2, 2, 6]),
+      L.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: "same" }),
+      L.batchNorm(),
+      L.leakyRelu(0.2),
+      L.upSampling2d(),
+      L.conv2dTranspose({ filters: 1, kernelSize: 3, padding: "same", activation: "sigmoid" }),
+    ],
+    beta: 0.5,
+    klWarmupSteps: 4,
+    optimizer: { name: "adam", learningRate: 5e-3 },
+    seed: 2718,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 3, batchSize: 8, validationSplit: 0.2 });
+    const out = {};
+    out.history = await hashNumbers(["loss", "reconstruction", "kl", "valLoss", "valReconstruction", "valKl"].flatMap((k) => history[k] ?? []));
+    const code = model.encode(probe, { logVariance: true });
+    out.encodeMean = await hashFloats(code.mean.data);
+    out.encodeLogVariance = await hashFloats(code.logVariance.data);
+    const recon = model.reconstruct(probe).data;
+    out.reconstruct = await hashFloats(recon);
+    out.reconstructionError = await hashFloats(model.reconstructionError(probe));
+    out.samplePrior = await hashFloats(model.sample(5).data);
+    out.sampleSeeded = await hashFloats(model.sample(3, { seed: 9 }).data);
+    out.interpolate = await hashFloats(model.interpolate(images(1, 1), images(1, 2), 4).data);
+    out.logLikelihood = await hashFloats(model.logLikelihood(probe, { samples: 8 }));
+    const elbo = model.evaluate(probe);
+    out.evaluate = await hashNumbers([elbo.loss, elbo.reconstruction, elbo.kl]);
+    const saved = model.save();
+    out.saved = `${saved.length}:${await sha256(saved)}`;
+    const loaded = await lib.VAE.load(saved);
+    try {
+      out.loadedReconstruct = await hashFloats(loaded.reconstruct(probe).data);
+      const resaved = loaded.save();
+      out.resaved = `${resaved.length}:${await sha256(resaved)}`;
+    } finally {
+      loaded.dispose();
+    }
+    return { hashes: out, saved, firstValues: Array.from(recon.subarray(0, 4)) };
+  } finally {
+    model.dispose();
+  }
+}
 
-const PARTS = { denseBceAdam, denseMseSgd };
+// New parts go into PARTS: every runner and the vitest tests pick them up.
+const PARTS = { denseBceAdam, denseMseSgd, convVae };
 
 /**
  * Runs every part and returns { parts: { name: { hashes, firstValues } } }.

@@ -47,6 +47,22 @@ const enum Fn {
 @inline function mapForward(fn: Fn, y: usize, x: usize, alpha: f32, n: i32): void {
   const va = splat(alpha);
   let i = 0;
+  // Softplus (two divisions per vector) runs faster four vectors at a time;
+  // the others run slower so (measured in V8 on x64: spills).
+  if (fn == Fn.Softplus) {
+    for (; i + 16 <= n; i += 16) {
+      const px = x + (<usize>i << 2);
+      const py = y + (<usize>i << 2);
+      const x0 = v128.load(px);
+      const x1 = v128.load(px, 16);
+      const x2 = v128.load(px, 32);
+      const x3 = v128.load(px, 48);
+      v128.store(py, forward(fn, x0, va));
+      v128.store(py, forward(fn, x1, va), 16);
+      v128.store(py, forward(fn, x2, va), 32);
+      v128.store(py, forward(fn, x3, va), 48);
+    }
+  }
   for (; i + 8 <= n; i += 8) {
     const px = x + (<usize>i << 2);
     const py = y + (<usize>i << 2);

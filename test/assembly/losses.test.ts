@@ -3,6 +3,7 @@ import type { Kernels } from "../../src/wasm/kernels.js";
 import { blank, engine, put, randomArray, rng } from "../helpers.js";
 import { centralDifference, expectNear, sigmoidReference } from "../reference/activations.js";
 import { bce, bceLogits, l1, lossSumReference, mse, rowMseReference, type LossReference } from "../reference/losses.js";
+import { fixedOrderSum } from "../reference/reduce.js";
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1027];
 const EPS = 1e-7;
@@ -170,6 +171,20 @@ describe.each(LOSSES)("f32_$name", (loss) => {
           const part = gradient(e, loss, p.subarray(0, n), t.subarray(0, n), dp0.subarray(0, n), acc);
           expect(bits(part), `${loss.name}_backward n=${n} accumulate=${acc}`).toEqual(bits(all.subarray(0, n)));
         }
+      }
+    });
+  });
+
+  it("_sum adds the same term bits as n = 1 gives, in the documented order", async () => {
+    const e = await engine();
+    e.arena.scoped(() => {
+      const input = loss.inputs[loss.inputs.length - 1]!;
+      for (const n of SIZES) {
+        const p = input.pred(n, n + 40);
+        const t = input.target(n, n + 41);
+        // With n = 1 the sum is 0 + term: the term's own bits, from the scalar tail.
+        const terms = Array.from(p, (v, i) => e.arena.scoped(() => loss.sum(e.kernels, put(e, [v]), put(e, [t[i]!]), 1)));
+        expect(loss.sum(e.kernels, put(e, p), put(e, t), n), `${loss.name}_sum n=${n}`).toBe(fixedOrderSum(terms));
       }
     });
   });

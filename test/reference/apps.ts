@@ -26,7 +26,7 @@ export function columnMinMaxReference(x: ArrayLike<number>, rows: number, cols: 
 /** Σ_j x[r, j]² in f64, in index order. */
 export function rowSumSquaresReference(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r] += x[r * cols + c]! ** 2;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r] = out[r]! + x[r * cols + c]! ** 2;
   return out;
 }
 
@@ -89,7 +89,7 @@ export function softmaxXentReference(x: ArrayLike<number>, labels: ArrayLike<num
 /** scale·(softmax − onehot) in f64, from f32 differences x − max (see softmaxRowsReference). */
 export function softmaxXentGradReference(x: ArrayLike<number>, labels: ArrayLike<number>, scale: number, rows: number, cols: number): Float64Array {
   const p = softmaxRowsReference(x, rows, cols, true);
-  for (let r = 0; r < rows; r++) p[r * cols + labels[r]!] -= 1;
+  for (let r = 0; r < rows; r++) p[r * cols + labels[r]!] = p[r * cols + labels[r]!]! - 1;
   return p.map((v) => v * scale);
 }
 

@@ -1,0 +1,233 @@
+// Anomaly detection by reconstruction error, with PyOD's conventions
+// (BaseDetector): decisionFunction gives scores (higher = more abnormal),
+// fit stores the training scores (decisionScores) and the threshold at their
+// (1 − contamination) percentile (np.percentile, linear), predict labels a
+// sample 1 when its score is strictly above it, and predictProba turns scores
+// into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
+import { ConfigError, DataError, ModelFormatError } from "../errors.js";
+import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
+import type { DataInput, TensorData } from "../models/data.js";
+import { getEngine } from "../wasm/module.js";
+import { defaultCodeSize } from "./defaults.js";
+import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { percentile } from "./metrics.js";
+
+export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
+  /** Expected share of anomalies in the training data, in (0, 0.5]; sets the threshold. Default 0.1. */
+  contamination?: number;
+  /** Set the threshold at this quantile of the training scores instead, in [0, 1]. Default 1 − contamination. */
+  thresholdQuantile?: number;
+  /** Standardize each feature (StandardScaler) before the model, as PyOD's AutoEncoder does. Default true. */
+  standardize?: boolean;
+  /** Per-feature scaling, overriding `standardize`: "standard", "minmax" or "none". */
+  scaler?: ScalerKind;
+  /**
+   * The autoencoder: a config (created at each fit) or a created Autoencoder
+   * (fit trains it further; the detector owns it from then on). Default: a
+   * dense architecture from the input size (defaultAutoencoderConfig).
+   */
+  model?: AutoencoderConfig | Autoencoder;
+  /** Code width of the default architecture. Default defaultCodeSize(features): 784 → 32, 20 → 4. */
+  codeSize?: number;
+}
+
+export type ProbabilityMethod = "linear" | "unify";
+
+/** Statistics of the training scores that predict and predictProba use. */
+interface ScoreStats {
+  scores: Float32Array;
+  threshold: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+}
+
+const KIND = "anomaly-detector";
+
+export class AnomalyDetector extends AutoencoderEstimator {
+  private contamination_: number;
+  private quantile_: number | undefined;
+  private readonly codeSize: number | undefined;
+  private stats: ScoreStats | null = null;
+
+  constructor(options: AnomalyDetectorOptions = {}) {
+    const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ...training } = options ?? {};
+    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
+    super(model, scaler ?? (standardize === false ? "none" : "standard"), training);
+    this.contamination_ = checkContamination(contamination ?? 0.1);
+    this.quantile_ = checkQuantile(thresholdQuantile);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    this.codeSize = codeSize;
+  }
+
+  get contamination(): number {
+    return this.contamination_;
+  }
+
+  /** The quantile of the training scores the threshold sits at: thresholdQuantile, else 1 − contamination. */
+  get thresholdQuantile(): number {
+    return this.quantile_ ?? 1 - this.contamination_;
+  }
+
+  /** Trains on x (assumed mostly normal), then scores it to set the threshold. */
+  async fit(x: DataInput): Promise<this> {
+    this.stats = null;
+    const scaled = await this.train(x);
+    this.stats = scoreStats(this.model.reconstructionError(scaled), this.contamination_, this.quantile_);
+    return this;
+  }
+
+  /** Anomaly scores: the mean squared reconstruction error of each (scaled) sample; higher = more abnormal. */
+  decisionFunction(x: DataInput): Float32Array {
+    return this.fitted().model.reconstructionError(this.scaled(x));
+  }
+
+  /** Scores of the training samples (PyOD's decision_scores_). */
+  get decisionScores(): Float32Array {
+    return this.scoreStats().scores.slice();
+  }
+
+  /** Scores strictly above this are anomalies (PyOD's threshold_). */
+  get threshold(): number {
+    return this.scoreStats().threshold;
+  }
+
+  /** 0/1 labels of the training samples (PyOD's labels_). */
+  get labels(): Uint8Array {
+    const { scores, threshold } = this.scoreStats();
+    return Uint8Array.from(scores, (s) => (s > threshold ? 1 : 0));
+  }
+
+  /** 1 for anomalies (score > threshold), 0 for normal samples. */
+  predict(x: DataInput): Uint8Array {
+    const threshold = this.scoreStats().threshold;
+    return Uint8Array.from(this.decisionFunction(x), (s) => (s > threshold ? 1 : 0));
+  }
+
+  /**
+   * [N, 2]: P(inlier), P(outlier) per sample, as PyOD's predict_proba.
+   * "linear": the score min-max scaled by the training scores' range, clipped
+   * to [0, 1]. "unify": erf((score − mean)/(std·√2)) clipped to [0, 1], mean and
+   * (population) std of the training scores (Kriegel et al. 2011).
+   */
+  predictProba(x: DataInput, method: ProbabilityMethod = "linear"): TensorData {
+    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${JSON.stringify(method)}`);
+    const stats = this.scoreStats();
+    const scores = this.decisionFunction(x);
+    const outlier = method === "linear" ? linearProbability(scores, stats) : unifiedProbability(scores, stats);
+    const n = scores.length;
+    const data = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      data[2 * i] = 1 - outlier[i]!;
+      data[2 * i + 1] = outlier[i]!;
+    }
+    return { data, shape: [n, 2] };
+  }
+
+  /** The detector as bytes: model, scaler, settings and training scores (see estimator.ts). */
+  save(): Uint8Array {
+    const { scores } = this.scoreStats();
+    return this.saveFile(KIND, { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null }, [
+      { name: "decision_scores", shape: [scores.length], data: scores },
+    ]);
+  }
+
+  /** Restores a detector saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
+  static async load(bytes: Uint8Array): Promise<AnomalyDetector> {
+    const detector = new AnomalyDetector();
+    const { state, tensors } = await detector.loadFile(bytes, KIND, "AnomalyDetector");
+    try {
+      detector.contamination_ = checkContamination(state.contamination);
+      detector.quantile_ = checkQuantile(state.thresholdQuantile ?? undefined);
+      const scores = tensors.get("decision_scores");
+      if (!scores || scores.shape.length !== 1 || scores.data.length < 1) {
+        throw new ModelFormatError(`expected a tensor "${KIND}.decision_scores" of shape [N], found ${scores ? `shape [${scores.shape.join(", ")}]` : "none"}`);
+      }
+      if (!scores.data.every(Number.isFinite)) throw new ModelFormatError(`"${KIND}.decision_scores" holds non-finite values`);
+      detector.stats = scoreStats(scores.data, detector.contamination_, detector.quantile_);
+    } catch (error) {
+      detector.dispose();
+      throw new ModelFormatError(`AnomalyDetector.load: ${(error as Error).message}`);
+    }
+    return detector;
+  }
+
+  protected defaultCodeSize(features: number): number {
+    return this.codeSize ?? defaultCodeSize(features);
+  }
+
+  protected override checkModel(model: Autoencoder): void {
+    const width = model.codeShape.reduce((a, b) => a * b, 1);
+    if (this.codeSize !== undefined && width !== this.codeSize) {
+      throw new ConfigError(`codeSize: the model's code has ${width} values, not the requested ${this.codeSize}`);
+    }
+  }
+
+  private scoreStats(): ScoreStats {
+    this.fitted();
+    return this.stats!;
+  }
+}
+
+function checkContamination(value: unknown): number {
+  if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
+    throw new ConfigError(`contamination: expected a number in (0, 0.5], found ${String(value)}`);
+  }
+  return value;
+}
+
+function checkQuantile(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${String(value)}`);
+  return value;
+}
+
+/** PyOD's _process_decision_scores: the threshold, and the mean and population std for "unify". */
+function scoreStats(scores: Float32Array, contamination: number, quantile: number | undefined): ScoreStats {
+  const n = scores.length;
+  if (n === 0) throw new DataError("expected at least one training score, found none");
+  // PyOD: np.percentile(decision_scores_, 100 * (1 - contamination)).
+  const threshold = percentile(scores, quantile === undefined ? 100 * (1 - contamination) : 100 * quantile);
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    sum += scores[i]!;
+    min = Math.min(min, scores[i]!);
+    max = Math.max(max, scores[i]!);
+  }
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (scores[i]! - mean) ** 2;
+  return { scores, threshold, min, max, mean, std: Math.sqrt(squares / n) };
+}
+
+/** Applies p = clip(score·scale + offset, 0, 1) in wasm (f32_affine_columns with one column, f32_clip); erf between when asked. */
+function affineProbability(scores: Float32Array, scale: number, offset: number, erf: boolean): Float32Array {
+  const { kernels, arena } = getEngine();
+  const n = scores.length;
+  return arena.scoped(() => {
+    const ptr = arena.scratch(n * 4);
+    const coefficients = arena.scratch(8);
+    arena.write(ptr, scores);
+    arena.write(coefficients, [scale, offset]);
+    kernels.f32_affine_columns(ptr, ptr, coefficients, coefficients + 4, n, 1);
+    if (erf) kernels.f32_erf(ptr, ptr, n);
+    kernels.f32_clip(ptr, ptr, 0, 1, n);
+    return arena.read(ptr, n);
+  });
+}
+
+/** scikit-learn's MinMaxScaler fitted on the training scores (a zero range counts as 1), clipped. */
+function linearProbability(scores: Float32Array, { min, max }: ScoreStats): Float32Array {
+  const scale = max > min ? 1 / (max - min) : 1;
+  return affineProbability(scores, scale, -min * scale, false);
+}
+
+/** erf((s − mean)/(std·√2)), clipped; with std = 0, 1 above the mean and 0 elsewhere (the limit). */
+function unifiedProbability(scores: Float32Array, { mean, std }: ScoreStats): Float32Array {
+  if (std === 0) return Float32Array.from(scores, (s) => (s > mean ? 1 : 0));
+  const scale = 1 / (std * Math.SQRT2);
+  return affineProbability(scores, scale, -mean * scale, true);
+}

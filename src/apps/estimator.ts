@@ -1,0 +1,263 @@
+// What the autoencoder estimators (Reducer, FeatureExtractor, AnomalyDetector)
+// share: an optional scaler in front of an autoencoder that is either given
+// or built from the input size (defaults.ts), seeded training with early
+// stopping on a validation split, and one file holding both.
+//
+// The file is a model file (src/io/model-file.ts: magic, version, CRC-32,
+// safetensors) whose config is
+//   { format: "autoencoders/<kind>", version: 1, state: <estimator JSON>,
+//     autoencoder: <the autoencoder's own file config> }
+// and whose tensors are the autoencoder's, plus the estimator's own under the
+// "<kind>." prefix. Other safetensors readers see every weight by name.
+import { AutoencoderError, ConfigError, DisposedError, ModelFormatError } from "../errors.js";
+import { decodeModelFile, encodeModelFile, type DecodedTensor, type NamedTensor } from "../io/model-file.js";
+import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
+import { toBatch, type DataInput, type TensorData } from "../models/data.js";
+import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
+import { getEngine, init } from "../wasm/module.js";
+import { defaultAutoencoderConfig } from "./defaults.js";
+import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
+
+/** Training settings every estimator takes, beside its own. */
+export interface EstimatorTrainingOptions extends FitOptions {
+  /** Seeds the model's initialization and shuffling. Default 0. */
+  seed?: number;
+  /** Adam's step size for a default architecture. Default 1e-3. */
+  learningRate?: number;
+  /** Encoder hidden widths of a default architecture (the decoder mirrors them). Default defaultHiddenSizes(). */
+  hiddenSizes?: number[];
+}
+
+export type ScalerKind = "standard" | "minmax" | "none";
+
+/** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
+export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;
+
+/** Saved state every estimator writes; subclasses add their own fields. */
+export interface EstimatorState {
+  sampleShape: number[];
+  scaler: ScalerJSON | null;
+}
+
+const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
+
+export abstract class AutoencoderEstimator {
+  protected model_: Autoencoder | null = null;
+  protected scaler_: Scaler | null = null;
+  protected sampleShape_: number[] | null = null;
+  private history_: History | null = null;
+  private disposed = false;
+  private readonly given: AutoencoderConfig | Autoencoder | undefined;
+  private readonly scalerKind: ScalerKind;
+  private readonly training: EstimatorTrainingOptions;
+
+  protected constructor(model: AutoencoderConfig | Autoencoder | undefined, scaler: ScalerKind, training: EstimatorTrainingOptions) {
+    if (model !== undefined && (model === null || typeof model !== "object")) {
+      throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${String(model)}`);
+    }
+    if (!["standard", "minmax", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax" or "none", found ${JSON.stringify(scaler)}`);
+    this.given = model;
+    this.scalerKind = scaler;
+    this.training = training;
+  }
+
+  /** Code width of the default architecture for `features` inputs. */
+  protected abstract defaultCodeSize(features: number): number;
+
+  /** Checks the code size of a given or loaded model. */
+  protected checkModel(_model: Autoencoder): void {}
+
+  /** The trained autoencoder (owned by the estimator: dispose() frees it). */
+  get model(): Autoencoder {
+    return this.fitted().model;
+  }
+
+  /** The scaler in front of the model, or null. */
+  get scaler(): Scaler | null {
+    this.fitted();
+    return this.scaler_;
+  }
+
+  /** Per-epoch losses of the last fit (null after load). */
+  get history(): History | null {
+    return this.history_;
+  }
+
+  get isFitted(): boolean {
+    return this.model_ !== null && !this.disposed;
+  }
+
+  /** Shape of one sample, as seen by fit. */
+  get sampleShape(): number[] {
+    return [...this.fitted().sampleShape];
+  }
+
+  get nFeatures(): number {
+    return this.fitted().sampleShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Frees the model's memory; any later use throws a DisposedError. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model_?.dispose();
+    this.model_ = null;
+  }
+
+  /** Fits the scaler and trains the model on x; returns x as the model sees it (scaled). */
+  protected async train(x: DataInput): Promise<TensorData> {
+    this.assertLive();
+    await init();
+    const given = this.given instanceof Autoencoder ? this.given : null;
+    if (given?.isDisposed) throw new DisposedError("model: the Autoencoder given to this estimator was disposed");
+    const sampleShape = given ? [...given.inputShape] : sampleShapeOf(x);
+    const batch = toBatch(x, sampleShape, "x");
+    if (batch.cols === 0) throw new ConfigError(`x: expected at least one feature, found sample shape ${shapeText(sampleShape)}`);
+    const data = { data: batch.data, shape: [batch.rows, ...sampleShape] };
+    let scaler: Scaler | null = null;
+    if (this.scalerKind !== "none") scaler = this.scalerKind === "standard" ? new StandardScaler() : new MinMaxScaler();
+    const scaled = scaler ? await scaler.fitTransform(data) : data;
+
+    // A model built here is rebuilt on every fit (scikit-learn's semantics); a given one trains on.
+    if (this.model_ && this.model_ !== given) this.model_.dispose();
+    this.model_ = null;
+    let model: Autoencoder;
+    if (given) model = given;
+    else if (this.given) model = await Autoencoder.create({ seed: this.training.seed, ...this.given } as AutoencoderConfig);
+    else {
+      model = await Autoencoder.create(defaultAutoencoderConfig({
+        inputShape: sampleShape,
+        codeSize: this.defaultCodeSize(batch.cols),
+        hiddenSizes: this.training.hiddenSizes,
+        output: inUnitInterval(scaled.data) ? "sigmoid" : "linear",
+        learningRate: this.training.learningRate,
+        seed: this.training.seed,
+      }));
+    }
+    try {
+      this.checkModel(model);
+      if (model.inputShape.join(",") !== sampleShape.join(",")) {
+        throw new ConfigError(`model: expected an input shape of ${shapeText(sampleShape)} (the samples' shape), found ${shapeText(model.inputShape)}`);
+      }
+      this.history_ = await model.fit(scaled, fitOptions(this.training, batch.rows));
+    } catch (error) {
+      if (model !== given) model.dispose();
+      throw error;
+    }
+    this.model_ = model;
+    this.scaler_ = scaler;
+    this.sampleShape_ = sampleShape;
+    return scaled;
+  }
+
+  /** x validated against the fitted sample shape and scaled as in training. */
+  protected scaled(x: DataInput, what = "x"): TensorData {
+    const { sampleShape } = this.fitted();
+    const batch = toBatch(x, sampleShape, what);
+    const data = { data: batch.data, shape: [batch.rows, ...sampleShape] };
+    return this.scaler_ ? this.scaler_.transform(data) : data;
+  }
+
+  protected fitted(): { model: Autoencoder; sampleShape: number[] } {
+    this.assertLive();
+    if (!this.model_ || !this.sampleShape_) {
+      throw new AutoencoderError(`${this.constructor.name}: this instance is not fitted yet; call \`await ${this.constructor.name[0]!.toLowerCase()}${this.constructor.name.slice(1)}.fit(x)\` first`);
+    }
+    return { model: this.model_, sampleShape: this.sampleShape_ };
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DisposedError(`this ${this.constructor.name} was disposed; create or load a new one`);
+  }
+
+  /** The estimator file: see the top of this file. */
+  protected saveFile(kind: string, state: Record<string, unknown>, tensors: NamedTensor[] = []): Uint8Array {
+    const { model, sampleShape } = this.fitted();
+    const inner = decodeModelFile(model.save());
+    const own: NamedTensor[] = [];
+    for (const [name, t] of inner.tensors) own.push({ name, shape: t.shape, data: t.data });
+    const full: EstimatorState & Record<string, unknown> = { ...state, sampleShape, scaler: this.scaler_ ? this.scaler_.toJSON() : null };
+    return encodeModelFile(
+      { format: `autoencoders/${kind}`, version: 1, state: full, autoencoder: inner.config },
+      [...own, ...tensors.map((t) => ({ ...t, name: `${kind}.${t.name}` }))],
+    );
+  }
+
+  /** Restores the model, scaler and sample shape from a file; returns the estimator's own state and tensors. */
+  protected async loadFile(bytes: Uint8Array, kind: string, label: string): Promise<{ state: EstimatorState & Record<string, unknown>; tensors: Map<string, DecodedTensor> }> {
+    await init();
+    const file = decodeModelFile(bytes);
+    const meta = file.config as { format?: unknown; version?: unknown; state?: unknown; autoencoder?: unknown } | null;
+    const format = meta && typeof meta === "object" ? meta.format : undefined;
+    if (format === "autoencoder") {
+      throw new ModelFormatError(`${label}.load: this is a saved Autoencoder, not a saved ${label}; load it with Autoencoder.load, or pass it as \`model\` and fit`);
+    }
+    if (format !== `autoencoders/${kind}`) {
+      throw new ModelFormatError(`${label}.load: expected a saved ${label} (format "autoencoders/${kind}"), found format ${JSON.stringify(format ?? null)}`);
+    }
+    if (meta!.version !== 1) throw new ModelFormatError(`${label}.load: expected version 1, found ${JSON.stringify(meta!.version ?? null)}`);
+    const state = meta!.state as (EstimatorState & Record<string, unknown>) | undefined;
+    if (!state || typeof state !== "object") throw new ModelFormatError(`${label}.load: expected the estimator's state, found ${JSON.stringify(state ?? null)}`);
+    const shape = state.sampleShape;
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ModelFormatError(`${label}.load: sampleShape: expected positive integers, found ${JSON.stringify(shape)}`);
+    }
+    const prefix = `${kind}.`;
+    const modelTensors: NamedTensor[] = [];
+    const own = new Map<string, DecodedTensor>();
+    for (const [name, t] of file.tensors) {
+      if (name.startsWith(prefix)) own.set(name.slice(prefix.length), t);
+      else modelTensors.push({ name, shape: t.shape, data: t.data });
+    }
+    const scaler = state.scaler === null || state.scaler === undefined ? null : scalerFromJSON(state.scaler);
+    if (scaler && scaler.sampleShape.join(",") !== shape.join(",")) {
+      throw new ModelFormatError(`${label}.load: the scaler's sample shape ${shapeText(scaler.sampleShape)} differs from the estimator's ${shapeText(shape)}`);
+    }
+    let model: Autoencoder;
+    try {
+      model = await Autoencoder.load(encodeModelFile(meta!.autoencoder, modelTensors));
+    } catch (error) {
+      if (error instanceof ModelFormatError) throw new ModelFormatError(`${label}.load: the autoencoder inside: ${error.message}`);
+      throw error;
+    }
+    try {
+      if (model.inputShape.join(",") !== shape.join(",")) {
+        throw new ModelFormatError(`${label}.load: the model's input shape ${shapeText(model.inputShape)} differs from the estimator's ${shapeText(shape)}`);
+      }
+      this.checkModel(model);
+    } catch (error) {
+      model.dispose();
+      throw error instanceof ModelFormatError ? error : new ModelFormatError(`${label}.load: ${(error as Error).message}`);
+    }
+    this.model_ = model;
+    this.scaler_ = scaler;
+    this.sampleShape_ = [...shape];
+    return { state, tensors: own };
+  }
+}
+
+/** Whether every value lies in [0, 1] (f32_min/f32_max in wasm). */
+function inUnitInterval(data: Float32Array): boolean {
+  const { kernels, arena } = getEngine();
+  return arena.scoped(() => {
+    const ptr = arena.scratch(data.length * 4);
+    arena.write(ptr, data);
+    return kernels.f32_min(ptr, data.length) >= 0 && kernels.f32_max(ptr, data.length) <= 1;
+  });
+}
+
+/** The estimator's fit options with its defaults filled in. */
+function fitOptions(training: EstimatorTrainingOptions, rows: number): FitOptions {
+  const { seed: _seed, learningRate: _lr, hiddenSizes: _hidden, ...fit } = training;
+  // The default split is dropped when it would hold no sample; an explicit one is the user's to get right.
+  const fallback = Math.floor(rows * ESTIMATOR_FIT_DEFAULTS.validationSplit) >= 1 ? ESTIMATOR_FIT_DEFAULTS.validationSplit : 0;
+  const validationSplit = fit.validationSplit ?? fallback;
+  const defaultStopping: EarlyStoppingOptions = { patience: ESTIMATOR_FIT_DEFAULTS.patience, monitor: validationSplit > 0 ? "valLoss" : "loss" };
+  return {
+    ...fit,
+    epochs: fit.epochs ?? ESTIMATOR_FIT_DEFAULTS.epochs,
+    batchSize: fit.batchSize ?? ESTIMATOR_FIT_DEFAULTS.batchSize,
+    validationSplit,
+    earlyStopping: fit.earlyStopping === undefined ? defaultStopping : fit.earlyStopping,
+  };
+}

@@ -1,0 +1,22 @@
+// The encoder as a feature extractor: trained on unlabelled data to
+// reconstruct it, then `transform` maps samples to codes for a classifier
+// (classifiers.ts) trained on few labels. A Reducer with a wider default code.
+import { Reducer, type ReducerOptions } from "./reducer.js";
+
+export interface FeatureExtractorOptions extends ReducerOptions {
+  /** Width of the code (the features). Default 32, or the given model's. */
+  nComponents?: number;
+}
+
+/** Default width of the learned features. */
+const DEFAULT_FEATURES = 32;
+
+export class FeatureExtractor extends Reducer {
+  constructor(options: FeatureExtractorOptions = {}) {
+    super({ ...options, nComponents: options?.nComponents ?? (options?.model ? undefined : DEFAULT_FEATURES) });
+  }
+
+  protected override fileKind(): string {
+    return "feature-extractor";
+  }
+}

@@ -1,0 +1,25 @@
+// The estimators' public names (re-exported by src/index.ts).
+export { Reducer, type ReducerOptions } from "./reducer.js";
+export { FeatureExtractor, type FeatureExtractorOptions } from "./feature-extractor.js";
+export { AnomalyDetector, type AnomalyDetectorOptions, type ProbabilityMethod } from "./anomaly-detector.js";
+export type { EstimatorTrainingOptions, ScalerKind } from "./estimator.js";
+export {
+  StandardScaler,
+  MinMaxScaler,
+  scalerFromJSON,
+  type Scaler,
+  type ScalerJSON,
+  type StandardScalerOptions,
+  type StandardScalerJSON,
+  type MinMaxScalerOptions,
+  type MinMaxScalerJSON,
+} from "./scaler.js";
+export {
+  KNeighborsClassifier,
+  LogisticRegression,
+  type KNeighborsOptions,
+  type LogisticRegressionOptions,
+  type Labels,
+} from "./classifiers.js";
+export { rocAuc, prAuc, precisionAtK, percentile } from "./metrics.js";
+export { defaultAutoencoderConfig, defaultHiddenSizes, defaultCodeSize, type DenseArchitecture } from "./defaults.js";

@@ -1,0 +1,117 @@
+// Dimensionality reduction with an autoencoder, with PCA's surface (and
+// scikit-learn's): fit, transform to codes, inverseTransform back,
+// fitTransform, reconstructionError. The model is given, or a dense
+// architecture built from the input size (defaults.ts).
+import { ConfigError } from "../errors.js";
+import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
+import { toBatch, type DataInput, type TensorData } from "../models/data.js";
+import { getEngine } from "../wasm/module.js";
+import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+
+export interface ReducerOptions extends EstimatorTrainingOptions {
+  /**
+   * The autoencoder: a config (created at each fit) or a created Autoencoder
+   * (fit trains it further; the reducer owns it from then on). Default: a
+   * dense architecture from the input size (defaultAutoencoderConfig), with a
+   * sigmoid output and BCE when the (scaled) data lies in [0, 1], else linear
+   * and MSE.
+   */
+  model?: AutoencoderConfig | Autoencoder;
+  /** Width of the code. Default 2, or the given model's. */
+  nComponents?: number;
+  /** Per-feature scaling in front of the model, saved with it. Default "none". */
+  scaler?: ScalerKind;
+}
+
+const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
+
+export class Reducer extends AutoencoderEstimator {
+  private readonly requested: number | undefined;
+
+  constructor(options: ReducerOptions = {}) {
+    const { model, nComponents, scaler, ...training } = options ?? {};
+    super(model, scaler ?? "none", training);
+    if (nComponents !== undefined && (!Number.isInteger(nComponents) || nComponents < 1)) {
+      throw new ConfigError(`nComponents: expected a positive integer, found ${String(nComponents)}`);
+    }
+    this.requested = nComponents;
+  }
+
+  /** Width of the code: the model's once fitted, else the requested or default width. */
+  get nComponents(): number {
+    return this.isFitted ? codeWidth(this.model) : this.requested ?? this.defaultCodeSize();
+  }
+
+  /** Trains the model (after the scaler, if any) to reconstruct x. */
+  async fit(x: DataInput): Promise<this> {
+    await this.train(x);
+    return this;
+  }
+
+  /** The codes of x: [N, ...codeShape] ([N, nComponents] for dense models). */
+  transform(x: DataInput): TensorData {
+    return this.fitted().model.encode(this.scaled(x));
+  }
+
+  /** Decodes codes back to the input space (unscaled): [N, ...sampleShape]. */
+  inverseTransform(z: DataInput): TensorData {
+    const { model, sampleShape } = this.fitted();
+    const out = model.decode(z);
+    return this.scaler_ ? this.scaler_.inverseTransform({ data: out.data, shape: [out.shape[0]!, ...sampleShape] }) : out;
+  }
+
+  /** fit(x), then transform(x). */
+  async fitTransform(x: DataInput): Promise<TensorData> {
+    await this.fit(x);
+    return this.transform(x);
+  }
+
+  /** Per-sample mean squared error of inverseTransform(transform(x)) against x, in x's own units. */
+  reconstructionError(x: DataInput): Float32Array {
+    const { model, sampleShape } = this.fitted();
+    if (!this.scaler_) return model.reconstructionError(this.scaled(x));
+    const batch = toBatch(x, sampleShape, "x");
+    const reconstructed = this.inverseTransform(model.encode(this.scaled(x)));
+    const { kernels, arena } = getEngine();
+    return arena.scoped(() => {
+      const n = batch.data.length;
+      const a = arena.scratch(n * 4);
+      const b = arena.scratch(n * 4);
+      const err = arena.scratch(batch.rows * 4);
+      arena.write(a, reconstructed.data);
+      arena.write(b, batch.data);
+      kernels.f32_row_mse(err, a, b, batch.rows, batch.cols);
+      return arena.read(err, batch.rows);
+    });
+  }
+
+  /** The reducer as bytes: the autoencoder, the scaler and the settings (see estimator.ts). */
+  save(): Uint8Array {
+    return this.saveFile(this.fileKind(), { nComponents: this.nComponents });
+  }
+
+  /** Restores a reducer saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
+  static async load<T extends Reducer>(this: new () => T, bytes: Uint8Array): Promise<T> {
+    const estimator = new this();
+    await estimator.restore(bytes);
+    return estimator;
+  }
+
+  private async restore(bytes: Uint8Array): Promise<void> {
+    await this.loadFile(bytes, this.fileKind(), this.constructor.name);
+  }
+
+  protected fileKind(): string {
+    return "reducer";
+  }
+
+  protected defaultCodeSize(): number {
+    return this.requested ?? 2;
+  }
+
+  protected override checkModel(model: Autoencoder): void {
+    if (this.requested !== undefined && codeWidth(model) !== this.requested) {
+      throw new ConfigError(`nComponents: the model's code has ${codeWidth(model)} values ([${model.codeShape.join(", ")}]), not the requested ${this.requested}`);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+// Per-feature scaling as scikit-learn's StandardScaler and MinMaxScaler. Both
+// are one affine map per column, x·scale + offset, run by the
+// f32_affine_columns kernel; inverseTransform is the same kernel with the
+// inverse map. The fitted state is plain JSON, saved inside the reducer and
+// detector files so that scoring applies the same transform as training.
+import { AutoencoderError, ConfigError, DataError, ModelFormatError } from "../errors.js";
+import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
+import { getEngine, init, type Engine } from "../wasm/module.js";
+
+export interface StandardScalerOptions {
+  /** Subtract the per-feature mean. Default true. */
+  withMean?: boolean;
+  /** Divide by the per-feature standard deviation (divisor N; 1 for constant features). Default true. */
+  withStd?: boolean;
+}
+
+export interface MinMaxScalerOptions {
+  /** Target range [lo, hi] of every feature, lo < hi. Default [0, 1]. */
+  featureRange?: [number, number];
+  /** Clip transformed values to featureRange (values outside the training range). Default false. */
+  clip?: boolean;
+}
+
+interface ScalerJSONBase {
+  format: "autoencoders/scaler";
+  version: 1;
+  /** Shape of one sample, e.g. [20] or [28, 28]. */
+  sampleShape: number[];
+  /** transform: x·scale + offset, per feature (f32 values). */
+  scale: number[];
+  offset: number[];
+}
+
+export interface StandardScalerJSON extends ScalerJSONBase {
+  kind: "standard";
+  withMean: boolean;
+  withStd: boolean;
+  /** Per-feature mean and standard deviation of the training data (f32 values). */
+  mean: number[];
+  std: number[];
+}
+
+export interface MinMaxScalerJSON extends ScalerJSONBase {
+  kind: "minmax";
+  featureRange: [number, number];
+  clip: boolean;
+  dataMin: number[];
+  dataMax: number[];
+}
+
+export type ScalerJSON = StandardScalerJSON | MinMaxScalerJSON;
+
+/** A fitted scaler: the two affine maps and the sample shape. */
+interface Affine {
+  sampleShape: number[];
+  nFeatures: number;
+  scale: Float32Array;
+  offset: Float32Array;
+  inverseScale: Float32Array;
+  inverseOffset: Float32Array;
+}
+
+const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
+
+/** The per-sample shape of `x`: inner dimensions of a tensor, or the length of the first row. */
+export function sampleShapeOf(x: DataInput): number[] {
+  if (Array.isArray(x)) return [Array.isArray(x[0]) ? (x[0] as readonly number[]).length : 0];
+  const shape = (x as { shape?: unknown })?.shape;
+  return Array.isArray(shape) ? shape.slice(1) : [];
+}
+
+/** What both scalers share: fit statistics in wasm, then apply per-column affine maps. */
+abstract class AffineScaler {
+  protected state: Affine | null = null;
+
+  /** Learns the per-feature statistics of x (samples × features). */
+  async fit(x: DataInput): Promise<this> {
+    const engine = await init();
+    const sampleShape = sampleShapeOf(x);
+    const batch = toBatch(x, sampleShape, "x");
+    if (batch.cols === 0) throw new DataError(`x: expected at least one feature, found sample shape ${shapeText(sampleShape)}`);
+    const { arena } = engine;
+    const stats = arena.scoped(() => {
+      const ptr = arena.scratch(batch.data.length * 4);
+      arena.write(ptr, batch.data);
+      assertFinite(engine, ptr, batch.rows, batch.cols, "x");
+      return this.statistics(engine, ptr, batch.rows, batch.cols);
+    });
+    this.state = { sampleShape, nFeatures: batch.cols, ...stats };
+    return this;
+  }
+
+  /** x·scale + offset per feature: [N, ...sampleShape]. */
+  transform(x: DataInput): TensorData {
+    const s = this.fitted();
+    return this.apply(x, s, s.scale, s.offset, this.clipRange());
+  }
+
+  /** Undoes transform: [N, ...sampleShape]. */
+  inverseTransform(x: DataInput): TensorData {
+    const s = this.fitted();
+    return this.apply(x, s, s.inverseScale, s.inverseOffset, null);
+  }
+
+  /** fit(x), then transform(x). */
+  async fitTransform(x: DataInput): Promise<TensorData> {
+    await this.fit(x);
+    return this.transform(x);
+  }
+
+  get isFitted(): boolean {
+    return this.state !== null;
+  }
+
+  get nFeatures(): number {
+    return this.fitted().nFeatures;
+  }
+
+  get sampleShape(): number[] {
+    return [...this.fitted().sampleShape];
+  }
+
+  /** The fitted state as plain JSON (f32 values, so it round-trips exactly). */
+  abstract toJSON(): ScalerJSON;
+
+  protected abstract statistics(engine: Engine, x: number, rows: number, cols: number): Omit<Affine, "sampleShape" | "nFeatures">;
+
+  protected clipRange(): [number, number] | null {
+    return null;
+  }
+
+  protected fitted(): Affine {
+    if (!this.state) throw new AutoencoderError(`${this.constructor.name}: this instance is not fitted yet; call \`await scaler.fit(x)\` first`);
+    return this.state;
+  }
+
+  protected baseJSON(): ScalerJSONBase {
+    const s = this.fitted();
+    return { format: "autoencoders/scaler", version: 1, sampleShape: [...s.sampleShape], scale: Array.from(s.scale), offset: Array.from(s.offset) };
+  }
+
+  private apply(x: DataInput, s: Affine, scale: Float32Array, offset: Float32Array, clip: [number, number] | null): TensorData {
+    const engine = getEngine();
+    const { kernels: kn, arena } = engine;
+    const batch = toBatch(x, s.sampleShape, "x");
+    return arena.scoped(() => {
+      const ptr = arena.scratch(batch.data.length * 4);
+      arena.write(ptr, batch.data);
+      assertFinite(engine, ptr, batch.rows, batch.cols, "x");
+      const sp = arena.scratch(batch.cols * 4);
+      const op = arena.scratch(batch.cols * 4);
+      arena.write(sp, scale);
+      arena.write(op, offset);
+      kn.f32_affine_columns(ptr, ptr, sp, op, batch.rows, batch.cols);
+      if (clip) kn.f32_clip(ptr, ptr, clip[0], clip[1], batch.data.length);
+      return tensorOut(arena.read(ptr, batch.data.length), batch.rows, s.sampleShape);
+    });
+  }
+}
+
+/** (x − mean) / std per feature, as scikit-learn's StandardScaler (population std; constant features keep scale 1). */
+export class StandardScaler extends AffineScaler {
+  readonly withMean: boolean;
+  readonly withStd: boolean;
+  private mean_: Float32Array | null = null;
+  private std_: Float32Array | null = null;
+
+  constructor(options: StandardScalerOptions = {}) {
+    super();
+    for (const key of ["withMean", "withStd"] as const) {
+      if (options[key] !== undefined && typeof options[key] !== "boolean") throw new ConfigError(`StandardScaler ${key}: expected a boolean, found ${String(options[key])}`);
+    }
+    this.withMean = options.withMean ?? true;
+    this.withStd = options.withStd ?? true;
+  }
+
+  /** Per-feature mean of the training data. */
+  get mean(): Float32Array {
+    this.fitted();
+    return this.mean_!.slice();
+  }
+
+  /** Per-feature standard deviation of the training data (divisor N). */
+  get std(): Float32Array {
+    this.fitted();
+    return this.std_!.slice();
+  }
+
+  protected statistics(engine: Engine, x: number, rows: number, cols: number) {
+    const { kernels: kn, arena } = engine;
+    const meanPtr = arena.scratch(cols * 4);
+    const varPtr = arena.scratch(cols * 4);
+    // Batch norm's statistics are exactly these: f64 sums, biased variance.
+    kn.f32_batchnorm_stats(meanPtr, varPtr, x, rows, cols, arena.scratch(16 * cols));
+    const mean = arena.read(meanPtr, cols);
+    const std = Float32Array.from(arena.read(varPtr, cols), Math.sqrt);
+    this.mean_ = mean;
+    this.std_ = std;
+    return standardMaps(mean, std, this.withMean, this.withStd);
+  }
+
+  toJSON(): StandardScalerJSON {
+    return { ...this.baseJSON(), kind: "standard", withMean: this.withMean, withStd: this.withStd, mean: Array.from(this.mean), std: Array.from(this.std) };
+  }
+
+  /** Restores a scaler saved with toJSON(). */
+  static fromJSON(json: StandardScalerJSON): StandardScaler {
+    const base = checkBase(json, "standard");
+    const scaler = new StandardScaler({ withMean: json.withMean === true, withStd: json.withStd === true });
+    const mean = floats(json.mean, base.nFeatures, "mean");
+    const std = floats(json.std, base.nFeatures, "std");
+    scaler.mean_ = mean;
+    scaler.std_ = std;
+    scaler.state = { ...base, ...standardMaps(mean, std, scaler.withMean, scaler.withStd) };
+    return scaler;
+  }
+}
+
+function standardMaps(mean: Float32Array, std: Float32Array, withMean: boolean, withStd: boolean) {
+  const n = mean.length;
+  const scale = new Float32Array(n);
+  const offset = new Float32Array(n);
+  const inverseScale = new Float32Array(n);
+  const inverseOffset = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    // A constant feature keeps scale 1 (scikit-learn's _handle_zeros_in_scale).
+    const s = withStd && std[j]! > 0 ? std[j]! : 1;
+    const m = withMean ? mean[j]! : 0;
+    scale[j] = 1 / s;
+    offset[j] = -m / s;
+    inverseScale[j] = s;
+    inverseOffset[j] = m;
+  }
+  return { scale, offset, inverseScale, inverseOffset };
+}
+
+/** Maps each feature's training [min, max] onto featureRange, as scikit-learn's MinMaxScaler. */
+export class MinMaxScaler extends AffineScaler {
+  readonly featureRange: [number, number];
+  readonly clip: boolean;
+  private dataMin_: Float32Array | null = null;
+  private dataMax_: Float32Array | null = null;
+
+  constructor(options: MinMaxScalerOptions = {}) {
+    super();
+    const range = options.featureRange ?? [0, 1];
+    if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
+      throw new ConfigError(`MinMaxScaler featureRange: expected [lo, hi] with finite lo < hi, found ${JSON.stringify(options.featureRange)}`);
+    }
+    if (options.clip !== undefined && typeof options.clip !== "boolean") throw new ConfigError(`MinMaxScaler clip: expected a boolean, found ${String(options.clip)}`);
+    this.featureRange = [range[0], range[1]];
+    this.clip = options.clip ?? false;
+  }
+
+  get dataMin(): Float32Array {
+    this.fitted();
+    return this.dataMin_!.slice();
+  }
+
+  get dataMax(): Float32Array {
+    this.fitted();
+    return this.dataMax_!.slice();
+  }
+
+  protected override clipRange(): [number, number] | null {
+    return this.clip ? this.featureRange : null;
+  }
+
+  protected statistics(engine: Engine, x: number, rows: number, cols: number) {
+    const { kernels: kn, arena } = engine;
+    const lo = arena.scratch(cols * 4);
+    const hi = arena.scratch(cols * 4);
+    kn.f32_column_min_max(lo, hi, x, rows, cols);
+    this.dataMin_ = arena.read(lo, cols);
+    this.dataMax_ = arena.read(hi, cols);
+    return minMaxMaps(this.dataMin_, this.dataMax_, this.featureRange);
+  }
+
+  toJSON(): MinMaxScalerJSON {
+    return {
+      ...this.baseJSON(), kind: "minmax", featureRange: [...this.featureRange], clip: this.clip,
+      dataMin: Array.from(this.dataMin), dataMax: Array.from(this.dataMax),
+    };
+  }
+
+  static fromJSON(json: MinMaxScalerJSON): MinMaxScaler {
+    const base = checkBase(json, "minmax");
+    let scaler: MinMaxScaler;
+    try {
+      scaler = new MinMaxScaler({ featureRange: json.featureRange, clip: json.clip === true });
+    } catch (error) {
+      throw new ModelFormatError(`scaler JSON: ${(error as Error).message}`);
+    }
+    scaler.dataMin_ = floats(json.dataMin, base.nFeatures, "dataMin");
+    scaler.dataMax_ = floats(json.dataMax, base.nFeatures, "dataMax");
+    scaler.state = { ...base, ...minMaxMaps(scaler.dataMin_, scaler.dataMax_, scaler.featureRange) };
+    return scaler;
+  }
+}
+
+function minMaxMaps(dataMin: Float32Array, dataMax: Float32Array, [lo, hi]: [number, number]) {
+  const n = dataMin.length;
+  const scale = new Float32Array(n);
+  const offset = new Float32Array(n);
+  const inverseScale = new Float32Array(n);
+  const inverseOffset = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    // A constant feature has range 1 (scikit-learn's _handle_zeros_in_scale): it maps to lo.
+    const range = dataMax[j]! - dataMin[j]! > 0 ? dataMax[j]! - dataMin[j]! : 1;
+    const s = (hi - lo) / range;
+    scale[j] = s;
+    offset[j] = lo - dataMin[j]! * s;
+    inverseScale[j] = range / (hi - lo);
+    inverseOffset[j] = dataMin[j]! - lo * (range / (hi - lo));
+  }
+  return { scale, offset, inverseScale, inverseOffset };
+}
+
+export type Scaler = StandardScaler | MinMaxScaler;
+
+/** Restores either scaler from its toJSON() output. */
+export function scalerFromJSON(json: ScalerJSON): Scaler {
+  if (json?.kind === "standard") return StandardScaler.fromJSON(json);
+  if (json?.kind === "minmax") return MinMaxScaler.fromJSON(json);
+  throw new ModelFormatError(`scaler JSON: expected kind "standard" or "minmax", found ${JSON.stringify((json as { kind?: unknown })?.kind ?? null)}`);
+}
+
+function checkBase(json: ScalerJSON, kind: ScalerJSON["kind"]): { sampleShape: number[]; nFeatures: number } {
+  if (!json || typeof json !== "object") throw new ModelFormatError(`scaler JSON: expected an object, found ${json === null ? "null" : typeof json}`);
+  if (json.format !== "autoencoders/scaler") throw new ModelFormatError(`scaler JSON: expected format "autoencoders/scaler", found ${JSON.stringify(json.format)}`);
+  if (json.version !== 1) throw new ModelFormatError(`scaler JSON: expected version 1, found ${JSON.stringify(json.version)}`);
+  if (json.kind !== kind) throw new ModelFormatError(`scaler JSON: expected kind "${kind}", found ${JSON.stringify(json.kind)}`);
+  const shape = json.sampleShape;
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new ModelFormatError(`scaler JSON: sampleShape: expected positive integers, found ${JSON.stringify(shape)}`);
+  }
+  return { sampleShape: [...shape], nFeatures: shape.reduce((a, b) => a * b, 1) };
+}
+
+function floats(values: unknown, length: number, name: string): Float32Array {
+  if (!Array.isArray(values) || values.length !== length || values.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
+    throw new ModelFormatError(`scaler JSON: ${name}: expected ${length} finite numbers, found ${Array.isArray(values) ? `an array of ${values.length}` : typeof values}`);
+  }
+  return Float32Array.from(values as number[]);
+}

@@ -78,7 +78,7 @@ const EXP_BIAS_M1: v128 = i32x4(126, 126, 126, 126);
 /** e^x. */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  // pmin/pmax are one instruction each (min/max are six in V8 on x64); a NaN
+  // pmin/pmax are one instruction each (min/max, several in V8 on x64); a NaN
   // compares false, so its lane keeps x and stays NaN throughout.
   const xc = f32x4.pmax(f32x4.pmin(x, EXP_MAX), EXP_MIN);
   const t = f32x4.add(f32x4.mul(xc, LOG2E), ROUNDER);

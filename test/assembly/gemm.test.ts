@@ -119,6 +119,14 @@ describe("f32 gemm", () => {
     });
   });
 
+  it("needs a workspace bounded by the cache blocks, and none for empty products", async () => {
+    const e = await engine();
+    const bound = 128 + 4 * 256 * (64 + 1024);
+    expect(e.kernels.gemm_workspace_bytes(100_000, 100_000, 100_000)).toBeLessThanOrEqual(bound);
+    expect(e.kernels.gemm_workspace_bytes(1, 1, 1)).toBeGreaterThan(0);
+    for (const [m, n, k] of [[0, 5, 5], [5, 0, 5], [5, 5, 0]]) expect(e.kernels.gemm_workspace_bytes(m!, n!, k!)).toBe(0);
+  });
+
   it("m = 0 or n = 0 writes nothing", async () => {
     const e = await engine();
     for (const form of FORMS) {

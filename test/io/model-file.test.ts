@@ -165,3 +165,14 @@ describe("model file", () => {
     expect(() => encodeModelFile({ n: 1n }, [])).toThrow("JSON.stringify refuses");
   });
 });
+
+describe("Node Buffers", () => {
+  it("decodes a model file held in a Buffer from Node's shared pool", () => {
+    const file = encodeModelFile({ a: 1 }, [{ name: "w", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }]);
+    // Buffer.from copies small inputs into an 8 KB pool: its .buffer is the whole pool.
+    const pooled = Buffer.from(file);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(file.length);
+    const decoded = decodeModelFile(pooled);
+    expect(Array.from(decoded.tensors.get("w")!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});

@@ -18,7 +18,13 @@ import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
 import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
 
-/** Training settings every estimator takes, beside its own. */
+/**
+ * Training settings every estimator takes, beside its own: the fit options,
+ * with other defaults than a bare fit: epochs 100, batchSize 64,
+ * validationSplit 0.1 (none when that would hold no sample) and early
+ * stopping after 5 epochs without improvement of the validation loss (of the
+ * training loss without a split), restoring the best weights.
+ */
 export interface EstimatorTrainingOptions extends FitOptions {
   /** Seeds the model's initialization and shuffling. Default 0. */
   seed?: number;
@@ -236,13 +242,16 @@ export abstract class AutoencoderEstimator {
   }
 }
 
-/** Whether every value lies in [0, 1] (f32_min/f32_max in wasm). */
+/** Slack for the rounding of a min-max scaler, whose f32 map can land a hair outside [0, 1]. */
+const UNIT_SLACK = 1e-6;
+
+/** Whether every value lies in [0, 1], up to UNIT_SLACK (f32_min/f32_max in wasm). */
 function inUnitInterval(data: Float32Array): boolean {
   const { kernels, arena } = getEngine();
   return arena.scoped(() => {
     const ptr = arena.scratch(data.length * 4);
     arena.write(ptr, data);
-    return kernels.f32_min(ptr, data.length) >= 0 && kernels.f32_max(ptr, data.length) <= 1;
+    return kernels.f32_min(ptr, data.length) >= -UNIT_SLACK && kernels.f32_max(ptr, data.length) <= 1 + UNIT_SLACK;
   });
 }
 

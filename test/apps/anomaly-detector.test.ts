@@ -191,6 +191,17 @@ describe("AnomalyDetector", () => {
     custom.dispose();
   });
 
+  it("fits tiny data (no room for the default validation split) and min-max scaling (a sigmoid output)", async () => {
+    const tiny = await new AnomalyDetector({ epochs: 3 }).fit({ data: x.data.slice(0, 6 * D), shape: [6, D] });
+    expect(tiny.decisionScores.length).toBe(6);
+    expect(tiny.history!.valLoss.length).toBe(0);
+    tiny.dispose();
+    const minmax = await new AnomalyDetector({ scaler: "minmax", epochs: 2 }).fit(x);
+    expect(minmax.scaler?.toJSON().kind).toBe("minmax");
+    expect(minmax.model.loss).toBe("bce");
+    minmax.dispose();
+  });
+
   it("typed errors: contamination, not fitted, feature count, NaN, disposed", async () => {
     for (const contamination of [0, -0.1, 0.51, NaN]) expect(() => new AnomalyDetector({ contamination })).toThrow(ConfigError);
     expect(() => new AnomalyDetector({ contamination: 0.5 })).not.toThrow();

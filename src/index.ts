@@ -28,3 +28,4 @@ export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";
 export { readCsv } from "./io/csv.js";
 export { readNpy, writeNpy } from "./io/npy.js";
 export { readIdx, writeIdx } from "./io/idx.js";
+export * from "./apps/index.js";

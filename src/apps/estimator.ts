@@ -70,6 +70,11 @@ export abstract class AutoencoderEstimator {
   /** Code width of the default architecture for `features` inputs. */
   protected abstract defaultCodeSize(features: number): number;
 
+  /** The config of a model this estimator creates, given or default; estimators add their own settings (e.g. noise). */
+  protected configure(config: AutoencoderConfig): AutoencoderConfig {
+    return config;
+  }
+
   /** Checks the code size of a given or loaded model. */
   protected checkModel(_model: Autoencoder): void {}
 
@@ -129,16 +134,16 @@ export abstract class AutoencoderEstimator {
     this.model_ = null;
     let model: Autoencoder;
     if (given) model = given;
-    else if (this.given) model = await Autoencoder.create({ seed: this.training.seed, ...this.given } as AutoencoderConfig);
+    else if (this.given) model = await Autoencoder.create(this.configure({ seed: this.training.seed, ...this.given } as AutoencoderConfig));
     else {
-      model = await Autoencoder.create(defaultAutoencoderConfig({
+      model = await Autoencoder.create(this.configure(defaultAutoencoderConfig({
         inputShape: sampleShape,
         codeSize: this.defaultCodeSize(batch.cols),
         hiddenSizes: this.training.hiddenSizes,
         output: inUnitInterval(scaled.data) ? "sigmoid" : "linear",
         learningRate: this.training.learningRate,
         seed: this.training.seed,
-      }));
+      })));
     }
     try {
       this.checkModel(model);
@@ -246,7 +251,7 @@ export abstract class AutoencoderEstimator {
 const UNIT_SLACK = 1e-6;
 
 /** Whether every value lies in [0, 1], up to UNIT_SLACK (f32_min/f32_max in wasm). */
-function inUnitInterval(data: Float32Array): boolean {
+export function inUnitInterval(data: Float32Array): boolean {
   const { kernels, arena } = getEngine();
   return arena.scoped(() => {
     const ptr = arena.scratch(data.length * 4);

@@ -2,6 +2,8 @@
 export { Reducer, type ReducerOptions } from "./reducer.js";
 export { FeatureExtractor, type FeatureExtractorOptions } from "./feature-extractor.js";
 export { AnomalyDetector, type AnomalyDetectorOptions, type ProbabilityMethod } from "./anomaly-detector.js";
+export { Denoiser, type DenoiserOptions } from "./denoiser.js";
+export { Generator, type GeneratorOptions } from "./generator.js";
 export type { EstimatorTrainingOptions, ScalerKind } from "./estimator.js";
 export {
   StandardScaler,

@@ -1,0 +1,71 @@
+// Denoising as an estimator: fit on clean data (the model learns to undo the
+// configured corruption, applied to each training batch), transform noisy data
+// to cleaned data in the data's own units.
+import { ConfigError } from "../errors.js";
+import type { AutoencoderConfig } from "../models/autoencoder.js";
+import type { DataInput, TensorData } from "../models/data.js";
+import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
+import { defaultCodeSize } from "./defaults.js";
+import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+
+export interface DenoiserOptions extends EstimatorTrainingOptions {
+  /** The corruption to learn to undo (in scaled units). Default { type: "gaussian", stddev: 0.2 }. */
+  noise?: NoiseConfig;
+  /** An autoencoder config (its `noise` is replaced by this option's). Default: a dense architecture from the input size. */
+  model?: AutoencoderConfig;
+  /** Per-feature scaling in front of the model, saved with it. Default "none". */
+  scaler?: ScalerKind;
+  /** Code width of the default architecture. Default: half the input size, at most 128. */
+  codeSize?: number;
+}
+
+const KIND = "denoiser";
+
+export class Denoiser extends AutoencoderEstimator {
+  readonly noise: NoiseConfig;
+  private readonly codeSize: number | undefined;
+
+  constructor(options: DenoiserOptions = {}) {
+    const { noise, model, scaler, codeSize, ...training } = options ?? {};
+    if (model !== undefined && (typeof model !== "object" || model === null || !("encoder" in model))) {
+      throw new ConfigError("Denoiser model: expected an AutoencoderConfig (the denoiser creates the model, to train it with noise)");
+    }
+    super(model, scaler ?? "none", training);
+    this.noise = checkNoise(noise ?? { type: "gaussian", stddev: 0.2 }, "Denoiser noise");
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    this.codeSize = codeSize;
+  }
+
+  protected defaultCodeSize(features: number): number {
+    // A denoiser needs a wide code: the bottleneck only has to drop the noise.
+    return this.codeSize ?? Math.max(defaultCodeSize(features), Math.min(128, Math.floor(features / 2)));
+  }
+
+  protected override configure(config: AutoencoderConfig): AutoencoderConfig {
+    return { ...config, noise: this.noise };
+  }
+
+  /** Trains on clean samples. */
+  async fit(x: DataInput): Promise<this> {
+    await this.train(x);
+    return this;
+  }
+
+  /** The denoised samples, in the data's own units. */
+  transform(noisy: DataInput): TensorData {
+    const { model, sampleShape } = this.fitted();
+    const out = model.reconstruct(this.scaled(noisy, "noisy"));
+    return this.scaler_ ? this.scaler_.inverseTransform({ data: out.data, shape: [out.shape[0]!, ...sampleShape] }) : out;
+  }
+
+  save(): Uint8Array {
+    return this.saveFile(KIND, { noise: this.noise });
+  }
+
+  static async load(bytes: Uint8Array): Promise<Denoiser> {
+    const denoiser = new Denoiser();
+    const { state } = await denoiser.loadFile(bytes, KIND, "Denoiser");
+    (denoiser as { noise: NoiseConfig }).noise = checkNoise(state.noise as NoiseConfig, "Denoiser.load noise");
+    return denoiser;
+  }
+}

@@ -1,0 +1,118 @@
+// Generation as an estimator over a VAE: fit on samples, then draw new ones
+// from the prior, or walk the code space between two samples.
+import { AutoencoderError, ConfigError, DisposedError } from "../errors.js";
+import { layers } from "../layers/index.js";
+import type { DataInput, TensorData } from "../models/data.js";
+import { toBatch } from "../models/data.js";
+import type { FitOptions, History } from "../models/fit.js";
+import { VAE, type VAEConfig } from "../models/vae.js";
+import { init } from "../wasm/module.js";
+import { defaultHiddenSizes } from "./defaults.js";
+import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval } from "./estimator.js";
+
+export interface GeneratorOptions extends FitOptions {
+  /** A VAE config; default: dense ReLU layers from the input size, a sigmoid output (Bernoulli) for data in [0, 1], else linear (Gaussian). */
+  model?: VAEConfig;
+  /** Code size of the default architecture. Default 8. */
+  latent?: number;
+  /** Hidden widths of the default encoder (the decoder mirrors them). */
+  hiddenSizes?: number[];
+  /** Seeds initialization, shuffling and sampling. Default 0. */
+  seed?: number;
+}
+
+export class Generator {
+  private vae: VAE | null = null;
+  private history_: History | null = null;
+  private disposed = false;
+
+  constructor(private readonly options: GeneratorOptions = {}) {
+    const latent = options.latent;
+    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${String(latent)}`);
+  }
+
+  /** The trained VAE (owned by the generator: dispose() frees it). */
+  get model(): VAE {
+    if (this.disposed) throw new DisposedError("this Generator was disposed; create or load a new one");
+    if (!this.vae) throw new AutoencoderError("Generator: this instance is not fitted yet; call `await generator.fit(x)` first");
+    return this.vae;
+  }
+
+  get history(): History | null {
+    return this.history_;
+  }
+
+  /** Trains a VAE on x (rebuilt at every fit). */
+  async fit(x: DataInput): Promise<this> {
+    if (this.disposed) throw new DisposedError("this Generator was disposed; create or load a new one");
+    await init();
+    const { model, latent, hiddenSizes, seed, ...fit } = this.options;
+    const shape = Array.isArray(x) ? [(x[0] ?? []).length] : [...(x as { shape: readonly number[] }).shape.slice(1)];
+    const batch = toBatch(x, shape, "x");
+    const config = model ?? defaultConfig(shape, batch.data, latent ?? 8, hiddenSizes);
+    this.vae?.dispose();
+    this.vae = null;
+    const vae = await VAE.create({ seed, ...config });
+    try {
+      this.history_ = await vae.fit({ data: batch.data, shape: [batch.rows, ...shape] }, {
+        epochs: ESTIMATOR_FIT_DEFAULTS.epochs,
+        batchSize: ESTIMATOR_FIT_DEFAULTS.batchSize,
+        validationSplit: batch.rows >= 20 ? ESTIMATOR_FIT_DEFAULTS.validationSplit : 0,
+        earlyStopping: { patience: ESTIMATOR_FIT_DEFAULTS.patience, monitor: batch.rows >= 20 ? "valLoss" : "loss" },
+        ...fit,
+      });
+    } catch (error) {
+      vae.dispose();
+      throw error;
+    }
+    this.vae = vae;
+    return this;
+  }
+
+  /** n new samples from the prior; each call draws afresh, or `seed` picks the draw. */
+  sample(n: number, options: { seed?: number } = {}): TensorData {
+    return this.model.sample(n, options);
+  }
+
+  /** `steps` samples decoded along the straight line between the codes of a and b. */
+  interpolate(a: DataInput | readonly number[] | Float32Array, b: DataInput | readonly number[] | Float32Array, steps: number): TensorData {
+    return this.model.interpolate(a, b, steps);
+  }
+
+  /** The codes (μ) of x. */
+  transform(x: DataInput): TensorData {
+    return this.model.encode(x);
+  }
+
+  save(): Uint8Array {
+    return this.model.save();
+  }
+
+  static async load(bytes: Uint8Array): Promise<Generator> {
+    const generator = new Generator();
+    generator.vae = await VAE.load(bytes);
+    return generator;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.vae?.dispose();
+    this.vae = null;
+  }
+}
+
+function defaultConfig(shape: number[], data: Float32Array, latent: number, hiddenSizes: number[] | undefined): VAEConfig {
+  const features = shape.reduce((a, b) => a * b, 1);
+  const hidden = hiddenSizes ?? defaultHiddenSizes(features, latent);
+  const unit = inUnitInterval(data);
+  const relu = (units: number) => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });
+  const flat = shape.length > 1;
+  return {
+    input: shape,
+    encoder: [...(flat ? [layers.flatten()] : []), ...hidden.map(relu)],
+    latent,
+    decoder: [...[...hidden].reverse().map(relu), layers.dense(features, unit ? "sigmoid" : undefined), ...(flat ? [layers.reshape(shape)] : [])],
+    loss: unit ? "bce" : "mse",
+  };
+}

@@ -1,11 +1,11 @@
-// A denoising autoencoder on MNIST: trained on Gaussian-corrupted digits
-// (σ = 0.5, clipped to [0, 1]) against the clean ones, then asked to clean
-// noisy test digits. Reports PSNR of noisy and denoised images against the
+// A denoising autoencoder on MNIST, through the Denoiser estimator: fit on
+// clean digits (each batch corrupted with Gaussian noise σ = 0.5, clipped to
+// [0, 1], the clean digits as target), then asked to clean noisy test digits. Reports PSNR of noisy and denoised images against the
 // clean ones, and writes noisy / denoised / clean rows to out/.
 // Run: npx tsx examples/denoise-mnist.ts
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { addNoise, Autoencoder, layers } from "../src/index.js";
+import { addNoise, Denoiser, layers } from "../src/index.js";
 import { loadMnist } from "./lib/mnist.js";
 import { imageGridPng } from "./lib/png.js";
 
@@ -25,18 +25,23 @@ function psnr(a: Float32Array, b: Float32Array, size = 784): number {
 }
 
 const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
-const ae = await Autoencoder.create({
-  input: [784],
-  encoder: [layers.dense(512, "relu"), layers.dense(128, "relu")],
-  decoder: [layers.dense(512, "relu"), layers.dense(784, "sigmoid")],
-  loss: "bce",
+const denoiser = await new Denoiser({
   noise: NOISE,
+  model: {
+    input: [784],
+    encoder: [layers.dense(512, "relu"), layers.dense(128, "relu")],
+    decoder: [layers.dense(512, "relu"), layers.dense(784, "sigmoid")],
+    loss: "bce",
+  },
   seed: 3,
-});
-await ae.fit(train.x, { epochs: 15, batchSize: 128 });
+  epochs: 15,
+  batchSize: 128,
+  validationSplit: 0,
+  earlyStopping: false,
+}).fit(train.x);
 
 const noisy = await addNoise(test.x, NOISE, { seed: 99 });
-const denoised = ae.denoise(noisy);
+const denoised = denoiser.transform(noisy);
 const before = psnr(noisy.data, test.x.data);
 const after = psnr(denoised.data, test.x.data);
 console.log("| test images (2000) | PSNR vs clean |");
@@ -49,4 +54,4 @@ await mkdir(OUT, { recursive: true });
 const pick = (d: Float32Array) => Array.from({ length: 12 }, (_, i) => d.subarray(i * 784, (i + 1) * 784));
 await writeFile(resolve(OUT, "denoising.png"), imageGridPng([pick(noisy.data), pick(denoised.data), pick(test.x.data)], 28, 2));
 console.log(`Wrote ${OUT}/denoising.png (rows: noisy, denoised, clean)`);
-ae.dispose();
+denoiser.dispose();

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { Reducer } from "../src/apps/index.js";
 import { layers, PCA } from "../src/index.js";
 import { loadMnist } from "./lib/mnist.js";
+import { scatterSvg } from "./lib/svg.js";
 
 const CODES = [2, 8, 32];
 const OUT = resolve("out");
@@ -66,39 +67,6 @@ for (const r of rows) {
 
 await mkdir(OUT, { recursive: true });
 const svgPath = resolve(OUT, "reduce-mnist-codes.svg");
-await writeFile(svgPath, scatterSvg(scatter!.codes, scatter!.labels));
+await writeFile(svgPath, scatterSvg(scatter!.codes, scatter!.labels, "2-D autoencoder codes of 2000 MNIST test digits"));
 console.log(`\nWrote ${svgPath}: the 2-D codes of the 2000 test digits, coloured by digit`);
 console.log(`Done in ${seconds(started)} s`);
-
-/** A scatter plot of 2-D points coloured by label 0..9, with a legend, as SVG text. */
-function scatterSvg(points: Float32Array, labels: Uint8Array): string {
-  // Tableau 10: ten colours that stay distinct for most readers.
-  const colours = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
-  const size = 640;
-  const margin = 24;
-  const legendWidth = 80;
-  const n = labels.length;
-  let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (let i = 0; i < n; i++) {
-    minX = Math.min(minX, points[2 * i]!);
-    maxX = Math.max(maxX, points[2 * i]!);
-    minY = Math.min(minY, points[2 * i + 1]!);
-    maxY = Math.max(maxY, points[2 * i + 1]!);
-  }
-  const sx = (v: number) => margin + ((v - minX) / (maxX - minX || 1)) * (size - 2 * margin);
-  const sy = (v: number) => size - margin - ((v - minY) / (maxY - minY || 1)) * (size - 2 * margin);
-  const lines = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size + legendWidth}" height="${size}" viewBox="0 0 ${size + legendWidth} ${size}" font-family="sans-serif" font-size="14">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${margin}" y="16">2-D autoencoder codes of 2000 MNIST test digits</text>`,
-  ];
-  for (let i = 0; i < n; i++) {
-    lines.push(`<circle cx="${sx(points[2 * i]!).toFixed(1)}" cy="${sy(points[2 * i + 1]!).toFixed(1)}" r="2.2" fill="${colours[labels[i]!]}" fill-opacity="0.75"/>`);
-  }
-  for (let d = 0; d < 10; d++) {
-    const y = margin + 20 + d * 24;
-    lines.push(`<circle cx="${size + 14}" cy="${y}" r="6" fill="${colours[d]}"/>`, `<text x="${size + 28}" y="${y + 5}">${d}</text>`);
-  }
-  lines.push("</svg>");
-  return lines.join("\n") + "\n";
-}

@@ -4,8 +4,10 @@
 //   dist/slim.js        the same API without the embedded wasm: call
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
-//   dist/core.wasm      the wasm core as a file, for the slim entry.
-import { copyFile, mkdir } from "node:fs/promises";
+//   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/cli.js         the `autoencoders` command (package.json "bin"), Node
+//                       only, self-contained (the wasm embedded).
+import { chmod, copyFile, mkdir } from "node:fs/promises";
 
 /** Replaces the embedded wasm bytes with null in the slim bundle. */
 const withoutEmbeddedWasm = () => ({
@@ -23,9 +25,18 @@ const copyWasm = () => ({
   },
 });
 
+/** Marks the bundle executable, so `./dist/cli.js` runs as is. */
+const executable = () => ({
+  name: "executable",
+  async writeBundle(options) {
+    await chmod(options.file, 0o755);
+  },
+});
+
 const external = ["node:fs/promises"];
 
 export default [
   { input: "dist-tsc/index.js", output: { file: "dist/index.js", format: "es" }, external },
   { input: "dist-tsc/index.js", output: { file: "dist/slim.js", format: "es" }, external, plugins: [withoutEmbeddedWasm(), copyWasm()] },
+  { input: "dist-tsc/cli/main.js", output: { file: "dist/cli.js", format: "es", banner: "#!/usr/bin/env node" }, external: (id) => id.startsWith("node:"), plugins: [executable()] },
 ];

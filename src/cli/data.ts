@@ -1,0 +1,155 @@
+/// <reference types="node" />
+// Data files in and out, chosen by extension: CSV (a header line detected),
+// NumPy .npy, and IDX (the MNIST files; u8 values scaled to [0, 1] by /255).
+// Errors name the file; the readers' own messages say where and what.
+import { readFile, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { AutoencoderError, DataError } from "../errors.js";
+import { readCsv } from "../io/csv.js";
+import { readIdx } from "../io/idx.js";
+import { readNpy, writeNpy } from "../io/npy.js";
+import type { TensorData } from "../models/data.js";
+
+/** A failure of a named file (unreadable, unwritable, malformed): exit code 1. */
+export class FileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FileError";
+  }
+}
+
+export type DataFormat = "csv" | "npy" | "idx";
+
+/** The formats of `<data>` arguments, for help texts. */
+export const DATA_FORMATS_HELP =
+  "Data files by extension: .csv (numbers, a header line is detected and skipped), .npy (NumPy), " +
+  "IDX (.idx, *-ubyte such as train-images-idx3-ubyte; u8 values are scaled to [0, 1] by /255). One sample per row (the first axis).";
+
+/** The reader for a path, by its extension. */
+export function dataFormat(path: string, what: string): DataFormat {
+  const name = basename(path).toLowerCase();
+  if (name.endsWith(".csv")) return "csv";
+  if (name.endsWith(".npy")) return "npy";
+  if (name.endsWith(".idx") || /\.idx\d-ubyte$/.test(name) || name.endsWith("-ubyte")) return "idx";
+  throw new FileError(`${path}: unknown ${what} format: expected a name ending in .csv, .npy, .idx or -ubyte (IDX)`);
+}
+
+/** Reads a file's bytes; a missing or unreadable file is a FileError naming the path. */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new FileError(ioMessage(path, "read", error));
+  }
+}
+
+export async function writeBytes(path: string, bytes: Uint8Array | string): Promise<void> {
+  try {
+    await writeFile(path, bytes);
+  } catch (error) {
+    throw new FileError(ioMessage(path, "write", error));
+  }
+}
+
+function ioMessage(path: string, verb: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const reason: Record<string, string> = {
+    ENOENT: verb === "read" ? "no such file" : "no such directory",
+    EISDIR: "is a directory",
+    EACCES: "permission denied",
+    ENOTDIR: "a part of the path is not a directory",
+  };
+  return `cannot ${verb} ${path}: ${(e.code && reason[e.code]) ?? e.message}`;
+}
+
+/** u8 value → f32(value / 255), correctly rounded. */
+const UNIT_BYTE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
+/** The samples of a data file, shape [N, ...sample shape] (a 1-D array is N samples of one value). */
+export async function readData(path: string): Promise<TensorData> {
+  const format = dataFormat(path, "data");
+  const bytes = await readBytes(path);
+  let tensor: TensorData;
+  try {
+    if (format === "csv") {
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        throw new DataError("expected UTF-8 CSV text, found bytes that are not UTF-8");
+      }
+      const table = readCsv(text);
+      tensor = { data: table.data, shape: [...table.shape] };
+    } else if (format === "npy") {
+      tensor = readNpy(bytes);
+    } else {
+      const idx = readIdx(bytes);
+      const data = idx.dtype === "u8" ? Float32Array.from(idx.data, (v) => UNIT_BYTE[v]!) : idx.data;
+      tensor = { data, shape: idx.shape };
+    }
+  } catch (error) {
+    if (error instanceof AutoencoderError) throw new FileError(`${path}: ${error.message}`);
+    throw error;
+  }
+  const { shape } = tensor;
+  if (shape.length === 0) throw new FileError(`${path}: expected an array of samples, found a scalar`);
+  if (shape.length === 1) tensor = { data: tensor.data, shape: [shape[0]!, 1] };
+  if (tensor.shape[0] === 0) throw new FileError(`${path}: expected at least one sample, found none`);
+  if (tensor.shape.slice(1).some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape [${tensor.shape.join(", ")}]`);
+  return tensor;
+}
+
+/** f32 value as the shortest decimal that reads back to the same f32. */
+export function f32Text(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
+  const fits = (digits: number) => Math.fround(Number(v.toPrecision(digits))) === v;
+  // Most values need 7 to 9 digits: start in the middle, walk down or up.
+  let digits = 6;
+  if (fits(digits)) while (digits > 1 && fits(digits - 1)) digits--;
+  else while (digits < 9 && !fits(digits)) digits++;
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** CSV text of rows×columns values under a header line. */
+export function csvText(header: readonly string[], data: ArrayLike<number>, rows: number): string {
+  const cols = header.length;
+  const lines: string[] = [header.join(",")];
+  for (let r = 0; r < rows; r++) {
+    const fields = new Array<string>(cols);
+    for (let c = 0; c < cols; c++) fields[c] = f32Text(data[r * cols + c]!);
+    lines.push(fields.join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function outputFormat(path: string): "csv" | "npy" {
+  const name = basename(path).toLowerCase();
+  if (name.endsWith(".csv")) return "csv";
+  if (name.endsWith(".npy")) return "npy";
+  throw new FileError(`${path}: unknown output format: expected a name ending in .csv or .npy`);
+}
+
+/**
+ * Writes samples [N, ...] to `path` (.csv: one row per sample, columns c0,
+ * c1, …; .npy: the full shape), or as CSV to stdout when `path` is undefined.
+ */
+export async function writeTensor(path: string | undefined, tensor: TensorData, header?: readonly string[]): Promise<void> {
+  const rows = tensor.shape[0] ?? 0;
+  const cols = rows === 0 ? 0 : tensor.data.length / rows;
+  const names = header ?? Array.from({ length: cols }, (_, i) => `c${i}`);
+  if (path === undefined) {
+    await writeStdout(csvText(names, tensor.data, rows));
+    return;
+  }
+  if (outputFormat(path) === "npy") await writeBytes(path, writeNpy(tensor));
+  else await writeBytes(path, csvText(names, tensor.data, rows));
+}
+
+/** Writes to stdout and waits until it is flushed (a pipe may be slower than we are). */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}

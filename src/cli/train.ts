@@ -1,0 +1,270 @@
+/// <reference types="node" />
+// `autoencoders train <data> --out model.aenc`: trains one of the estimators
+// on a data file and saves it, scaler included, so the other commands apply
+// the same preprocessing.
+import { AnomalyDetector } from "../apps/anomaly-detector.js";
+import { defaultHiddenSizes } from "../apps/defaults.js";
+import { Denoiser } from "../apps/denoiser.js";
+import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval, type EstimatorTrainingOptions, type ScalerKind } from "../apps/estimator.js";
+import { Generator } from "../apps/generator.js";
+import { Reducer } from "../apps/reducer.js";
+import { DataError, ShapeError } from "../errors.js";
+import { layers } from "../layers/index.js";
+import type { TensorData } from "../models/data.js";
+import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
+import type { VAEConfig } from "../models/vae.js";
+import type { NoiseConfig } from "../ops/corrupt.js";
+import { init } from "../wasm/module.js";
+import { positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
+import { DATA_FORMATS_HELP, FileError, readData, writeBytes, writeStdout } from "./data.js";
+import { ProgressBar } from "./progress.js";
+
+const KINDS = ["autoencoder", "denoiser", "vae", "detector"] as const;
+type Kind = (typeof KINDS)[number];
+
+export const TRAIN: CommandSpec = {
+  name: "train",
+  summary: "Train a model on a data file and save it (with its scaling) to a model file.",
+  positionals: [{ name: "data", help: "Training samples: .csv, .npy or IDX." }],
+  flags: [
+    { name: "out", type: "string", value: "FILE", help: "Where to write the model file (required), e.g. model.aenc." },
+    {
+      name: "kind",
+      type: "string",
+      value: "KIND",
+      default: "autoencoder",
+      help: "autoencoder (a Reducer: codes and reconstructions), denoiser (trained on corrupted copies), vae (a generator), detector (an AnomalyDetector with a threshold).",
+    },
+    { name: "code", type: "int", value: "N", default: "2 for autoencoder, 8 for vae, from the input size for denoiser and detector", help: "Width of the code (latent size for vae)." },
+    { name: "hidden", type: "ints", value: "W,W", default: "powers of two from the input size down to the code, e.g. 256,64 for 784 inputs", help: "Encoder hidden layer widths; the decoder mirrors them." },
+    { name: "epochs", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.epochs), help: "Most passes over the data (early stopping may end sooner)." },
+    { name: "batch-size", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.batchSize), help: "Samples per gradient step." },
+    { name: "learning-rate", type: "number", value: "X", default: "0.001", help: "Adam's step size." },
+    { name: "seed", type: "int", value: "N", min: 0, default: "0", help: "Seeds initialization, shuffling and noise: the same seed and data give the same model." },
+    { name: "scale", type: "string", value: "HOW", default: "standard for detector, none otherwise", help: "Per-feature scaling saved in the model: none, minmax or standard (not for vae)." },
+    { name: "noise", type: "string", value: "TYPE:X", default: "gaussian:0.2", help: "Denoiser corruption: gaussian:STDDEV, mask:RATE or salt-pepper:RATE." },
+    { name: "contamination", type: "number", value: "C", default: "0.1", help: "Detector: expected share of anomalies in the training data, in (0, 0.5]; sets the threshold." },
+    { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
+    { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
+    { name: "quiet", type: "boolean", help: "No progress output (the summary line is still printed)." },
+  ],
+  notes: [
+    DATA_FORMATS_HELP,
+    "Progress goes to stderr: a live bar on a terminal, one line per epoch otherwise. A one-line summary goes to stdout.",
+  ],
+  examples: [
+    "autoencoders train data.csv --out model.aenc --code 4 --epochs 50",
+    "autoencoders train normal.csv --kind detector --contamination 0.05 --out detector.aenc",
+    "autoencoders train train-images-idx3-ubyte --kind vae --code 16 --out vae.aenc",
+  ],
+};
+
+interface TrainSettings {
+  kind: Kind;
+  out: string;
+  code: number | undefined;
+  hidden: number[] | undefined;
+  learningRate: number | undefined;
+  seed: number;
+  scale: ScalerKind | undefined;
+  noise: NoiseConfig | undefined;
+  contamination: number | undefined;
+  fit: FitOptions;
+}
+
+function settingsOf(args: ParsedArgs): TrainSettings {
+  const flag = <T>(name: string) => args.flags.get(name) as T | undefined;
+  const kind = flag<string>("kind") ?? "autoencoder";
+  if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`train: --kind: expected ${KINDS.join(", ")}, found ${JSON.stringify(kind)}`);
+  const out = flag<string>("out");
+  if (out === undefined) throw new UsageError("train: missing --out FILE, where to write the model (e.g. --out model.aenc)");
+  const only = (name: string, kinds: Kind[]) => {
+    if (args.flags.has(name) && !kinds.includes(kind as Kind)) throw new UsageError(`train: --${name} applies to --kind ${kinds.join(" or ")}, not ${kind}`);
+  };
+  only("noise", ["denoiser"]);
+  only("contamination", ["detector"]);
+  const scale = flag<string>("scale");
+  if (scale !== undefined && !["none", "minmax", "standard"].includes(scale)) throw new UsageError(`train: --scale: expected none, minmax or standard, found ${JSON.stringify(scale)}`);
+  if (kind === "vae" && scale !== undefined && scale !== "none") {
+    throw new UsageError("train: --scale: a vae model file holds no scaler; scale the data beforehand (values in [0, 1] train a Bernoulli decoder) or pass --scale none");
+  }
+  const contamination = flag<number>("contamination");
+  if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) throw new UsageError(`train: --contamination: expected a number in (0, 0.5], found ${contamination}`);
+  const split = flag<number>("validation-split");
+  if (split !== undefined && !(split >= 0 && split < 1)) throw new UsageError(`train: --validation-split: expected a number in [0, 1), found ${split}`);
+  const learningRate = flag<number>("learning-rate");
+  if (learningRate !== undefined && !(learningRate > 0)) throw new UsageError(`train: --learning-rate: expected a number > 0, found ${learningRate}`);
+  const noise = flag<string>("noise");
+  const patience = flag<number>("patience") ?? ESTIMATOR_FIT_DEFAULTS.patience;
+  return {
+    kind: kind as Kind,
+    out,
+    code: flag<number>("code"),
+    hidden: flag<number[]>("hidden"),
+    learningRate,
+    seed: flag<number>("seed") ?? 0,
+    scale: scale as ScalerKind | undefined,
+    noise: noise === undefined ? undefined : parseNoise(noise),
+    contamination,
+    fit: {
+      epochs: flag<number>("epochs") ?? ESTIMATOR_FIT_DEFAULTS.epochs,
+      batchSize: flag<number>("batch-size") ?? ESTIMATOR_FIT_DEFAULTS.batchSize,
+      validationSplit: split,
+      earlyStopping: patience === 0 ? false : { patience },
+    },
+  };
+}
+
+/** "gaussian:0.3", "mask:0.2", "salt-pepper:0.1" → a NoiseConfig. */
+export function parseNoise(text: string): NoiseConfig {
+  const match = /^(gaussian|mask|salt-pepper|saltpepper):(.+)$/i.exec(text.trim());
+  const value = Number(match?.[2]);
+  if (!match || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`train: --noise: expected gaussian:STDDEV, mask:RATE or salt-pepper:RATE (e.g. gaussian:0.3), found ${JSON.stringify(text)}`);
+  }
+  const type = match[1]!.toLowerCase();
+  if (type === "gaussian") return { type: "gaussian", stddev: value };
+  if (!(value < 1)) throw new UsageError(`train: --noise: expected a rate in [0, 1), found ${value}`);
+  return type === "mask" ? { type: "mask", rate: value } : { type: "saltPepper", rate: value };
+}
+
+/** The validation split and early stopping the estimators would pick, made explicit (the Generator and the estimators differ in small data). */
+function fitFor(settings: TrainSettings, rows: number): FitOptions {
+  const split = settings.fit.validationSplit ?? (Math.floor(rows * ESTIMATOR_FIT_DEFAULTS.validationSplit) >= 1 ? ESTIMATOR_FIT_DEFAULTS.validationSplit : 0);
+  const stopping = settings.fit.earlyStopping;
+  const earlyStopping = stopping === false ? false : { ...(stopping as EarlyStoppingOptions), monitor: split > 0 ? ("valLoss" as const) : ("loss" as const) };
+  return { ...settings.fit, validationSplit: split, earlyStopping };
+}
+
+/** The Generator's default VAE (generator.ts) with another learning rate: GeneratorOptions has no learningRate. */
+function vaeConfig(x: TensorData, latent: number, hidden: number[] | undefined, learningRate: number): VAEConfig {
+  const shape = x.shape.slice(1);
+  const features = shape.reduce((a, b) => a * b, 1);
+  const sizes = hidden ?? defaultHiddenSizes(features, latent);
+  const unit = inUnitInterval(x.data);
+  const relu = (units: number) => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });
+  const flat = shape.length > 1;
+  return {
+    input: shape,
+    encoder: [...(flat ? [layers.flatten()] : []), ...sizes.map(relu)],
+    latent,
+    decoder: [...[...sizes].reverse().map(relu), layers.dense(features, unit ? "sigmoid" : undefined), ...(flat ? [layers.reshape(shape)] : [])],
+    loss: unit ? "bce" : "mse",
+    optimizer: { name: "adam", learningRate },
+  };
+}
+
+interface Trained {
+  history: History;
+  bytes: Uint8Array;
+}
+
+async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOptions): Promise<Trained> {
+  const training: EstimatorTrainingOptions = { ...fit, seed: settings.seed };
+  if (settings.learningRate !== undefined) training.learningRate = settings.learningRate;
+  if (settings.hidden !== undefined) training.hiddenSizes = settings.hidden;
+  const scaler = settings.scale;
+  switch (settings.kind) {
+    case "autoencoder": {
+      const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { nComponents: settings.code }), ...(scaler ? { scaler } : {}) });
+      try {
+        await reducer.fit(x);
+        return { history: reducer.history!, bytes: reducer.save() };
+      } finally {
+        reducer.dispose();
+      }
+    }
+    case "denoiser": {
+      const denoiser = new Denoiser({
+        ...training,
+        ...(settings.code === undefined ? {} : { codeSize: settings.code }),
+        ...(scaler ? { scaler } : {}),
+        ...(settings.noise ? { noise: settings.noise } : {}),
+      });
+      try {
+        await denoiser.fit(x);
+        return { history: denoiser.history!, bytes: denoiser.save() };
+      } finally {
+        denoiser.dispose();
+      }
+    }
+    case "detector": {
+      const detector = new AnomalyDetector({
+        ...training,
+        ...(settings.code === undefined ? {} : { codeSize: settings.code }),
+        ...(scaler ? { scaler } : {}),
+        ...(settings.contamination === undefined ? {} : { contamination: settings.contamination }),
+      });
+      try {
+        await detector.fit(x);
+        return { history: detector.history!, bytes: detector.save() };
+      } finally {
+        detector.dispose();
+      }
+    }
+    case "vae": {
+      const latent = settings.code ?? 8;
+      const generator = new Generator({
+        ...fit,
+        seed: settings.seed,
+        latent,
+        ...(settings.hidden ? { hiddenSizes: settings.hidden } : {}),
+        ...(settings.learningRate === undefined ? {} : { model: vaeConfig(x, latent, settings.hidden, settings.learningRate) }),
+      });
+      try {
+        await generator.fit(x);
+        return { history: generator.history!, bytes: generator.save() };
+      } finally {
+        generator.dispose();
+      }
+    }
+  }
+}
+
+export async function train(args: ParsedArgs): Promise<void> {
+  const [dataPath] = positionalsOf(TRAIN, args) as [string];
+  const settings = settingsOf(args);
+  const x = await readData(dataPath);
+  await init();
+  const rows = x.shape[0]!;
+  const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const fit = fitFor(settings, rows);
+  if (args.flags.get("quiet") !== true) {
+    const bar = new ProgressBar(settings.kind, fit.epochs!);
+    let epochSamples = 0;
+    fit.onBatchEnd = (_, logs) => {
+      epochSamples = logs.epochSamples;
+      bar.update(logs.epoch, logs.samples, logs.epochSamples, logs.loss, logs.samplesPerSecond);
+    };
+    fit.onEpochEnd = (epoch, logs) => bar.epochDone(epoch, epochSamples, logs.loss, logs.samplesPerSecond, logs.valLoss);
+  }
+  let trained: Trained;
+  try {
+    trained = await fitAndSave(settings, x, fit);
+  } catch (error) {
+    // Bad values in the data are the file's fault: name it.
+    if (error instanceof DataError || error instanceof ShapeError) throw new FileError(`${dataPath}: ${error.message}`);
+    throw error;
+  }
+  await writeBytes(settings.out, trained.bytes);
+  const restored = fit.earlyStopping !== false;
+  await writeStdout(`${summary(settings.kind, rows, features, trained.history, restored, settings.out, trained.bytes.length)}\n`);
+}
+
+function summary(kind: Kind, rows: number, features: number, history: History, restored: boolean, out: string, size: number): string {
+  const epochs = history.epoch.length;
+  const last = (values: number[] | undefined) => values?.[values.length - 1];
+  const loss = last(history.loss);
+  const valLoss = last(history.valLoss);
+  const monitored = history.valLoss.length === epochs && epochs > 0 ? history.valLoss : history.loss;
+  const best = monitored.indexOf(Math.min(...monitored));
+  const parts = [
+    `trained ${kind} on ${rows} samples × ${features} features`,
+    `${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    `final loss ${loss?.toFixed(4) ?? "-"}${valLoss === undefined ? "" : ` (val ${valLoss.toFixed(4)})`}`,
+  ];
+  if (restored && best >= 0 && best !== epochs - 1) parts.push(`best epoch ${best + 1} kept`);
+  return `${parts.join(", ")} → ${out} (${kB(size)})`;
+}
+
+const kB = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);

@@ -57,6 +57,40 @@
   }
 }
 
+// Runs shorter than two vectors (few channels) go through 64-bit moves or
+// scalar adds: at one channel they are most of the work, and the vector
+// loops' bookkeeping would double it.
+@inline function copyAny(dst: usize, src: usize, len: i32): void {
+  if (len >= 8) {
+    copyRun(dst, src, len);
+    return;
+  }
+  let i = 0;
+  for (; i + 2 <= len; i += 2) store<u64>(dst + (<usize>i << 2), load<u64>(src + (<usize>i << 2)));
+  if (i < len) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+@inline function zeroAny(dst: usize, len: i32): void {
+  if (len >= 8) {
+    zeroRun(dst, len);
+    return;
+  }
+  let i = 0;
+  for (; i + 2 <= len; i += 2) store<u64>(dst + (<usize>i << 2), 0);
+  if (i < len) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+@inline function addAny(dst: usize, src: usize, len: i32): void {
+  if (len >= 4) {
+    addRun(dst, src, len);
+    return;
+  }
+  for (let i = 0; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
 /** col[n·oh·ow, kh·kw·c] = the receptive fields of x[n, h, w, c], zero where padded. */
 export function f32_im2col_nhwc(
   col: usize, x: usize, n: i32, h: i32, w: i32, c: i32,
@@ -72,24 +106,29 @@ export function f32_im2col_nhwc(
     const image = x + <usize>b * imageBytes;
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - padTop;
+      const rowsInside = iy0 >= 0 && iy0 + kh <= h;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - padLeft;
         // kx in [kx0, kx1) lands inside the image row.
         const kx0 = max(0, -ix0);
         const kx1 = min(kw, w - ix0);
+        if (rowsInside && kx0 == 0 && kx1 == kw) {
+          let src = image + <usize>iy0 * imageRowBytes + <usize>ix0 * pixelBytes;
+          for (let ky = 0; ky < kh; ky++, src += imageRowBytes, dst += runBytes) copyAny(dst, src, runLen);
+          continue;
+        }
         const before = kx0 * c;
         const inside = max(0, kx1 - kx0) * c;
-        for (let ky = 0; ky < kh; ky++) {
+        for (let ky = 0; ky < kh; ky++, dst += runBytes) {
           const iy = iy0 + ky;
           if (iy < 0 || iy >= h || inside == 0) {
-            zeroRun(dst, runLen);
+            zeroAny(dst, runLen);
           } else {
-            zeroRun(dst, before);
+            zeroAny(dst, before);
             const src = image + <usize>iy * imageRowBytes + <usize>(ix0 + kx0) * pixelBytes;
-            copyRun(dst + (<usize>before << 2), src, inside);
-            zeroRun(dst + (<usize>(before + inside) << 2), runLen - before - inside);
+            copyAny(dst + (<usize>before << 2), src, inside);
+            zeroAny(dst + (<usize>(before + inside) << 2), runLen - before - inside);
           }
-          dst += runBytes;
         }
       }
     }
@@ -116,19 +155,24 @@ export function f32_col2im_nhwc(
     const image = x + <usize>b * imageBytes;
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - padTop;
+      const rowsInside = iy0 >= 0 && iy0 + kh <= h;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - padLeft;
         const kx0 = max(0, -ix0);
         const kx1 = min(kw, w - ix0);
+        if (rowsInside && kx0 == 0 && kx1 == kw) {
+          let dst = image + <usize>iy0 * imageRowBytes + <usize>ix0 * pixelBytes;
+          for (let ky = 0; ky < kh; ky++, dst += imageRowBytes, src += runBytes) addAny(dst, src, runLen);
+          continue;
+        }
         const before = kx0 * c;
         const inside = max(0, kx1 - kx0) * c;
-        for (let ky = 0; ky < kh; ky++) {
+        for (let ky = 0; ky < kh; ky++, src += runBytes) {
           const iy = iy0 + ky;
           if (iy >= 0 && iy < h && inside > 0) {
             const dst = image + <usize>iy * imageRowBytes + <usize>(ix0 + kx0) * pixelBytes;
-            addRun(dst, src + (<usize>before << 2), inside);
+            addAny(dst, src + (<usize>before << 2), inside);
           }
-          src += runBytes;
         }
       }
     }

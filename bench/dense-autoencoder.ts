@@ -260,6 +260,17 @@ async function withTimedKernels<T>(tallies: Map<string, Tally>, fn: () => T | Pr
   }
 }
 
+/** Median time of `await setTimeout(0)`, the yield fit makes every yieldEveryMs (25 ms by default). */
+async function yieldMs(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 41; i++) {
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
 /** Wall time of one fit epoch in ms. */
 async function epochMs(model: Autoencoder, data: { data: Float32Array; shape: number[] }, yieldEveryMs?: number): Promise<number> {
   const timer = epochTimer();
@@ -305,6 +316,7 @@ async function profileTraining(x: Float32Array): Promise<string> {
     model.dispose();
   }
   const runs = rounds * steps;
+  const yieldLatency = await yieldMs();
   const step = median(plain) / steps;
   const stepNoYield = median(noYield) / steps;
   // Kernel times are per-step means; the step times medians: the JS share is an estimate.
@@ -325,7 +337,8 @@ async function profileTraining(x: Float32Array): Promise<string> {
   return [
     `## Where our training step goes (batch ${BATCH}; ${rounds} rounds × ${steps} steps; every kernel call timed with performance.now())\n`,
     `step, median: ${fixed(step, 3)} ms as fit runs it (yields to the event loop every 25 ms), ${fixed(stepNoYield, 3)} ms with yieldEveryMs = ∞ ` +
-      `(so yields cost ${fixed(step - stepNoYield, 3)} ms/step); mean with timed kernels ${fixed(stepTimed, 3)} ms, ${fixed(calls, 0)} kernel calls per step. ` +
+      `(difference ${fixed(step - stepNoYield, 3)} ms/step; one yield, setTimeout(0), takes ${fixed(yieldLatency, 2)} ms here, ` +
+      `so yielding every 25 ms costs ≈ ${fixed((100 * yieldLatency) / (25 + yieldLatency))}% of wall time); mean with timed kernels ${fixed(stepTimed, 3)} ms, ${fixed(calls, 0)} kernel calls per step. ` +
       `gemm ${fixed(gemm, 3)} ms (${pct(gemm)}), other kernels ${fixed(kernels - gemm, 3)} ms (${pct(kernels - gemm)}), ` +
       `JS ${fixed(stepTimed - kernels, 3)} ms (${pct(stepTimed - kernels)}). Shares are of the timed step.\n`,
     markdownTable(["part", "ms/step", "share"], phaseRows),

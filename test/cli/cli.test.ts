@@ -263,7 +263,7 @@ describe("errors: one line on stderr, exit 2 for usage and 1 for bad input", () 
     oneLine(cell);
 
     const bytes = new Uint8Array(await readFile(at("detector.aenc")));
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes[bytes.length >> 1]! ^= 0xff;
     await writeFile(at("corrupt.aenc"), bytes);
     const corrupt = await cli("score", at("corrupt.aenc"), at("data.csv"));
     expect(corrupt.code).toBe(1);

@@ -2,7 +2,7 @@
 // Data files in and out, chosen by extension: CSV (a header line detected),
 // NumPy .npy, and IDX (the MNIST files; u8 values scaled to [0, 1] by /255).
 // Errors name the file; the readers' own messages say where and what.
-import { readFile, writeFile } from "node:fs/promises";
+import { open, readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { AutoencoderError, DataError } from "../errors.js";
 import { readCsv } from "../io/csv.js";
@@ -104,25 +104,44 @@ export function f32Text(v: number): string {
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
-  const fits = (digits: number) => Math.fround(Number(v.toPrecision(digits))) === v;
-  // Most values need 7 to 9 digits: start in the middle, walk down or up.
-  let digits = 6;
-  if (fits(digits)) while (digits > 1 && fits(digits - 1)) digits--;
-  else while (digits < 9 && !fits(digits)) digits++;
-  return String(Number(v.toPrecision(digits)));
+  // 9 significant digits always round-trip an f32; most values need 8 or 9.
+  let best = v.toPrecision(8);
+  if (Math.fround(Number(best)) !== v) return tidy(v.toPrecision(9));
+  for (let digits = 7; digits >= 1; digits--) {
+    const text = v.toPrecision(digits);
+    if (Math.fround(Number(text)) !== v) break;
+    best = text;
+  }
+  return tidy(best);
 }
 
-/** CSV text of rows×columns values under a header line. */
-export function csvText(header: readonly string[], data: ArrayLike<number>, rows: number): string {
-  const cols = header.length;
-  const lines: string[] = [header.join(",")];
-  for (let r = 0; r < rows; r++) {
-    const fields = new Array<string>(cols);
-    for (let c = 0; c < cols; c++) fields[c] = f32Text(data[r * cols + c]!);
-    lines.push(fields.join(","));
-  }
-  return `${lines.join("\n")}\n`;
+/** toPrecision's output without trailing zeros ("0.50000" → "0.5"). */
+function tidy(text: string): string {
+  if (text.includes("e")) return String(Number(text));
+  if (!text.includes(".")) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 0x30) end--;
+  if (text.charCodeAt(end - 1) === 0x2e) end--;
+  return text.slice(0, end);
 }
+
+/** CSV text of rows×columns values under a header line, in chunks of about CHUNK characters (one string could exceed V8's limit). */
+export function* csvChunks(header: readonly string[], data: ArrayLike<number>, rows: number): Generator<string> {
+  const cols = header.length;
+  let chunk = `${header.join(",")}\n`;
+  const fields = new Array<string>(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) fields[c] = f32Text(data[r * cols + c]!);
+    chunk += `${fields.join(",")}\n`;
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") yield chunk;
+}
+
+const CHUNK = 1 << 20;
 
 export function outputFormat(path: string): "csv" | "npy" {
   const name = basename(path).toLowerCase();
@@ -140,11 +159,22 @@ export async function writeTensor(path: string | undefined, tensor: TensorData, 
   const cols = rows === 0 ? 0 : tensor.data.length / rows;
   const names = header ?? Array.from({ length: cols }, (_, i) => `c${i}`);
   if (path === undefined) {
-    await writeStdout(csvText(names, tensor.data, rows));
+    for (const chunk of csvChunks(names, tensor.data, rows)) await writeStdout(chunk);
     return;
   }
-  if (outputFormat(path) === "npy") await writeBytes(path, writeNpy(tensor));
-  else await writeBytes(path, csvText(names, tensor.data, rows));
+  if (outputFormat(path) === "npy") {
+    await writeBytes(path, writeNpy(tensor));
+    return;
+  }
+  let file;
+  try {
+    file = await open(path, "w");
+    for (const chunk of csvChunks(names, tensor.data, rows)) await file.write(chunk);
+  } catch (error) {
+    throw new FileError(ioMessage(path, "write", error));
+  } finally {
+    await file?.close();
+  }
 }
 
 /** Writes to stdout and waits until it is flushed (a pipe may be slower than we are). */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ENCODE, GENERATE, RECONSTRUCT, SCORE } from "../../src/cli/apply.js";
 import { TRAIN } from "../../src/cli/train.js";
-import { readCsv, readNpy, writeIdx, writeNpy } from "../../src/index.js";
+import { Autoencoder, layers, readCsv, readNpy, writeIdx, writeNpy } from "../../src/index.js";
 import { ensureDist, ROOT } from "../package/dist.js";
 
 const CLI = join(ROOT, "dist", "cli.js");
@@ -176,6 +176,19 @@ describe("encode, reconstruct, generate", () => {
     const csv = await readOutput("rec.csv");
     expect(csv.header).toBe(Array.from({ length: FEATURES }, (_, j) => `c${j}`).join(","));
     expect(csv.rows).toHaveLength(ROWS);
+  });
+
+  test("a plain Autoencoder file saved by the library works too, with the same bits as in-process", async () => {
+    const ae = await Autoencoder.create({ input: [FEATURES], encoder: [layers.dense(3, "tanh")], decoder: [layers.dense(FEATURES)], seed: 5 });
+    await writeFile(at("plain.aenc"), ae.save());
+    const run = await cli("encode", at("plain.aenc"), at("data.csv"), "--out", at("plain-codes.npy"));
+    expect(run.code, run.stderr).toBe(0);
+    const codes = readNpy(new Uint8Array(await readFile(at("plain-codes.npy"))));
+    const table = readCsv(await readFile(at("data.csv"), "utf8"));
+    const expected = ae.encode({ data: table.data, shape: table.shape });
+    ae.dispose();
+    expect(codes.shape).toEqual([ROWS, 3]);
+    expect(Buffer.from(codes.data.buffer, codes.data.byteOffset, codes.data.byteLength).equals(Buffer.from(expected.data.buffer, expected.data.byteOffset, expected.data.byteLength))).toBe(true);
   });
 
   test("IDX u8 data is read as /255: the reconstructions keep the sample shape and lie in [0, 1] (a sigmoid output)", async () => {

@@ -121,7 +121,7 @@ function convert(bytes: Uint8Array, start: number, count: number, kind: Kind, si
 }
 
 function readF32(bytes: Uint8Array, start: number, count: number): Float32Array {
-  // Uint8Array's slice copies; a Node Buffer's slice is a view into a shared pool, so call it explicitly.
+  // Uint8Array's slice copies; the slice of a Node.js buffer subclass is a view into a shared pool, so call it explicitly.
   if (LITTLE_ENDIAN_HOST) return new Float32Array(Uint8Array.prototype.slice.call(bytes, start, start + 4 * count).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, 4 * count);
   return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));

@@ -97,7 +97,7 @@ function writeF32(out: Uint8Array, at: number, data: Float32Array): void {
 }
 
 function readF32(bytes: Uint8Array, begin: number, count: number): Float32Array {
-  // Uint8Array's slice copies; a Node Buffer's slice is a view into a shared pool, so call it explicitly.
+  // Uint8Array's slice copies; the slice of a Node.js buffer subclass is a view into a shared pool, so call it explicitly.
   if (LITTLE_ENDIAN_HOST) return new Float32Array(Uint8Array.prototype.slice.call(bytes, begin, begin + 4 * count).buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(count);

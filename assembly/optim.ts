@@ -13,6 +13,10 @@
  *   p = p − (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + eps)
  * The last line is p − lr·m̂/(√v̂ + eps) arranged as torch.optim.Adam does.
  * grad is read only. With wd = 0 both decay terms are exact no-ops for finite p.
+ * Moments below the smallest normal f32 (2^-126) are stored as zero: a gradient
+ * that stays zero (a dead unit, an always-blank pixel) decays m by β1 every step
+ * into subnormals, on which x86 arithmetic runs about 100× slower, while such a
+ * moment moves its parameter by less than lr·2^-126/eps.
  */
 export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
   beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): void {
@@ -50,13 +54,24 @@ export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: 
     let p = load<f32>(param + o);
     const g = load<f32>(grad + o) + l2 * p;
     p = p * shrink;
-    const mm = b1 * load<f32>(m + o) + c1 * g;
-    const vv = b2 * load<f32>(v + o) + c2 * (g * g);
+    const mm = flush(b1 * load<f32>(m + o) + c1 * g);
+    const vv = flush(b2 * load<f32>(v + o) + c2 * (g * g));
     const denom = Mathf.sqrt(vv) / sqrtBc2 + e;
     store<f32>(param + o, p - (stepSize * mm) / denom);
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
   }
+}
+
+const SMALLEST_NORMAL: f32 = 1.1754943508222875e-38;
+
+/** x, or 0 when |x| is subnormal. */
+@inline function flush(x: f32): f32 {
+  return Mathf.abs(x) >= SMALLEST_NORMAL ? x : 0;
+}
+
+@inline function flushVec(x: v128): v128 {
+  return v128.and(x, f32x4.ge(f32x4.abs(x), f32x4.splat(SMALLEST_NORMAL)));
 }
 
 /** Four lanes of the scalar tail above, operation for operation. */
@@ -65,8 +80,8 @@ export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: 
   let p = v128.load(pp);
   const g = f32x4.add(v128.load(pg), f32x4.mul(l2, p));
   p = f32x4.mul(p, shrink);
-  const mm = f32x4.add(f32x4.mul(b1, v128.load(pm)), f32x4.mul(c1, g));
-  const vv = f32x4.add(f32x4.mul(b2, v128.load(pv)), f32x4.mul(c2, f32x4.mul(g, g)));
+  const mm = flushVec(f32x4.add(f32x4.mul(b1, v128.load(pm)), f32x4.mul(c1, g)));
+  const vv = flushVec(f32x4.add(f32x4.mul(b2, v128.load(pv)), f32x4.mul(c2, f32x4.mul(g, g))));
   const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), sqrtBc2), eps);
   v128.store(pp, f32x4.sub(p, f32x4.div(f32x4.mul(stepSize, mm), denom)));
   v128.store(pm, mm);

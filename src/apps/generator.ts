@@ -17,6 +17,8 @@ export interface GeneratorOptions extends FitOptions {
   latent?: number;
   /** Hidden widths of the default encoder (the decoder mirrors them). */
   hiddenSizes?: number[];
+  /** Adam's step size for the default architecture. Default 1e-3. */
+  learningRate?: number;
   /** Seeds initialization, shuffling and sampling. Default 0. */
   seed?: number;
 }
@@ -46,10 +48,10 @@ export class Generator {
   async fit(x: DataInput): Promise<this> {
     if (this.disposed) throw new DisposedError("this Generator was disposed; create or load a new one");
     await init();
-    const { model, latent, hiddenSizes, seed, ...fit } = this.options;
+    const { model, latent, hiddenSizes, learningRate, seed, ...fit } = this.options;
     const shape = Array.isArray(x) ? [(x[0] ?? []).length] : [...(x as { shape: readonly number[] }).shape.slice(1)];
     const batch = toBatch(x, shape, "x");
-    const config = model ?? defaultConfig(shape, batch.data, latent ?? 8, hiddenSizes);
+    const config = model ?? defaultConfig(shape, batch.data, latent ?? 8, hiddenSizes, learningRate ?? 1e-3);
     this.vae?.dispose();
     this.vae = null;
     const vae = await VAE.create({ seed, ...config });
@@ -102,7 +104,7 @@ export class Generator {
   }
 }
 
-function defaultConfig(shape: number[], data: Float32Array, latent: number, hiddenSizes: number[] | undefined): VAEConfig {
+function defaultConfig(shape: number[], data: Float32Array, latent: number, hiddenSizes: number[] | undefined, learningRate: number): VAEConfig {
   const features = shape.reduce((a, b) => a * b, 1);
   const hidden = hiddenSizes ?? defaultHiddenSizes(features, latent);
   const unit = inUnitInterval(data);
@@ -114,5 +116,6 @@ function defaultConfig(shape: number[], data: Float32Array, latent: number, hidd
     latent,
     decoder: [...[...hidden].reverse().map(relu), layers.dense(features, unit ? "sigmoid" : undefined), ...(flat ? [layers.reshape(shape)] : [])],
     loss: unit ? "bce" : "mse",
+    optimizer: { name: "adam", learningRate },
   };
 }

@@ -3,16 +3,13 @@
 // on a data file and saves it, scaler included, so the other commands apply
 // the same preprocessing.
 import { AnomalyDetector } from "../apps/anomaly-detector.js";
-import { defaultHiddenSizes } from "../apps/defaults.js";
 import { Denoiser } from "../apps/denoiser.js";
-import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval, type EstimatorTrainingOptions, type ScalerKind } from "../apps/estimator.js";
+import { ESTIMATOR_FIT_DEFAULTS, type EstimatorTrainingOptions, type ScalerKind } from "../apps/estimator.js";
 import { Generator } from "../apps/generator.js";
 import { Reducer } from "../apps/reducer.js";
 import { DataError, ShapeError } from "../errors.js";
-import { layers } from "../layers/index.js";
 import type { TensorData } from "../models/data.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
-import type { VAEConfig } from "../models/vae.js";
 import type { NoiseConfig } from "../ops/corrupt.js";
 import { init } from "../wasm/module.js";
 import { positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
@@ -136,24 +133,6 @@ function fitFor(settings: TrainSettings, rows: number): FitOptions {
   return { ...settings.fit, validationSplit: split, earlyStopping };
 }
 
-/** The Generator's default VAE (generator.ts) with another learning rate: GeneratorOptions has no learningRate. */
-function vaeConfig(x: TensorData, latent: number, hidden: number[] | undefined, learningRate: number): VAEConfig {
-  const shape = x.shape.slice(1);
-  const features = shape.reduce((a, b) => a * b, 1);
-  const sizes = hidden ?? defaultHiddenSizes(features, latent);
-  const unit = inUnitInterval(x.data);
-  const relu = (units: number) => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });
-  const flat = shape.length > 1;
-  return {
-    input: shape,
-    encoder: [...(flat ? [layers.flatten()] : []), ...sizes.map(relu)],
-    latent,
-    decoder: [...[...sizes].reverse().map(relu), layers.dense(features, unit ? "sigmoid" : undefined), ...(flat ? [layers.reshape(shape)] : [])],
-    loss: unit ? "bce" : "mse",
-    optimizer: { name: "adam", learningRate },
-  };
-}
-
 interface Trained {
   history: History;
   bytes: Uint8Array;
@@ -209,7 +188,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
         seed: settings.seed,
         latent,
         ...(settings.hidden ? { hiddenSizes: settings.hidden } : {}),
-        ...(settings.learningRate === undefined ? {} : { model: vaeConfig(x, latent, settings.hidden, settings.learningRate) }),
+        ...(settings.learningRate === undefined ? {} : { learningRate: settings.learningRate }),
       });
       try {
         await generator.fit(x);

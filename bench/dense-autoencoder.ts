@@ -1,10 +1,13 @@
 // The dense autoencoder 784-512-128-32-128-512-784 (ReLU, sigmoid output, MSE,
 // Adam 1e-3, batch 128), ours against TensorFlow.js 4.22 (wasm backend, one
-// thread; cpu backend): training and inference samples/s, then where our
-// training step spends its time (every kernel call timed, grouped by phase and
-// gemm shape). Single thread, one process, the same synthetic data for all.
+// thread; cpu backend): training and inference samples/s. Then, for ours,
+// where a training step and a reconstruct call spend their time (every
+// kernel call timed, by phase and gemm shape), and a longer run that shows
+// Adam slowing down once its first moments decay into subnormals.
+// Single thread, one process, the same synthetic data for every library.
 // Run: npx tsx bench/dense-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
-// (--quick: fewer runs, no long run; --no-profile: the comparison table only)
+// (--quick: fewer runs, no long run; --no-cpu: skip tfjs's cpu backend;
+// --no-profile: the comparison table only)
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";

@@ -19,7 +19,7 @@
  * moment moves its parameter by less than lr·2^-126/eps.
  */
 export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
-  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): void {
+  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): i32 {
   assert(t >= 1, "Adam step t counts from 1");
   const stepSize = <f32>(lr / (1.0 - Math.pow(beta1, <f64>t)));
   const sqrtBc2 = <f32>Math.sqrt(1.0 - Math.pow(beta2, <f64>t));
@@ -39,16 +39,18 @@ export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: 
   const ve = f32x4.splat(e);
   const vl2 = f32x4.splat(l2);
   const vShrink = f32x4.splat(shrink);
+  let bad = f32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
-    adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
-    adamVec(param + o + 16, grad + o + 16, m + o + 16, v + o + 16, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
+    bad = v128.or(bad, adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
+    bad = v128.or(bad, adamVec(param + o + 16, grad + o + 16, m + o + 16, v + o + 16, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink);
+    bad = v128.or(bad, adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
   }
+  let found = v128.any_true(bad);
   for (; i < n; i++) {
     const o = <usize>i << 2;
     let p = load<f32>(param + o);
@@ -57,10 +59,13 @@ export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: 
     const mm = flush(b1 * load<f32>(m + o) + c1 * g);
     const vv = flush(b2 * load<f32>(v + o) + c2 * (g * g));
     const denom = Mathf.sqrt(vv) / sqrtBc2 + e;
-    store<f32>(param + o, p - (stepSize * mm) / denom);
+    const updated = p - (stepSize * mm) / denom;
+    if (updated - updated != 0) found = true;
+    store<f32>(param + o, updated);
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
   }
+  return found ? firstNonFinite(param, n) : -1;
 }
 
 const SMALLEST_NORMAL: f32 = 1.1754943508222875e-38;
@@ -74,18 +79,25 @@ const SMALLEST_NORMAL: f32 = 1.1754943508222875e-38;
   return v128.and(x, f32x4.ge(f32x4.abs(x), f32x4.splat(SMALLEST_NORMAL)));
 }
 
-/** Four lanes of the scalar tail above, operation for operation. */
+/** Four lanes of the scalar tail above, operation for operation; returns a mask of the lanes whose new p is not finite. */
 @inline function adamVec(pp: usize, pg: usize, pm: usize, pv: usize, stepSize: v128, sqrtBc2: v128, b1: v128,
-  c1: v128, b2: v128, c2: v128, eps: v128, l2: v128, shrink: v128): void {
+  c1: v128, b2: v128, c2: v128, eps: v128, l2: v128, shrink: v128): v128 {
   let p = v128.load(pp);
   const g = f32x4.add(v128.load(pg), f32x4.mul(l2, p));
   p = f32x4.mul(p, shrink);
   const mm = flushVec(f32x4.add(f32x4.mul(b1, v128.load(pm)), f32x4.mul(c1, g)));
   const vv = flushVec(f32x4.add(f32x4.mul(b2, v128.load(pv)), f32x4.mul(c2, f32x4.mul(g, g))));
   const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), sqrtBc2), eps);
-  v128.store(pp, f32x4.sub(p, f32x4.div(f32x4.mul(stepSize, mm), denom)));
+  const updated = f32x4.sub(p, f32x4.div(f32x4.mul(stepSize, mm), denom));
+  v128.store(pp, updated);
   v128.store(pm, mm);
   v128.store(pv, vv);
+  return nonFinite(updated);
+}
+
+/** Lanes where x is NaN or ±Infinity (x − x is exactly 0 for finite x). */
+@inline function nonFinite(x: v128): v128 {
+  return f32x4.ne(f32x4.sub(x, x), f32x4.splat(0));
 }
 
 const PLAIN = 0;
@@ -99,16 +111,29 @@ const NESTEROV = 2;
  * velocity is neither read nor written when μ = 0 (it may be 0 then).
  */
 export function f32_sgd_step(param: usize, grad: usize, velocity: usize, n: i32, lr: f32, momentum: f32,
-  weightDecay: f32, nesterov: i32): void {
-  if (momentum == 0) sgd(PLAIN, param, grad, velocity, n, lr, momentum, weightDecay);
-  else if (nesterov) sgd(NESTEROV, param, grad, velocity, n, lr, momentum, weightDecay);
-  else sgd(MOMENTUM, param, grad, velocity, n, lr, momentum, weightDecay);
+  weightDecay: f32, nesterov: i32): i32 {
+  let found: bool;
+  if (momentum == 0) found = sgd(PLAIN, param, grad, velocity, n, lr, momentum, weightDecay);
+  else if (nesterov) found = sgd(NESTEROV, param, grad, velocity, n, lr, momentum, weightDecay);
+  else found = sgd(MOMENTUM, param, grad, velocity, n, lr, momentum, weightDecay);
+  return found ? firstNonFinite(param, n) : -1;
 }
 
-@inline function sgd(mode: i32, param: usize, grad: usize, velocity: usize, n: i32, lr: f32, mu: f32, wd: f32): void {
+/** Index of the first NaN or ±Infinity among n parameters (the update found one), or -1. */
+function firstNonFinite(p: usize, n: i32): i32 {
+  for (let j = 0; j < n; j++) {
+    const x = load<f32>(p + (<usize>j << 2));
+    if (x - x != 0) return j;
+  }
+  return -1;
+}
+
+/** The update; returns whether any new parameter is not finite. */
+@inline function sgd(mode: i32, param: usize, grad: usize, velocity: usize, n: i32, lr: f32, mu: f32, wd: f32): bool {
   const vlr = f32x4.splat(lr);
   const vmu = f32x4.splat(mu);
   const vwd = f32x4.splat(wd);
+  let bad = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -120,8 +145,11 @@ export function f32_sgd_step(param: usize, grad: usize, velocity: usize, n: i32,
       v128.store(velocity + o, vel);
       update = mode == NESTEROV ? f32x4.add(g, f32x4.mul(vmu, vel)) : vel;
     }
-    v128.store(param + o, f32x4.sub(p, f32x4.mul(vlr, update)));
+    const updated = f32x4.sub(p, f32x4.mul(vlr, update));
+    v128.store(param + o, updated);
+    bad = v128.or(bad, nonFinite(updated));
   }
+  let found = v128.any_true(bad);
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const p = load<f32>(param + o);
@@ -132,6 +160,9 @@ export function f32_sgd_step(param: usize, grad: usize, velocity: usize, n: i32,
       store<f32>(velocity + o, vel);
       update = mode == NESTEROV ? g + mu * vel : vel;
     }
-    store<f32>(param + o, p - lr * update);
+    const updated = p - lr * update;
+    if (updated - updated != 0) found = true;
+    store<f32>(param + o, updated);
   }
+  return found;
 }

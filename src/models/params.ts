@@ -84,11 +84,6 @@ export class ParamSlab {
     for (const { tensor } of this.params) if (!reached(tensor)) k.f32_fill(tensor.grad!.ptr, 0, tensor.size);
   }
 
-  /** Index of the first non-finite gradient value, or -1. */
-  firstNonFiniteGrad(): number {
-    return getEngine().kernels.f32_first_nonfinite(this.regions.grads, this.count);
-  }
-
   /** Keeps a copy of the parameters (for restoring the best weights). */
   backup(): void {
     const { arena, kernels } = getEngine();
@@ -106,11 +101,6 @@ export class ParamSlab {
     if (this.rollbackBlock) arena.free(this.rollbackBlock);
     this.backupBlock = 0;
     this.rollbackBlock = 0;
-  }
-
-  /** Index of the first non-finite parameter, or -1. */
-  firstNonFiniteParam(): number {
-    return getEngine().kernels.f32_first_nonfinite(this.regions.params, this.count);
   }
 
   /** Keeps parameters and optimizer state, to go back to if an update diverges. */

@@ -46,7 +46,8 @@ export interface Optimizer {
   readonly stateSlots: number;
   /** Steps taken so far (restored with a saved optimizer state). */
   steps: number;
-  step(regions: ParamRegions): void;
+  /** One update of every parameter; returns the index of the first parameter it made non-finite, or -1. */
+  step(regions: ParamRegions): number;
 }
 
 function positive(value: unknown, name: string, fallback: number, allowZero = false): number {
@@ -70,10 +71,10 @@ class Adam implements Optimizer {
   steps = 0;
   constructor(readonly config: Required<AdamConfig>) {}
 
-  step({ params, grads, state, count }: ParamRegions): void {
+  step({ params, grads, state, count }: ParamRegions): number {
     const c = this.config;
     this.steps++;
-    getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, c.learningRate, c.beta1, c.beta2,
+    return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, c.learningRate, c.beta1, c.beta2,
       c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps);
   }
 }
@@ -86,10 +87,10 @@ class Sgd implements Optimizer {
     return this.config.momentum > 0 ? 1 : 0;
   }
 
-  step({ params, grads, state, count }: ParamRegions): void {
+  step({ params, grads, state, count }: ParamRegions): number {
     const c = this.config;
     this.steps++;
-    getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, c.learningRate, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
+    return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, c.learningRate, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }
 }
 

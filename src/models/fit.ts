@@ -9,7 +9,7 @@ import { Tensor } from "../ops/tensor.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
 import { assertFinite, type Batch } from "./data.js";
-import type { ParamSlab } from "./params.js";
+import type { ParamSlab, StateBlock } from "./params.js";
 import { STREAM } from "./streams.js";
 
 /** A batch's loss, averaged per sample, with its named parts (e.g. reconstruction, kl). */
@@ -21,6 +21,8 @@ export interface LossParts {
 /** What the loop needs from a model. */
 export interface Trainable {
   readonly slab: ParamSlab;
+  /** Layer state (running statistics), restored when a step diverges. */
+  readonly states: StateBlock;
   readonly optimizer: Optimizer;
   readonly seed: number;
   /** Steps taken over the model's life; keys the random draws of each step. */
@@ -233,8 +235,10 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
             kernels.f32_gather_rows(tb.ptr, t.ptr, perm + start * 4, rows, tCols);
           }
           const tape = new Tape();
+          model.states.snapshot();
           const result = model.batchLoss(xb, tb, { tape, training: true, seed: model.seed, step: model.step });
           if (!Number.isFinite(result.loss)) {
+            model.states.restoreSnapshot();
             throw new DivergenceError(`fit: the loss became ${result.loss} at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
           }
           tape.backward();
@@ -242,6 +246,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
           // A non-finite gradient shows up here too: it makes its parameter non-finite.
           if (model.optimizer.step(model.slab.regions) >= 0) {
             model.slab.rollback();
+            model.states.restoreSnapshot();
             throw new DivergenceError(`fit: the update at epoch ${epoch + 1}, step ${batch + 1} made the weights non-finite (is the learning rate too high?); the weights from the start of epoch ${epoch + 1} are restored`, epoch, batch);
           }
           model.step++;

@@ -139,6 +139,8 @@ export class ParamSlab {
 export class StateBlock {
   readonly states: { spec: StateSpec; tensor: Tensor }[] = [];
   private readonly block: number;
+  private readonly count: number;
+  private snapshotBlock = 0;
 
   constructor(specs: readonly StateSpec[]) {
     const { arena, kernels } = getEngine();
@@ -148,12 +150,25 @@ export class StateBlock {
       offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
       return at;
     });
+    this.count = offset;
     this.block = offset > 0 ? arena.alloc(offset * 4) : 0;
     specs.forEach((spec, i) => {
       const tensor = new Tensor(this.block + offsets[i]! * 4, spec.shape);
       kernels.f32_fill(tensor.ptr, spec.fill, tensor.size);
       this.states.push({ spec, tensor });
     });
+  }
+
+  /** Keeps a copy of the state (a step's forward updates running statistics before its loss is known). */
+  snapshot(): void {
+    if (!this.count) return;
+    const { arena, kernels } = getEngine();
+    if (!this.snapshotBlock) this.snapshotBlock = arena.alloc(this.count * 4);
+    kernels.f32_copy(this.snapshotBlock, this.block, this.count);
+  }
+
+  restoreSnapshot(): void {
+    if (this.snapshotBlock) getEngine().kernels.f32_copy(this.block, this.snapshotBlock, this.count);
   }
 
   read(): NamedTensor[] {
@@ -165,7 +180,9 @@ export class StateBlock {
   }
 
   dispose(): void {
-    if (this.block) getEngine().arena.free(this.block);
+    const { arena } = getEngine();
+    if (this.block) arena.free(this.block);
+    if (this.snapshotBlock) arena.free(this.snapshotBlock);
   }
 }
 

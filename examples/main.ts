@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { addNoise, AnomalyDetector, Autoencoder, layers, PCA, rocAuc, VAE, type History } from "../src/index.js";
-import { CONV_AUTOENCODER, DENSE_AUTOENCODER } from "./lib/architectures.js";
+import { CONV_AUTOENCODER, DENSE_AUTOENCODER, pytorchVae } from "./lib/architectures.js";
 import { loadMnist } from "./lib/mnist.js";
 import { imageGridPng } from "./lib/png.js";
 import { ProgressBar } from "./lib/progress.js";
@@ -109,14 +109,7 @@ async function denoisePart(): Promise<void> {
 }
 
 async function vaePart(): Promise<void> {
-  const vae = await VAE.create({
-    input: [784],
-    encoder: [layers.dense(400, "relu")],
-    latent: 20,
-    decoder: [layers.dense(400, "relu"), layers.dense(784, "sigmoid")],
-    loss: "bce",
-    seed: 1,
-  });
+  const vae = await VAE.create(pytorchVae(20, 1));
   const history = await fitWithProgress("VAE", vae, train.x, 10, 128);
   const elbo = vae.evaluate(test.x);
   summary.push(["VAE 784-400-(20,20)-400-784: test negative ELBO", `${elbo.loss.toFixed(1)} nats`, `reconstruction ${elbo.reconstruction.toFixed(1)} + KL ${elbo.kl.toFixed(1)}`]);

@@ -6,7 +6,8 @@
 // Run: npx tsx examples/vae-mnist.ts
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { layers, VAE } from "../src/index.js";
+import { VAE } from "../src/index.js";
+import { pytorchVae } from "./lib/architectures.js";
 import { loadMnist } from "./lib/mnist.js";
 import { imageGridPng } from "./lib/png.js";
 
@@ -14,15 +15,7 @@ const OUT = resolve("out");
 const EPOCHS = Number(process.env.VAE_EPOCHS ?? 10);
 const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
 
-const vae = await VAE.create({
-  input: [784],
-  encoder: [layers.dense(400, "relu")],
-  latent: 20,
-  decoder: [layers.dense(400, "relu"), layers.dense(784, "sigmoid")],
-  loss: "bce",
-  optimizer: { name: "adam", learningRate: 1e-3 },
-  seed: 1,
-});
+const vae = await VAE.create(pytorchVae(20, 1));
 
 console.log("| epoch | train −ELBO | test −ELBO | test reconstruction | test KL | samples/s |");
 console.log("| --- | --- | --- | --- | --- | --- |");
@@ -45,14 +38,7 @@ await writeFile(resolve(OUT, "vae-samples.png"), imageGridPng(rows, 28, 2));
 vae.dispose();
 
 // A 2-D code: decode a grid of points over the prior's central region.
-const flat = await VAE.create({
-  input: [784],
-  encoder: [layers.dense(400, "relu")],
-  latent: 2,
-  decoder: [layers.dense(400, "relu"), layers.dense(784, "sigmoid")],
-  loss: "bce",
-  seed: 2,
-});
+const flat = await VAE.create(pytorchVae(2, 2));
 await flat.fit(train.x, { epochs: EPOCHS, batchSize: 128 });
 const side = 15;
 const grid = new Float32Array(side * side * 2);

@@ -1,5 +1,5 @@
 // The MNIST architectures the examples and the main job share.
-import { layers, type AutoencoderConfig } from "../../src/index.js";
+import { layers, type AutoencoderConfig, type VAEConfig } from "../../src/index.js";
 
 export const CONV_AUTOENCODER: AutoencoderConfig = {
   input: [28, 28, 1],
@@ -31,3 +31,14 @@ export const DENSE_AUTOENCODER: AutoencoderConfig = {
   optimizer: { name: "adam", learningRate: 2e-3 },
   seed: 7,
 };
+
+/** PyTorch's examples/vae: 784-400-(μ, log σ²)-400-784, ReLU, sigmoid output, Bernoulli likelihood, Adam 1e-3. */
+export const pytorchVae = (latent: number, seed: number): VAEConfig => ({
+  input: [784],
+  encoder: [layers.dense(400, "relu")],
+  latent,
+  decoder: [layers.dense(400, "relu"), layers.dense(784, "sigmoid")],
+  loss: "bce",
+  optimizer: { name: "adam", learningRate: 1e-3 },
+  seed,
+});

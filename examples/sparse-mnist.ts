@@ -1,7 +1,8 @@
-// Sparse autoencoders on MNIST: the same 784-256-64(sigmoid)-256-784 model
-// trained plain, with an L1 activity penalty, with a KL sparsity penalty toward
-// a mean activation ρ = 0.05, and k-sparse (k = 16). Prints the mean code
-// activation beside the test reconstruction error.
+// Sparse autoencoders on MNIST: a 784-256-64-256-784 model with a sigmoid code
+// trained plain, with an L1 activity penalty and with a KL sparsity penalty
+// toward a mean activation ρ = 0.05; and k-sparse (k = 16) with a ReLU code.
+// Prints the mean code activation and the active units per digit beside the
+// test reconstruction error.
 // Run: npx tsx examples/sparse-mnist.ts
 import { Autoencoder, layers, type SparsityConfig } from "../src/index.js";
 import { loadMnist } from "./lib/mnist.js";

@@ -90,6 +90,21 @@ describe("convolutional autoencoder", () => {
     vae.dispose();
   });
 
+  it("batch-normalizes dense layers over the batch axis", async () => {
+    const ae = await Autoencoder.create({
+      input: [64],
+      encoder: [layers.dense(16), layers.batchNorm(), layers.activation("relu"), layers.dense(4)],
+      decoder: [layers.dense(16), layers.batchNorm(), layers.leakyRelu(0.1), layers.dense(64, "sigmoid")],
+      loss: "bce",
+      seed: 2,
+    });
+    expect(ae.summary()).toMatch(/encoder\.1 \(batchNorm\)\s+\[N, 16\]\s+32/);
+    const flat = { data: images(64, 4).data, shape: [64, 64] };
+    const h = await ae.fit(flat, { epochs: 10, batchSize: 16 });
+    expect(h.loss.at(-1)!).toBeLessThan(h.loss[0]!);
+    ae.dispose();
+  });
+
   it("refuses bad configurations at create time, naming the layer", async () => {
     const bad = async (extra: Partial<AutoencoderConfig>, kind: typeof ShapeError | typeof ConfigError, message: RegExp) => {
       const error = await Autoencoder.create(convConfig(extra)).catch((e: unknown) => e);

@@ -136,6 +136,35 @@ export function f32_im2col_nhwc(
 }
 
 /**
+ * Adds one col row (the window of output pixel (iy0, ix0) of `image`) into
+ * the image, in ky, kx order; taps outside the image are dropped.
+ */
+@inline function addWindow(
+  image: usize, src: usize, iy0: i32, ix0: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32,
+): void {
+  const runLen = kw * c;
+  const runBytes = <usize>runLen << 2;
+  const pixelBytes = <usize>c << 2;
+  const imageRowBytes = <usize>w * pixelBytes;
+  const kx0 = max(0, -ix0);
+  const kx1 = min(kw, w - ix0);
+  if (iy0 >= 0 && iy0 + kh <= h && kx0 == 0 && kx1 == kw) {
+    let dst = image + <usize>iy0 * imageRowBytes + <usize>ix0 * pixelBytes;
+    for (let ky = 0; ky < kh; ky++, dst += imageRowBytes, src += runBytes) addAny(dst, src, runLen);
+    return;
+  }
+  const before = kx0 * c;
+  const inside = max(0, kx1 - kx0) * c;
+  for (let ky = 0; ky < kh; ky++, src += runBytes) {
+    const iy = iy0 + ky;
+    if (iy >= 0 && iy < h && inside > 0) {
+      const dst = image + <usize>iy * imageRowBytes + <usize>(ix0 + kx0) * pixelBytes;
+      addAny(dst, src + (<usize>before << 2), inside);
+    }
+  }
+}
+
+/**
  * x[n, h, w, c] (+)= the col rows scattered back to their receptive fields;
  * padded entries are dropped. Each x element starts from zero (or its value
  * when accumulating) and adds its terms in row order, then ky, kx order.
@@ -145,33 +174,716 @@ export function f32_col2im_nhwc(
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, accumulate: i32,
 ): void {
   if (!accumulate) zeroRun(x, n * h * w * c);
-  const runLen = kw * c;
-  const runBytes = <usize>runLen << 2;
-  const pixelBytes = <usize>c << 2;
-  const imageRowBytes = <usize>w * pixelBytes;
-  const imageBytes = <usize>h * imageRowBytes;
+  const rowBytes = <usize>(kh * kw * c) << 2;
+  const imageBytes = <usize>(h * w * c) << 2;
   let src = col;
   for (let b = 0; b < n; b++) {
     const image = x + <usize>b * imageBytes;
     for (let oy = 0; oy < oh; oy++) {
-      const iy0 = oy * sh - padTop;
-      const rowsInside = iy0 >= 0 && iy0 + kh <= h;
-      for (let ox = 0; ox < ow; ox++) {
-        const ix0 = ox * sw - padLeft;
-        const kx0 = max(0, -ix0);
-        const kx1 = min(kw, w - ix0);
-        if (rowsInside && kx0 == 0 && kx1 == kw) {
-          let dst = image + <usize>iy0 * imageRowBytes + <usize>ix0 * pixelBytes;
-          for (let ky = 0; ky < kh; ky++, dst += imageRowBytes, src += runBytes) addAny(dst, src, runLen);
-          continue;
+      for (let ox = 0; ox < ow; ox++, src += rowBytes) {
+        addWindow(image, src, oy * sh - padTop, ox * sw - padLeft, h, w, c, kh, kw);
+      }
+    }
+  }
+}
+
+// ---- implicit gemm ----------------------------------------------------------
+// The three products of the lowering, with the im2col matrix never written:
+// its entries are packed straight from the image into the panels of gemm.ts's
+// 4×8 register tile (same panel layouts, same k blocks):
+//   f32_conv2d_nhwc              y (+)= im2col(x)·wm (+ bias)     (gemm nn)
+//   f32_conv2d_nhwc_adjoint      x (+)= col2im(p·wmᵀ)             (gemm nt, col2im)
+//   f32_conv2d_nhwc_filter_grad  wm (+)= im2col(x)ᵀ·g             (gemm tn)
+// wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix; p, g and y
+// are [n·oh·ow, f].
+//
+// Padding taps are skipped, not multiplied: the output pixels are visited
+// as a stream grouped by window class (the in-image ky and kx ranges; a 3×3
+// "same" window has interior, edge and corner classes), so the four pixels
+// of a tile mostly share their in-image taps, and the tile's products run
+// over those taps only. Skipping exact zero terms leaves every sum's value
+// unchanged, except that an all-zero sum may come out +0 rather than −0.
+//
+// Per-element order, the determinism contract: each k block (kBlockDepth of
+// the product's depth, as gemm.ts) is summed from zero in k order, then
+// C = C + block, bias last. So f32_conv2d_nhwc gives gemm nn's bits. The
+// adjoint's col rows are gemm nt's; they are added into x tile by tile in
+// stream order, each in ky, kx order. The filter gradient's depth is the
+// pixel stream, so its blocks hold the pixels in stream order. The stream
+// depends on the shapes alone.
+//
+// Workspace layout: a 4×8 edge tile (128 bytes), a zero quad (16 bytes, at
+// 128), then each kernel's panels and tables from byte 160 (sizes in
+// src/ops/conv2d.ts).
+
+const MR = 4;
+const NR = 8;
+/** gemm.ts's block sizes: KC fixes the bits, MC and NC only the cache use. */
+const KC = 256;
+const MC = 64;
+const NC = 1024;
+const PANELS: usize = 160;
+/** Stream entries: address of the window's (0, 0) tap (may lie outside the image), iy0, ix0, output row. */
+const ENTRY: usize = 16;
+/** Window-class runs of the stream: start, end, in-image ky range, kx range (lo | hi << 16). */
+const RUN: usize = 16;
+/** Tile rows past the end of the stream get this window origin, outside every image. */
+const NOWHERE: i32 = -0x10000000;
+
+@inline function kBlockDepth(k: i32): i32 {
+  const blocks = (k + KC - 1) / KC;
+  return min(k, ((k + blocks - 1) / blocks + 3) & ~3);
+}
+
+@inline function roundUp(x: i32, to: i32): i32 {
+  return (x + to - 1) / to * to;
+}
+
+/** The in-image tap range [lo, hi) of a window axis starting at i0 (kernel k, image size s), as lo | hi << 16. */
+@inline function tapRange(i0: i32, k: i32, s: i32): i32 {
+  const lo = min(max(0, -i0), k);
+  const hi = max(min(k, s - i0), lo);
+  return lo | (hi << 16);
+}
+
+@inline function inRange(range: i32, t: i32): bool {
+  return t >= (range & 0xffff) && t < (range >>> 16);
+}
+
+/**
+ * Fills `table` with the n·oh·ow output pixels grouped by window class: for
+ * each run of output rows sharing their ky range, each run of columns
+ * sharing their kx range, images in order, then rows, then columns. Writes
+ * one RUN record per (row class, column class) and returns their count.
+ */
+function buildStream(
+  table: usize, runs: usize, x: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32,
+): i32 {
+  let e = table;
+  let s = 0;
+  let count = 0;
+  for (let oy0 = 0; oy0 < oh; ) {
+    const ry = tapRange(oy0 * sh - padTop, kh, h);
+    let oy1 = oy0 + 1;
+    while (oy1 < oh && tapRange(oy1 * sh - padTop, kh, h) == ry) oy1++;
+    for (let ox0 = 0; ox0 < ow; ) {
+      const rx = tapRange(ox0 * sw - padLeft, kw, w);
+      let ox1 = ox0 + 1;
+      while (ox1 < ow && tapRange(ox1 * sw - padLeft, kw, w) == rx) ox1++;
+      const start = s;
+      for (let b = 0; b < n; b++) {
+        for (let oy = oy0; oy < oy1; oy++) {
+          const iy = oy * sh - padTop;
+          for (let ox = ox0; ox < ox1; ox++, e += ENTRY, s++) {
+            const ix = ox * sw - padLeft;
+            store<usize>(e, x + <usize>(((b * h + iy) * w + ix) * c) * 4);
+            store<i32>(e, iy, 4);
+            store<i32>(e, ix, 8);
+            store<i32>(e, (b * oh + oy) * ow + ox, 12);
+          }
         }
-        const before = kx0 * c;
-        const inside = max(0, kx1 - kx0) * c;
-        for (let ky = 0; ky < kh; ky++, src += runBytes) {
-          const iy = iy0 + ky;
-          if (iy >= 0 && iy < h && inside > 0) {
-            const dst = image + <usize>iy * imageRowBytes + <usize>(ix0 + kx0) * pixelBytes;
-            addAny(dst, src + (<usize>before << 2), inside);
+      }
+      const run = runs + <usize>count * RUN;
+      store<i32>(run, start);
+      store<i32>(run, s, 4);
+      store<i32>(run, ry, 8);
+      store<i32>(run, rx, 12);
+      count++;
+      ox0 = ox1;
+    }
+    oy0 = oy1;
+  }
+  return count;
+}
+
+/**
+ * gemm.ts's microkernel over depth segments: one 4×8 tile, a panel [kc][4]
+ * and b panel [kc][8] read at the `nsegs` (offset, length) pairs at segs.
+ * C rows at c0..c3: C = (C + acc) + bias on the valid rows × cols
+ * (C = acc + bias when !loadC).
+ */
+function tileKernel(
+  a: usize, b: usize, segs: usize, nsegs: i32, c0: usize, c1: usize, c2: usize, c3: usize,
+  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
+): void {
+  let c0x0123 = f32x4.splat(0);
+  let c0x4567 = f32x4.splat(0);
+  let c1x0123 = f32x4.splat(0);
+  let c1x4567 = f32x4.splat(0);
+  let c2x0123 = f32x4.splat(0);
+  let c2x4567 = f32x4.splat(0);
+  let c3x0123 = f32x4.splat(0);
+  let c3x4567 = f32x4.splat(0);
+  for (let s = 0; s < nsegs; s++) {
+    const seg = segs + (<usize>s << 3);
+    const off = load<i32>(seg);
+    let ap = a + (<usize>off << 4);
+    let bp = b + (<usize>off << 5);
+    for (let p = load<i32>(seg, 4); p > 0; p--) {
+      const b0123 = v128.load(bp);
+      const b4567 = v128.load(bp, 16);
+      let av = v128.load32_splat(ap);
+      c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
+      c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(ap, 4);
+      c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
+      c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(ap, 8);
+      c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
+      c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(ap, 12);
+      c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
+      c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
+      ap += 16;
+      bp += 32;
+    }
+  }
+  if (rows == MR && cols == NR) {
+    if (loadC) {
+      c0x0123 = f32x4.add(v128.load(c0), c0x0123);
+      c0x4567 = f32x4.add(v128.load(c0, 16), c0x4567);
+      c1x0123 = f32x4.add(v128.load(c1), c1x0123);
+      c1x4567 = f32x4.add(v128.load(c1, 16), c1x4567);
+      c2x0123 = f32x4.add(v128.load(c2), c2x0123);
+      c2x4567 = f32x4.add(v128.load(c2, 16), c2x4567);
+      c3x0123 = f32x4.add(v128.load(c3), c3x0123);
+      c3x4567 = f32x4.add(v128.load(c3, 16), c3x4567);
+    }
+    if (bias != 0) {
+      const bias0123 = v128.load(bias);
+      const bias4567 = v128.load(bias, 16);
+      c0x0123 = f32x4.add(c0x0123, bias0123);
+      c0x4567 = f32x4.add(c0x4567, bias4567);
+      c1x0123 = f32x4.add(c1x0123, bias0123);
+      c1x4567 = f32x4.add(c1x4567, bias4567);
+      c2x0123 = f32x4.add(c2x0123, bias0123);
+      c2x4567 = f32x4.add(c2x4567, bias4567);
+      c3x0123 = f32x4.add(c3x0123, bias0123);
+      c3x4567 = f32x4.add(c3x4567, bias4567);
+    }
+    v128.store(c0, c0x0123);
+    v128.store(c0, c0x4567, 16);
+    v128.store(c1, c1x0123);
+    v128.store(c1, c1x4567, 16);
+    v128.store(c2, c2x0123);
+    v128.store(c2, c2x4567, 16);
+    v128.store(c3, c3x0123);
+    v128.store(c3, c3x4567, 16);
+    return;
+  }
+  // Edge tile: park the accumulators, then the same scalar additions on the valid part.
+  v128.store(tile, c0x0123);
+  v128.store(tile, c0x4567, 16);
+  v128.store(tile, c1x0123, 32);
+  v128.store(tile, c1x4567, 48);
+  v128.store(tile, c2x0123, 64);
+  v128.store(tile, c2x4567, 80);
+  v128.store(tile, c3x0123, 96);
+  v128.store(tile, c3x4567, 112);
+  for (let r = 0; r < rows; r++) {
+    const t = tile + <usize>(r * NR * 4);
+    const cr = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : c3;
+    for (let j = 0; j < cols; j++) {
+      const off = <usize>j << 2;
+      let v = load<f32>(t + off);
+      if (loadC) v = load<f32>(cr + off) + v;
+      if (bias != 0) v = v + load<f32>(bias + off);
+      store<f32>(cr + off, v);
+    }
+  }
+}
+
+/** Stores 4 rows of 4 floats depth-major: quad i = (r0[i], r1[i], r2[i], r3[i]) at d + i·step. */
+@inline function transpose4(d: usize, step: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + step, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * step, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * step, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/** 8-column panels [kc][8] of a matrix with rows of `ld` floats (element (p, j) at src + 4·(p·ld + j)); the last panel zero-padded. */
+function packColumns8(dst: usize, src: usize, cols: i32, ld: i32, kc: i32): void {
+  const ldb = <usize>ld << 2;
+  for (let j0 = 0; j0 < cols; j0 += NR) {
+    let d = dst + <usize>(j0 * kc * 4);
+    let s = src + (<usize>j0 << 2);
+    if (j0 + NR <= cols) {
+      for (let p = 0; p < kc; p++, s += ldb, d += 32) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else {
+      const valid = cols - j0;
+      for (let p = 0; p < kc; p++, s += ldb, d += 32) {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < valid ? load<f32>(s + (<usize>j << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * Panels [kc][8] of the transpose of `rows` rows of src (element (j, p) at
+ * src + 4·(j·ld + p)), the last panel zero-padded: op(B) of gemm nt.
+ */
+function packRows8(dst: usize, src: usize, rows: i32, ld: i32, kc: i32): void {
+  const ldb = <usize>ld << 2;
+  for (let r0 = 0; r0 < rows; r0 += NR) {
+    const panel = dst + <usize>(r0 * kc * 4);
+    const s = src + <usize>r0 * ldb;
+    if (r0 + NR <= rows) {
+      for (let g = 0; g < NR; g += 4) {
+        let s0 = s + <usize>g * ldb;
+        let s1 = s0 + ldb;
+        let s2 = s1 + ldb;
+        let s3 = s2 + ldb;
+        let d = panel + (<usize>g << 2);
+        let p = 0;
+        for (; p + 4 <= kc; p += 4, s0 += 16, s1 += 16, s2 += 16, s3 += 16, d += 128) {
+          transpose4(d, 32, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
+        }
+        for (; p < kc; p++, s0 += 4, s1 += 4, s2 += 4, s3 += 4, d += 32) {
+          store<f32>(d, load<f32>(s0));
+          store<f32>(d, load<f32>(s1), 4);
+          store<f32>(d, load<f32>(s2), 8);
+          store<f32>(d, load<f32>(s3), 12);
+        }
+      }
+    } else {
+      const valid = rows - r0;
+      for (let p = 0; p < kc; p++) {
+        const d = panel + <usize>(p * 32);
+        for (let r = 0; r < NR; r++) store<f32>(d + (<usize>r << 2), r < valid ? load<f32>(s + <usize>r * ldb + (<usize>p << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * The taps of k block [p0, p0 + kc) that are in the image for at least one
+ * of four windows (origins iy·, ix·), as (offset in block, length) segments
+ * at segs, adjacent taps merged. Returns the segment count.
+ */
+function blockSegments(
+  segs: usize, p0: i32, kc: i32, c: i32, kw: i32, h: i32, w: i32,
+  iy0: i32, ix0: i32, iy1: i32, ix1: i32, iy2: i32, ix2: i32, iy3: i32, ix3: i32,
+): i32 {
+  const kEnd = p0 + kc;
+  const tap0 = p0 / c;
+  let ky = tap0 / kw;
+  let kx = tap0 - ky * kw;
+  let count = 0;
+  let open = false;
+  for (let k = tap0 * c; k < kEnd; k += c) {
+    const inside =
+      (<u32>(iy0 + ky) < <u32>h && <u32>(ix0 + kx) < <u32>w) ||
+      (<u32>(iy1 + ky) < <u32>h && <u32>(ix1 + kx) < <u32>w) ||
+      (<u32>(iy2 + ky) < <u32>h && <u32>(ix2 + kx) < <u32>w) ||
+      (<u32>(iy3 + ky) < <u32>h && <u32>(ix3 + kx) < <u32>w);
+    if (inside) {
+      const lo = max(k, p0) - p0;
+      const hi = min(k + c, kEnd) - p0;
+      if (open) store<i32>(segs + (<usize>(count - 1) << 3), hi - load<i32>(segs + (<usize>(count - 1) << 3)), 4);
+      else {
+        store<i32>(segs + (<usize>count << 3), lo);
+        store<i32>(segs + (<usize>count << 3), hi - lo, 4);
+        count++;
+      }
+    }
+    open = inside;
+    if (++kx == kw) {
+      kx = 0;
+      ky++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Writes depths [k0, k1) of the A panel [kc][4] of block p0 (quad k − p0):
+ * im2col entries of four windows, zero for a tap outside the image. A tap's
+ * c depths are contiguous in x; a row outside reads the zero quad without
+ * advancing.
+ */
+function packWindows(
+  panel: usize, zeros: usize, k0: i32, k1: i32, p0: i32, h: i32, w: i32, c: i32, kw: i32,
+  o0: usize, iy0: i32, ix0: i32, o1: usize, iy1: i32, ix1: i32,
+  o2: usize, iy2: i32, ix2: i32, o3: usize, iy3: i32, ix3: i32,
+): void {
+  const tap = k0 / c;
+  let ci = k0 - tap * c;
+  let ky = tap / kw;
+  let kx = tap - ky * kw;
+  let d = panel + (<usize>(k0 - p0) << 4);
+  for (let k = k0; k < k1; ) {
+    const len = min(k1 - k, c - ci);
+    const off = <usize>(((ky * w + kx) * c + ci) * 4);
+    const v0 = <u32>(iy0 + ky) < <u32>h && <u32>(ix0 + kx) < <u32>w;
+    const v1 = <u32>(iy1 + ky) < <u32>h && <u32>(ix1 + kx) < <u32>w;
+    const v2 = <u32>(iy2 + ky) < <u32>h && <u32>(ix2 + kx) < <u32>w;
+    const v3 = <u32>(iy3 + ky) < <u32>h && <u32>(ix3 + kx) < <u32>w;
+    let s0 = v0 ? o0 + off : zeros;
+    let s1 = v1 ? o1 + off : zeros;
+    let s2 = v2 ? o2 + off : zeros;
+    let s3 = v3 ? o3 + off : zeros;
+    const st0: usize = v0 ? 4 : 0;
+    const st1: usize = v1 ? 4 : 0;
+    const st2: usize = v2 ? 4 : 0;
+    const st3: usize = v3 ? 4 : 0;
+    let i = 0;
+    for (; i + 4 <= len; i += 4, d += 64) {
+      transpose4(d, 16, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
+      s0 += st0 << 2;
+      s1 += st1 << 2;
+      s2 += st2 << 2;
+      s3 += st3 << 2;
+    }
+    for (; i < len; i++, d += 16) {
+      store<f32>(d, load<f32>(s0));
+      store<f32>(d, load<f32>(s1), 4);
+      store<f32>(d, load<f32>(s2), 8);
+      store<f32>(d, load<f32>(s3), 12);
+      s0 += st0;
+      s1 += st1;
+      s2 += st2;
+      s3 += st3;
+    }
+    k += len;
+    ci = 0;
+    if (++kx == kw) {
+      kx = 0;
+      ky++;
+    }
+  }
+}
+
+/**
+ * y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f], or bias = 0): gemm nn's bits
+ * (but for the sign of an all-zero sum).
+ */
+export function f32_conv2d_nhwc(
+  y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+): void {
+  const m = n * oh * ow;
+  const k = kh * kw * c;
+  if (m <= 0 || f <= 0) return;
+  const kcMax = kBlockDepth(k);
+  const fp = roundUp(f, NR);
+  const tile = work;
+  const zeros = work + 128;
+  const panel = work + PANELS;
+  const packedB = panel + <usize>(kcMax * MR * 4);
+  const table = packedB + <usize>k * fp * 4;
+  const segs = table + <usize>m * ENTRY;
+  const runs = segs + <usize>(kh * kw + 1) * 8;
+  v128.store(zeros, f32x4.splat(0));
+  for (let p0 = 0; p0 < k; p0 += kcMax) {
+    packColumns8(packedB + <usize>p0 * fp * 4, wm + <usize>p0 * f * 4, f, f, min(kcMax, k - p0));
+  }
+  buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  const ldc = <usize>f << 2;
+  for (let s0 = 0; s0 < m; s0 += MR) {
+    const rows = min(MR, m - s0);
+    const e = table + <usize>s0 * ENTRY;
+    const o0 = load<usize>(e);
+    const iy0 = load<i32>(e, 4);
+    const ix0 = load<i32>(e, 8);
+    const r0 = y + <usize>load<i32>(e, 12) * ldc;
+    const o1 = rows > 1 ? load<usize>(e, 16) : 0;
+    const iy1 = rows > 1 ? load<i32>(e, 20) : NOWHERE;
+    const ix1 = rows > 1 ? load<i32>(e, 24) : 0;
+    const r1 = rows > 1 ? y + <usize>load<i32>(e, 28) * ldc : r0;
+    const o2 = rows > 2 ? load<usize>(e, 32) : 0;
+    const iy2 = rows > 2 ? load<i32>(e, 36) : NOWHERE;
+    const ix2 = rows > 2 ? load<i32>(e, 40) : 0;
+    const r2 = rows > 2 ? y + <usize>load<i32>(e, 44) * ldc : r0;
+    const o3 = rows > 3 ? load<usize>(e, 48) : 0;
+    const iy3 = rows > 3 ? load<i32>(e, 52) : NOWHERE;
+    const ix3 = rows > 3 ? load<i32>(e, 56) : 0;
+    const r3 = rows > 3 ? y + <usize>load<i32>(e, 60) * ldc : r0;
+    for (let p0 = 0; p0 < k; p0 += kcMax) {
+      const kc = min(kcMax, k - p0);
+      const nsegs = blockSegments(segs, p0, kc, c, kw, h, w, iy0, ix0, iy1, ix1, iy2, ix2, iy3, ix3);
+      for (let s = 0; s < nsegs; s++) {
+        const k0 = p0 + load<i32>(segs + (<usize>s << 3));
+        const k1 = k0 + load<i32>(segs + (<usize>s << 3), 4);
+        packWindows(panel, zeros, k0, k1, p0, h, w, c, kw, o0, iy0, ix0, o1, iy1, ix1, o2, iy2, ix2, o3, iy3, ix3);
+      }
+      const loadC = p0 > 0 || accumulate != 0;
+      const blockBias: usize = p0 + kc >= k ? bias : 0;
+      const bBlock = packedB + <usize>p0 * fp * 4;
+      for (let j = 0; j < f; j += NR) {
+        const cj = <usize>j << 2;
+        tileKernel(panel, bBlock + <usize>(j * kc * 4), segs, nsegs, r0 + cj, r1 + cj, r2 + cj, r3 + cj,
+          rows, min(NR, f - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+      }
+    }
+  }
+}
+
+/** Whether any tap of depths [d0, d1) is in the image for a window at (iy, ix). */
+@inline function anyTapInside(d0: i32, d1: i32, c: i32, kw: i32, h: i32, w: i32, iy: i32, ix: i32): bool {
+  let inside = false;
+  for (let t = d0 / c; t <= (d1 - 1) / c; t++) {
+    const ky = t / kw;
+    const kx = t - ky * kw;
+    inside = inside || (<u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w);
+  }
+  return inside;
+}
+
+/**
+ * x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f]: gemm nt's col rows, four
+ * (one tile of the stream) at a time in a buffer, each then added into x in
+ * ky, kx order as f32_col2im_nhwc adds a row. Columns whose taps are outside
+ * the image for all four windows are not computed. Without accumulate, x
+ * starts as bias[c] in every pixel (zero when bias = 0).
+ */
+export function f32_conv2d_nhwc_adjoint(
+  x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+): void {
+  if (!accumulate) {
+    if (bias == 0) zeroRun(x, n * h * w * c);
+    else {
+      const pixelBytes = <usize>c << 2;
+      const end = x + <usize>(n * h * w) * pixelBytes;
+      for (let px = x; px < end; px += pixelBytes) copyAny(px, bias, c);
+    }
+  }
+  const m = n * oh * ow;
+  const k = kh * kw * c;
+  if (m <= 0 || f <= 0) return;
+  const kcMax = kBlockDepth(f);
+  const kp = roundUp(k, NR);
+  const tile = work;
+  const zeros = work + 128;
+  const panel = work + PANELS;
+  const colTile = panel + <usize>(kcMax * MR * 4);
+  const packedB = colTile + <usize>(MR * kp * 4);
+  const table = packedB + <usize>f * kp * 4;
+  const segs = table + <usize>m * ENTRY;
+  const runs = segs + 8;
+  v128.store(zeros, f32x4.splat(0));
+  const ldt = <usize>kp << 2;
+  for (let p0 = 0; p0 < f; p0 += kcMax) {
+    packRows8(packedB + <usize>p0 * ldt, wm + (<usize>p0 << 2), k, f, min(kcMax, f - p0));
+  }
+  buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  const ldp = <usize>f << 2;
+  const windowBytes = <usize>c << 2;
+  for (let s0 = 0; s0 < m; s0 += MR) {
+    const rows = min(MR, m - s0);
+    const e = table + <usize>s0 * ENTRY;
+    const iy0 = load<i32>(e, 4);
+    const ix0 = load<i32>(e, 8);
+    const iy1 = rows > 1 ? load<i32>(e, 20) : NOWHERE;
+    const ix1 = rows > 1 ? load<i32>(e, 24) : 0;
+    const iy2 = rows > 2 ? load<i32>(e, 36) : NOWHERE;
+    const ix2 = rows > 2 ? load<i32>(e, 40) : 0;
+    const iy3 = rows > 3 ? load<i32>(e, 52) : NOWHERE;
+    const ix3 = rows > 3 ? load<i32>(e, 56) : 0;
+    // Rows of p, as the transposing pack reads them: missing rows read the zero quad.
+    let s0p = p + <usize>load<i32>(e, 12) * ldp;
+    let s1p = rows > 1 ? p + <usize>load<i32>(e, 28) * ldp : zeros;
+    let s2p = rows > 2 ? p + <usize>load<i32>(e, 44) * ldp : zeros;
+    let s3p = rows > 3 ? p + <usize>load<i32>(e, 60) * ldp : zeros;
+    const st1: usize = rows > 1 ? 4 : 0;
+    const st2: usize = rows > 2 ? 4 : 0;
+    const st3: usize = rows > 3 ? 4 : 0;
+    for (let p0 = 0; p0 < f; p0 += kcMax) {
+      const kc = min(kcMax, f - p0);
+      let d = panel;
+      let i = 0;
+      for (; i + 4 <= kc; i += 4, d += 64) {
+        transpose4(d, 16, v128.load(s0p), v128.load(s1p), v128.load(s2p), v128.load(s3p));
+        s0p += 16;
+        s1p += st1 << 2;
+        s2p += st2 << 2;
+        s3p += st3 << 2;
+      }
+      for (; i < kc; i++, d += 16) {
+        store<f32>(d, load<f32>(s0p));
+        store<f32>(d, load<f32>(s1p), 4);
+        store<f32>(d, load<f32>(s2p), 8);
+        store<f32>(d, load<f32>(s3p), 12);
+        s0p += 4;
+        s1p += st1;
+        s2p += st2;
+        s3p += st3;
+      }
+      store<i32>(segs, 0);
+      store<i32>(segs, kc, 4);
+      const bBlock = packedB + <usize>p0 * ldt;
+      for (let j = 0; j < k; j += NR) {
+        const j1 = min(k, j + NR);
+        if (
+          !anyTapInside(j, j1, c, kw, h, w, iy0, ix0) && !anyTapInside(j, j1, c, kw, h, w, iy1, ix1) &&
+          !anyTapInside(j, j1, c, kw, h, w, iy2, ix2) && !anyTapInside(j, j1, c, kw, h, w, iy3, ix3)
+        ) continue;
+        const cj = colTile + (<usize>j << 2);
+        tileKernel(panel, bBlock + <usize>(j * kc * 4), segs, 1, cj, cj + ldt, cj + 2 * ldt, cj + 3 * ldt,
+          rows, j1 - j, p0 > 0, 0, tile);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      const er = e + <usize>r * ENTRY;
+      const iy = load<i32>(er, 4);
+      const ix = load<i32>(er, 8);
+      // The image holding this window: the (0, 0) tap's address less its offset.
+      const image = load<usize>(er) - <usize>((iy * w + ix)) * windowBytes;
+      addWindow(image, colTile + <usize>r * ldt, iy, ix, h, w, c, kh, kw);
+    }
+  }
+}
+
+/** Whether a run of windows with in-image ranges ry, rx has any of taps t0..t1 in the image. */
+@inline function runHasTap(ry: i32, rx: i32, kw: i32, t0: i32, t1: i32): bool {
+  let inside = false;
+  for (let t = t0; t <= t1; t++) {
+    const ky = t / kw;
+    inside = inside || (inRange(ry, ky) && inRange(rx, t - ky * kw));
+  }
+  return inside;
+}
+
+/**
+ * The (offset in block, length) segments of stream positions [p0, p0 + kc)
+ * whose windows have any of taps t0..t1 in the image, adjacent runs merged.
+ * Returns the segment count.
+ */
+function runSegments(segs: usize, runs: usize, nruns: i32, p0: i32, kc: i32, kw: i32, t0: i32, t1: i32): i32 {
+  const kEnd = p0 + kc;
+  let count = 0;
+  let lastEnd = -1;
+  for (let i = 0; i < nruns; i++) {
+    const run = runs + <usize>i * RUN;
+    const lo = max(load<i32>(run), p0);
+    const hi = min(load<i32>(run, 4), kEnd);
+    if (lo >= hi || !runHasTap(load<i32>(run, 8), load<i32>(run, 12), kw, t0, t1)) continue;
+    if (lo == lastEnd) {
+      const seg = segs + (<usize>(count - 1) << 3);
+      store<i32>(seg, load<i32>(seg, 4) + hi - lo, 4);
+    } else {
+      const seg = segs + (<usize>count << 3);
+      store<i32>(seg, lo - p0);
+      store<i32>(seg, hi - lo, 4);
+      count++;
+    }
+    lastEnd = hi;
+  }
+  return count;
+}
+
+/**
+ * wm[kh·kw·c, f] (+)= im2col(x)ᵀ·g, g [n·oh·ow, f]: gemm tn with the pixel
+ * stream as the depth of the product (k blocks of kBlockDepth(n·oh·ow)
+ * stream positions). For each 4-depth tile, only the stream segments whose
+ * windows have its taps in the image are multiplied.
+ */
+export function f32_conv2d_nhwc_filter_grad(
+  wm: usize, x: usize, g: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+): void {
+  const m = kh * kw * c;
+  const depth = n * oh * ow;
+  if (m <= 0 || f <= 0) return;
+  if (depth <= 0) {
+    if (!accumulate) zeroRun(wm, m * f);
+    return;
+  }
+  const kcMax = kBlockDepth(depth);
+  const mcMax = min(roundUp(m, MR), MC);
+  const tile = work;
+  const packedA = work + PANELS;
+  const packedB = packedA + <usize>(kcMax * mcMax * 4);
+  const table = packedB + <usize>(kcMax * min(roundUp(f, NR), NC) * 4);
+  const runs = table + <usize>depth * ENTRY;
+  const nruns = buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  // Segments of each 4-depth tile of an MC block.
+  const segStride = <usize>(nruns + 1) << 3;
+  const segs = runs + <usize>nruns * RUN;
+  const ldc = <usize>f << 2;
+  for (let p0 = 0; p0 < depth; p0 += kcMax) {
+    const kc = min(kcMax, depth - p0);
+    const block = table + <usize>p0 * ENTRY;
+    const loadC = p0 > 0 || accumulate != 0;
+    for (let j0 = 0; j0 < f; j0 += NC) {
+      const nc = min(NC, f - j0);
+      // op(B): the rows of g in stream order.
+      for (let jj = 0; jj < nc; jj += NR) {
+        const cols = min(NR, nc - jj);
+        let d = packedB + <usize>(jj * kc * 4);
+        let e = block;
+        for (let i = 0; i < kc; i++, e += ENTRY, d += 32) {
+          const src = g + <usize>load<i32>(e, 12) * ldc + (<usize>(j0 + jj) << 2);
+          if (cols == NR) {
+            v128.store(d, v128.load(src));
+            v128.store(d, v128.load(src, 16), 16);
+          } else {
+            for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+          }
+        }
+      }
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = min(MC, m - i0);
+        // op(A): the transpose of the block's im2col rows, one 4-depth panel
+        // [kc][4] per tile, written on its segments only.
+        for (let ii = 0; ii < mc; ii += MR) {
+          const d0 = i0 + ii;
+          const d1 = min(d0 + MR, m);
+          const tap = d0 / c;
+          const ci = d0 - tap * c;
+          const seg = segs + <usize>(ii >> 2) * segStride;
+          const nsegs = runSegments(seg + 8, runs, nruns, p0, kc, kw, tap, (d1 - 1) / c);
+          store<i32>(seg, nsegs);
+          const panel = packedA + <usize>(ii * kc * 4);
+          for (let s = 0; s < nsegs; s++) {
+            const off = load<i32>(seg + 8 + (<usize>s << 3));
+            const len = load<i32>(seg + 8 + (<usize>s << 3), 4);
+            let e = block + <usize>off * ENTRY;
+            let d = panel + (<usize>off << 4);
+            if (ci + MR <= c) {
+              // Four depths of one tap: a quad of x per window, all in the image on a segment.
+              const ky = tap / kw;
+              const kx = tap - ky * kw;
+              const tapOff = <usize>(((ky * w + kx) * c + ci) * 4);
+              for (let i = 0; i < len; i++, e += ENTRY, d += 16) v128.store(d, v128.load(load<usize>(e) + tapOff));
+            } else {
+              for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
+                const iy = load<i32>(e, 4);
+                const ix = load<i32>(e, 8);
+                for (let r = 0; r < MR; r++) {
+                  const dr = d0 + r;
+                  let v: f32 = 0;
+                  if (dr < d1) {
+                    const t = dr / c;
+                    const ky = t / kw;
+                    const kx = t - ky * kw;
+                    if (<u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w) {
+                      v = load<f32>(load<usize>(e) + <usize>(((ky * w + kx) * c + dr - t * c) * 4));
+                    }
+                  }
+                  store<f32>(d + (<usize>r << 2), v);
+                }
+              }
+            }
+          }
+        }
+        for (let jj = 0; jj < nc; jj += NR) {
+          const bp = packedB + <usize>(jj * kc * 4);
+          const cols = min(NR, nc - jj);
+          let cp = wm + <usize>i0 * ldc + (<usize>(j0 + jj) << 2);
+          for (let ii = 0; ii < mc; ii += MR) {
+            const seg = segs + <usize>(ii >> 2) * segStride;
+            tileKernel(packedA + <usize>(ii * kc * 4), bp, seg + 8, load<i32>(seg), cp, cp + ldc, cp + 2 * ldc, cp + 3 * ldc,
+              min(MR, mc - ii), cols, loadC, 0, tile);
+            cp += ldc << 2;
           }
         }
       }

@@ -1,10 +1,10 @@
 // y[N,OH,OW,F] = conv2dTranspose(x[N,H,W,C], w[KH,KW,F,C]) + b[F]: the
 // adjoint of conv2d from [N,OH,OW,F] to [N,H,W,C] with the HWIO filter w,
 // and its backward. Lowered to gemm: y = col2im(x·wᵀ), dx = im2col(dy)·w,
-// dw = im2col(dy)ᵀ·x, in chunks of whole images as conv2d does.
+// dw = im2col(dy)ᵀ·x, by conv2d's implicit-gemm kernels.
 import { ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
-import { checkImage, checkWindowOptions, col2im, convOutputLength, im2col, imagesPerChunk, isPointwise, type Padding, type WindowGeometry } from "./conv2d.js";
+import { checkImage, checkWindowOptions, convAdjoint, convFilterGrad, convForward, convOutputLength, isPointwise, type Padding, type WindowGeometry } from "./conv2d.js";
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -76,27 +76,13 @@ export function conv2dTranspose(
   outputPadding: readonly [number, number] | null = null,
 ): Tensor {
   const g = conv2dTransposeGeometry(x.shape, w.shape, b ? b.size : null, strides, padding, outputPadding);
-  const { kernels, arena } = getEngine();
+  const { arena } = getEngine();
   const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
   const y = new Tensor(arena.scratch(g.n * g.h * g.w * g.c * 4), [g.n, g.h, g.w, g.c], requiresGrad);
   const c = g.inChannels;
   const f = g.c;
-  if (isPointwise(g)) {
-    gemm("nt", y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, g.n * g.oh * g.ow, f, c, 0);
-  } else {
-    const depth = g.kh * g.kw * f;
-    const pixels = g.oh * g.ow;
-    arena.scoped(() => {
-      const chunk = imagesPerChunk(g);
-      const col = arena.scratch(chunk * pixels * depth * 4);
-      for (let b0 = 0; b0 < g.n; b0 += chunk) {
-        const nb = Math.min(chunk, g.n - b0);
-        gemm("nt", col, x.ptr + b0 * pixels * c * 4, w.ptr, 0, nb * pixels, depth, c, 0); // col = x·wᵀ
-        col2im(y.ptr, col, g, b0, nb, 0);
-      }
-    });
-    if (b) kernels.f32_add_bias(y.ptr, b.ptr, g.n * g.h * g.w, f);
-  }
+  if (isPointwise(g)) gemm("nt", y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, g.n * g.oh * g.ow, f, c, 0);
+  else convAdjoint(y.ptr, x.ptr, g, w.ptr, b ? b.ptr : 0, c, 0); // y = bias, then += col2im(x·wᵀ)
   if (requiresGrad) tape!.record(() => conv2dTransposeBackward(tape!, x, w, b, y, g));
   return y;
 }
@@ -104,7 +90,7 @@ export function conv2dTranspose(
 function conv2dTransposeBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { inChannels: number }): void {
   const dy = tape.gradOf(y);
   if (!dy) return;
-  const { kernels, arena } = getEngine();
+  const { kernels } = getEngine();
   const c = g.inChannels;
   const f = g.c;
   if (b && b.requiresGrad) {
@@ -120,18 +106,6 @@ function conv2dTransposeBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | n
     if (dw) gemm("tn", dw.ptr, dy.ptr, x.ptr, 0, f, c, m, dw.accumulate); // dw[F×C] = dyᵀ·x
     return;
   }
-  if (!dw && !dx) return;
-  const depth = g.kh * g.kw * f;
-  arena.scoped(() => {
-    const chunk = imagesPerChunk(g);
-    const col = arena.scratch(chunk * pixels * depth * 4);
-    for (let b0 = 0; b0 < g.n; b0 += chunk) {
-      const nb = Math.min(chunk, g.n - b0);
-      const rows = nb * pixels;
-      const xChunk = x.ptr + b0 * pixels * c * 4;
-      im2col(col, dy.ptr, g, b0, nb);
-      if (dx) gemm("nn", xChunk - x.ptr + dx.ptr, col, w.ptr, 0, rows, c, depth, dx.accumulate);
-      if (dw) gemm("tn", dw.ptr, col, xChunk, 0, depth, c, rows, b0 > 0 ? 1 : dw.accumulate);
-    }
-  });
+  if (dx) convForward(dx.ptr, dy.ptr, g, w.ptr, 0, c, dx.accumulate); // dx = im2col(dy)·w
+  if (dw) convFilterGrad(dw.ptr, dy.ptr, x.ptr, g, c, dw.accumulate); // dw = im2col(dy)ᵀ·x
 }

@@ -1,7 +1,7 @@
 // y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
 // with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
-// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), over chunks
-// of whole images so the im2col matrix stays near COL_CHUNK_BYTES.
+// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
+// assembly/conv.ts's implicit-gemm kernels without writing the im2col matrix.
 import { ConfigError, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { gemm } from "./gemm.js";
@@ -111,6 +111,76 @@ export function col2im(image: number, col: number, g: WindowGeometry, b0: number
     image + b0 * g.h * g.w * g.c * 4, col, nb, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow, accumulate);
 }
 
+type Geometry = [n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number];
+
+/**
+ * The implicit-gemm kernels of assembly/conv.ts (the im2col matrix is never
+ * written), with f32_im2col_nhwc's geometry arguments. To be listed in
+ * src/wasm/kernels.ts; until then typed here.
+ */
+interface ConvKernels {
+  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f]); the bits of f32_gemm_nn on the im2col matrix. */
+  f32_conv2d_nhwc(y: number, x: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
+  /** x (+)= col2im(p·wmᵀ), x starting from bias[c] (or 0) when not accumulating; the bits of f32_gemm_nt then f32_col2im_nhwc. */
+  f32_conv2d_nhwc_adjoint(x: number, p: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
+  /** wm[kh·kw·c, f] (+)= im2col(x)ᵀ·g; the bits of f32_gemm_tn on the im2col matrix. */
+  f32_conv2d_nhwc_filter_grad(wm: number, x: number, g: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
+}
+
+const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
+const geometryArgs = (g: WindowGeometry, n = g.n): Geometry => [n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow];
+
+// Workspace bounds of the implicit-gemm kernels (layouts in assembly/conv.ts):
+// a 160-byte header, panels (a k block is never deeper than 256), the pixel
+// stream (16 bytes a pixel), its window-class runs (16 bytes each, at most
+// one per grid pixel) and depth segments (8 bytes each).
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+const kBlockBound = (k: number) => Math.min(k, 256);
+const streamBytes = (g: WindowGeometry, n: number) => 16 * n * g.oh * g.ow + 16 * g.oh * g.ow;
+
+/** out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias): a convolution of `image` with the [kh·kw·c, f] matrix wm. */
+export function convForward(out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
+  const { arena } = getEngine();
+  const k = g.kh * g.kw * g.c;
+  arena.scoped(() => {
+    const work = arena.scratch(160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + streamBytes(g, g.n) + 8 * (g.kh * g.kw + 1));
+    convKernels().f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
+  });
+}
+
+/** image (+)= col2im(p·wmᵀ), p [n·oh·ow, f]; the image starts from bias (or zero) when not accumulating. */
+export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
+  const { arena } = getEngine();
+  const kp = roundUp(g.kh * g.kw * g.c, 8);
+  arena.scoped(() => {
+    const work = arena.scratch(160 + 16 * kBlockBound(f) + 16 * kp + 4 * f * kp + streamBytes(g, g.n) + 8);
+    convKernels().f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
+  });
+}
+
+/**
+ * wm[kh·kw·c, f] (+)= im2col(image)ᵀ·grad, grad [n·oh·ow, f], summed over
+ * chunks of whole images (imagesPerChunk): the chunks fix the k blocks of the
+ * sum, so they depend on the shapes alone.
+ */
+export function convFilterGrad(wm: number, image: number, grad: number, g: WindowGeometry, f: number, accumulate: 0 | 1): void {
+  const { arena } = getEngine();
+  const k = g.kh * g.kw * g.c;
+  const chunk = imagesPerChunk(g);
+  const pixels = g.oh * g.ow;
+  const kc = kBlockBound(chunk * pixels);
+  arena.scoped(() => {
+    const work = arena.scratch(
+      160 + 4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024) + streamBytes(g, chunk) + 16 * 8 * (pixels + 1),
+    );
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const nb = Math.min(chunk, g.n - b0);
+      convKernels().f32_conv2d_nhwc_filter_grad(
+        wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, ...geometryArgs(g, nb), f, b0 > 0 ? 1 : accumulate, work);
+    }
+  });
+}
+
 /**
  * Keras' Conv2D: x[N,H,W,C] with filter w[KH,KW,C,F] (HWIO) and bias b[F] (or
  * null) → y[N,OH,OW,F]. "valid": OH = floor((H−KH)/sh)+1; "same": OH =
@@ -125,21 +195,8 @@ export function conv2d(
   const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
   const y = new Tensor(arena.scratch(g.n * g.oh * g.ow * g.f * 4), [g.n, g.oh, g.ow, g.f], requiresGrad);
   const bias = b ? b.ptr : 0;
-  const depth = g.kh * g.kw * g.c;
-  if (isPointwise(g)) {
-    gemm("nn", y.ptr, x.ptr, w.ptr, bias, g.n * g.h * g.w, g.f, g.c, 0);
-  } else {
-    arena.scoped(() => {
-      const chunk = imagesPerChunk(g);
-      const pixels = g.oh * g.ow;
-      const col = arena.scratch(chunk * pixels * depth * 4);
-      for (let b0 = 0; b0 < g.n; b0 += chunk) {
-        const nb = Math.min(chunk, g.n - b0);
-        im2col(col, x.ptr, g, b0, nb);
-        gemm("nn", y.ptr + b0 * pixels * g.f * 4, col, w.ptr, bias, nb * pixels, g.f, depth, 0);
-      }
-    });
-  }
+  if (isPointwise(g)) gemm("nn", y.ptr, x.ptr, w.ptr, bias, g.n * g.h * g.w, g.f, g.c, 0);
+  else convForward(y.ptr, x.ptr, g, w.ptr, bias, g.f, 0);
   if (requiresGrad) tape!.record(() => conv2dBackward(tape!, x, w, b, y, g));
   return y;
 }
@@ -147,7 +204,7 @@ export function conv2d(
 function conv2dBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { f: number }): void {
   const dy = tape.gradOf(y);
   if (!dy) return;
-  const { kernels, arena } = getEngine();
+  const { kernels } = getEngine();
   const pixels = g.oh * g.ow;
   if (b && b.requiresGrad) {
     const db = tape.gradTarget(b);
@@ -161,23 +218,6 @@ function conv2dBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: T
     if (dx) gemm("nt", dx.ptr, dy.ptr, w.ptr, 0, m, g.c, g.f, dx.accumulate); // dx[M×C] = dy·wᵀ
     return;
   }
-  if (!dw && !dx) return;
-  const depth = g.kh * g.kw * g.c;
-  arena.scoped(() => {
-    const chunk = imagesPerChunk(g);
-    const col = arena.scratch(chunk * pixels * depth * 4);
-    for (let b0 = 0; b0 < g.n; b0 += chunk) {
-      const nb = Math.min(chunk, g.n - b0);
-      const rows = nb * pixels;
-      const dyChunk = dy.ptr + b0 * pixels * g.f * 4;
-      if (dw) {
-        im2col(col, x.ptr, g, b0, nb);
-        gemm("tn", dw.ptr, col, dyChunk, 0, depth, g.f, rows, b0 > 0 ? 1 : dw.accumulate);
-      }
-      if (dx) {
-        gemm("nt", col, dyChunk, w.ptr, 0, rows, depth, g.f, 0);
-        col2im(dx.ptr, col, g, b0, nb, dx.accumulate);
-      }
-    }
-  });
+  if (dw) convFilterGrad(dw.ptr, x.ptr, dy.ptr, g, g.f, dw.accumulate);
+  if (dx) convAdjoint(dx.ptr, dy.ptr, g, w.ptr, 0, g.f, dx.accumulate);
 }

@@ -303,7 +303,7 @@ function buildStream(
  * C rows at c0..c3: C = (C + acc) + bias on the valid rows × cols
  * (C = acc + bias when !loadC).
  */
-function tileKernel(
+@inline function tileKernel(
   a: usize, b: usize, segs: usize, nsegs: i32, c0: usize, c1: usize, c2: usize, c3: usize,
   rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
 ): void {
@@ -572,6 +572,10 @@ export function f32_conv2d_nhwc(
   const m = n * oh * ow;
   const k = kh * kw * c;
   if (m <= 0 || f <= 0) return;
+  if (c < MR && k <= KC) {
+    convFewChannels(y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work + PANELS);
+    return;
+  }
   const kcMax = kBlockDepth(k);
   const fp = roundUp(f, NR);
   const tile = work;
@@ -659,6 +663,10 @@ export function f32_conv2d_nhwc_adjoint(
   const m = n * oh * ow;
   const k = kh * kw * c;
   if (m <= 0 || f <= 0) return;
+  if (c < MR && f <= KC) {
+    adjointFewChannels(x, p, wm, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, work);
+    return;
+  }
   const kcMax = kBlockDepth(f);
   const kp = roundUp(k, NR);
   const tile = work;
@@ -797,6 +805,10 @@ export function f32_conv2d_nhwc_filter_grad(
     if (!accumulate) zeroRun(wm, m * f);
     return;
   }
+  if (c < MR) {
+    filterGradFewChannels(wm, x, g, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work);
+    return;
+  }
   const kcMax = kBlockDepth(depth);
   const mcMax = min(roundUp(m, MR), MC);
   const tile = work;
@@ -886,6 +898,368 @@ export function f32_conv2d_nhwc_filter_grad(
             cp += ldc << 2;
           }
         }
+      }
+    }
+  }
+}
+
+// ---- few image channels -----------------------------------------------------
+// With c < 4 image channels the im2col depth kh·kw·c is a handful (9 for a
+// 3×3 window on one channel): too shallow for the 4×8 tile's panels, and the
+// adjoint's kh·kw·c columns would fill a third of its 8-wide panels. These
+// paths keep each element's sum in the same order and blocks as the tiled
+// ones (the adjoint's col rows, the filter gradient's stream blocks).
+
+/**
+ * f32_conv2d_nhwc for c < 4 and kh·kw·c ≤ KC (one k block): per pixel, its
+ * in-image (tap, channel) terms, listed at `taps` as (x offset from the
+ * window origin, wm row offset) byte pairs, times wm rows, f in vectors.
+ */
+function convFewChannels(
+  y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, taps: usize,
+): void {
+  const ldw = <usize>f << 2;
+  const pixelBytes = <usize>c << 2;
+  let yr = y;
+  let listedY = -1;
+  let listedX = -1;
+  let count = 0;
+  for (let b = 0; b < n; b++) {
+    const image = x + <usize>(b * h * w) * pixelBytes;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padTop;
+      const ry = tapRange(iy0, kh, h);
+      for (let ox = 0; ox < ow; ox++, yr += ldw) {
+        const ix0 = ox * sw - padLeft;
+        const rx = tapRange(ix0, kw, w);
+        // The list depends on the window class alone.
+        if (ry != listedY || rx != listedX) {
+          listedY = ry;
+          listedX = rx;
+          count = 0;
+          for (let ky = ry & 0xffff; ky < (ry >>> 16); ky++) {
+            for (let kx = rx & 0xffff; kx < (rx >>> 16); kx++) {
+              for (let ci = 0; ci < c; ci++, count++) {
+                store<i32>(taps + (<usize>count << 3), ((ky * w + kx) * c + ci) * 4);
+                store<i32>(taps + (<usize>count << 3), ((ky * kw + kx) * c + ci) * f * 4, 4);
+              }
+            }
+          }
+        }
+        const origin = image + <usize>((iy0 * w + ix0) * c) * 4;
+        const end = taps + (<usize>count << 3);
+        let j = 0;
+        for (; j + 32 <= f; j += 32) {
+          let acc0 = f32x4.splat(0);
+          let acc1 = f32x4.splat(0);
+          let acc2 = f32x4.splat(0);
+          let acc3 = f32x4.splat(0);
+          let acc4 = f32x4.splat(0);
+          let acc5 = f32x4.splat(0);
+          let acc6 = f32x4.splat(0);
+          let acc7 = f32x4.splat(0);
+          const wj = wm + (<usize>j << 2);
+          for (let t = taps; t < end; t += 8) {
+            const xv = v128.load32_splat(origin + <usize>load<i32>(t));
+            const wr = wj + <usize>load<i32>(t, 4);
+            acc0 = f32x4.add(acc0, f32x4.mul(xv, v128.load(wr)));
+            acc1 = f32x4.add(acc1, f32x4.mul(xv, v128.load(wr, 16)));
+            acc2 = f32x4.add(acc2, f32x4.mul(xv, v128.load(wr, 32)));
+            acc3 = f32x4.add(acc3, f32x4.mul(xv, v128.load(wr, 48)));
+            acc4 = f32x4.add(acc4, f32x4.mul(xv, v128.load(wr, 64)));
+            acc5 = f32x4.add(acc5, f32x4.mul(xv, v128.load(wr, 80)));
+            acc6 = f32x4.add(acc6, f32x4.mul(xv, v128.load(wr, 96)));
+            acc7 = f32x4.add(acc7, f32x4.mul(xv, v128.load(wr, 112)));
+          }
+          const out = yr + (<usize>j << 2);
+          const bj: usize = bias != 0 ? bias + (<usize>j << 2) : 0;
+          finishVector(acc0, out, accumulate, bj);
+          finishVector(acc1, out + 16, accumulate, bj != 0 ? bj + 16 : 0);
+          finishVector(acc2, out + 32, accumulate, bj != 0 ? bj + 32 : 0);
+          finishVector(acc3, out + 48, accumulate, bj != 0 ? bj + 48 : 0);
+          finishVector(acc4, out + 64, accumulate, bj != 0 ? bj + 64 : 0);
+          finishVector(acc5, out + 80, accumulate, bj != 0 ? bj + 80 : 0);
+          finishVector(acc6, out + 96, accumulate, bj != 0 ? bj + 96 : 0);
+          finishVector(acc7, out + 112, accumulate, bj != 0 ? bj + 112 : 0);
+        }
+        for (; j + 4 <= f; j += 4) {
+          let acc = f32x4.splat(0);
+          const wj = wm + (<usize>j << 2);
+          for (let t = taps; t < end; t += 8) {
+            acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(origin + <usize>load<i32>(t)), v128.load(wj + <usize>load<i32>(t, 4))));
+          }
+          finishVector(acc, yr + (<usize>j << 2), accumulate, bias != 0 ? bias + (<usize>j << 2) : 0);
+        }
+        for (; j < f; j++) {
+          let acc: f32 = 0;
+          const wj = wm + (<usize>j << 2);
+          for (let t = taps; t < end; t += 8) acc = acc + load<f32>(origin + <usize>load<i32>(t)) * load<f32>(wj + <usize>load<i32>(t, 4));
+          const out = yr + (<usize>j << 2);
+          if (accumulate) acc = load<f32>(out) + acc;
+          if (bias != 0) acc = acc + load<f32>(bias + (<usize>j << 2));
+          store<f32>(out, acc);
+        }
+      }
+    }
+  }
+}
+
+/** C = (C + acc) + bias for one vector (C = acc + bias without accumulate; bias 0: none). */
+@inline function finishVector(acc: v128, c: usize, accumulate: i32, bias: usize): void {
+  if (accumulate) acc = f32x4.add(v128.load(c), acc);
+  if (bias != 0) acc = f32x4.add(acc, v128.load(bias));
+  v128.store(c, acc);
+}
+
+/** Columns of the adjoint's col rows computed at once by adjointFewChannels: one accumulator each. */
+const COLS = 9;
+
+/**
+ * f32_conv2d_nhwc_adjoint (after x is initialized) for c < 4 and f ≤ KC (one
+ * k block): four consecutive pixels in the lanes, their p rows transposed to
+ * f quads, then COLS col columns at a time, each summed over f in order.
+ * The col rows are added into x in pixel order, each in ky, kx order, as
+ * f32_col2im_nhwc adds them.
+ */
+function adjointFewChannels(
+  x: usize, p: usize, wm: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, work: usize,
+): void {
+  const m = n * oh * ow;
+  const k = kh * kw * c;
+  const chunks = (k + COLS - 1) / COLS;
+  // wp[chunk][fi][t] = wm[chunk·COLS + t, fi], zero past k; pt: f quads; colTile: 4 rows of chunks·COLS.
+  const wp = work + PANELS;
+  const pt = wp + <usize>(chunks * f * COLS * 4);
+  const colTile = pt + <usize>(f * 16);
+  const ldt = <usize>(chunks * COLS) << 2;
+  const list = colTile + <usize>MR * ldt;
+  let listEnd = list;
+  let listedY = -1;
+  let listedX = -1;
+  let qb = 0;
+  let qy = 0;
+  let qx = 0;
+  for (let ch = 0; ch < chunks; ch++) {
+    for (let fi = 0; fi < f; fi++) {
+      const d = wp + <usize>((ch * f + fi) * COLS * 4);
+      for (let t = 0; t < COLS; t++) {
+        const j = ch * COLS + t;
+        store<f32>(d + (<usize>t << 2), j < k ? load<f32>(wm + <usize>(j * f + fi) * 4) : 0);
+      }
+    }
+  }
+  const imageBytes = <usize>(h * w * c) << 2;
+  const ldp = <usize>f << 2;
+  for (let q0 = 0; q0 < m; q0 += MR) {
+    const rows = min(MR, m - q0);
+    // Transpose the tile's p rows (missing rows read as zero).
+    const s0 = p + <usize>q0 * ldp;
+    let fi = 0;
+    if (rows == MR) {
+      for (; fi + 4 <= f; fi += 4) {
+        const o = <usize>fi << 2;
+        transpose4(pt + (<usize>fi << 4), 16, v128.load(s0 + o), v128.load(s0 + ldp + o), v128.load(s0 + 2 * ldp + o), v128.load(s0 + 3 * ldp + o));
+      }
+    }
+    for (; fi < f; fi++) {
+      const o = <usize>fi << 2;
+      for (let r = 0; r < MR; r++) store<f32>(pt + (<usize>fi << 4) + (<usize>r << 2), r < rows ? load<f32>(s0 + <usize>r * ldp + o) : 0);
+    }
+    for (let ch = 0; ch < chunks; ch++) {
+      let acc0 = f32x4.splat(0);
+      let acc1 = f32x4.splat(0);
+      let acc2 = f32x4.splat(0);
+      let acc3 = f32x4.splat(0);
+      let acc4 = f32x4.splat(0);
+      let acc5 = f32x4.splat(0);
+      let acc6 = f32x4.splat(0);
+      let acc7 = f32x4.splat(0);
+      let acc8 = f32x4.splat(0);
+      let pq = pt;
+      let wq = wp + <usize>(ch * f * COLS * 4);
+      for (let i = f; i > 0; i--, pq += 16, wq += COLS * 4) {
+        const pv = v128.load(pq);
+        acc0 = f32x4.add(acc0, f32x4.mul(pv, v128.load32_splat(wq)));
+        acc1 = f32x4.add(acc1, f32x4.mul(pv, v128.load32_splat(wq, 4)));
+        acc2 = f32x4.add(acc2, f32x4.mul(pv, v128.load32_splat(wq, 8)));
+        acc3 = f32x4.add(acc3, f32x4.mul(pv, v128.load32_splat(wq, 12)));
+        acc4 = f32x4.add(acc4, f32x4.mul(pv, v128.load32_splat(wq, 16)));
+        acc5 = f32x4.add(acc5, f32x4.mul(pv, v128.load32_splat(wq, 20)));
+        acc6 = f32x4.add(acc6, f32x4.mul(pv, v128.load32_splat(wq, 24)));
+        acc7 = f32x4.add(acc7, f32x4.mul(pv, v128.load32_splat(wq, 28)));
+        acc8 = f32x4.add(acc8, f32x4.mul(pv, v128.load32_splat(wq, 32)));
+      }
+      const t0 = colTile + <usize>(ch * COLS * 4);
+      storeLanes(t0, ldt, acc0);
+      storeLanes(t0 + 4, ldt, acc1);
+      storeLanes(t0 + 8, ldt, acc2);
+      storeLanes(t0 + 12, ldt, acc3);
+      storeLanes(t0 + 16, ldt, acc4);
+      storeLanes(t0 + 20, ldt, acc5);
+      storeLanes(t0 + 24, ldt, acc6);
+      storeLanes(t0 + 28, ldt, acc7);
+      storeLanes(t0 + 32, ldt, acc8);
+    }
+    // Add each col row into x: its in-image (tap, channel) terms in ky, kx,
+    // ci order, from a list of (x offset from the window origin, col offset)
+    // byte pairs that depends on the window class alone.
+    for (let r = 0; r < rows; r++) {
+      const iy0 = qy * sh - padTop;
+      const ix0 = qx * sw - padLeft;
+      const ry = tapRange(iy0, kh, h);
+      const rx = tapRange(ix0, kw, w);
+      if (ry != listedY || rx != listedX) {
+        listedY = ry;
+        listedX = rx;
+        listEnd = list;
+        for (let ky = ry & 0xffff; ky < (ry >>> 16); ky++) {
+          for (let kx = rx & 0xffff; kx < (rx >>> 16); kx++) {
+            for (let ci = 0; ci < c; ci++, listEnd += 8) {
+              store<i32>(listEnd, ((ky * w + kx) * c + ci) * 4);
+              store<i32>(listEnd, ((ky * kw + kx) * c + ci) * 4, 4);
+            }
+          }
+        }
+      }
+      const origin = x + <usize>qb * imageBytes + <usize>((iy0 * w + ix0) * c) * 4;
+      const src = colTile + <usize>r * ldt;
+      for (let t = list; t < listEnd; t += 8) {
+        const dst = origin + <usize>load<i32>(t);
+        store<f32>(dst, load<f32>(dst) + load<f32>(src + <usize>load<i32>(t, 4)));
+      }
+      if (++qx == ow) {
+        qx = 0;
+        if (++qy == oh) {
+          qy = 0;
+          qb++;
+        }
+      }
+    }
+  }
+}
+
+/** Lane r of v to d + r·ld. */
+@inline function storeLanes(d: usize, ld: usize, v: v128): void {
+  store<f32>(d, f32x4.extract_lane(v, 0));
+  store<f32>(d + ld, f32x4.extract_lane(v, 1));
+  store<f32>(d + 2 * ld, f32x4.extract_lane(v, 2));
+  store<f32>(d + 3 * ld, f32x4.extract_lane(v, 3));
+}
+
+/**
+ * f32_conv2d_nhwc_filter_grad for c < 4: per k block of the pixel stream,
+ * the block's im2col entries transposed to kh·kw·c rows (zero outside the
+ * image) and its g rows gathered, then two wm rows × 16 columns at a time,
+ * each summed over the block in stream order.
+ */
+function filterGradFewChannels(
+  wm: usize, x: usize, g: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+): void {
+  const m = kh * kw * c;
+  const depth = n * oh * ow;
+  const kcMax = kBlockDepth(depth);
+  const mEven = (m + 1) & ~1;
+  const colT = work + PANELS;
+  const gb = colT + <usize>(mEven * kcMax * 4);
+  const table = gb + <usize>(kcMax * f * 4);
+  const runs = table + <usize>depth * ENTRY;
+  buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  const ldc = <usize>f << 2;
+  const ldt = <usize>kcMax << 2;
+  // A padding row of zeros pairs with the last row when m is odd.
+  if (mEven > m) zeroRun(colT + <usize>m * ldt, kcMax);
+  for (let p0 = 0; p0 < depth; p0 += kcMax) {
+    const kc = min(kcMax, depth - p0);
+    const block = table + <usize>p0 * ENTRY;
+    let e = block;
+    for (let i = 0; i < kc; i++, e += ENTRY) {
+      const origin = load<usize>(e);
+      const iy = load<i32>(e, 4);
+      const ix = load<i32>(e, 8);
+      copyAny(gb + <usize>i * ldc, g + <usize>load<i32>(e, 12) * ldc, f);
+      let d = colT + (<usize>i << 2);
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const inside = <u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w;
+          const src = origin + <usize>((ky * w + kx) * c) * 4;
+          for (let ci = 0; ci < c; ci++, d += ldt) store<f32>(d, inside ? load<f32>(src + (<usize>ci << 2)) : 0);
+        }
+      }
+    }
+    const loadC = p0 > 0 || accumulate != 0;
+    for (let r = 0; r < m; r += 2) {
+      const a0 = colT + <usize>r * ldt;
+      const a1 = a0 + ldt;
+      const c0 = wm + <usize>r * ldc;
+      const c1 = c0 + ldc;
+      const two = r + 1 < m;
+      let j = 0;
+      for (; j + 16 <= f; j += 16) {
+        let acc00 = f32x4.splat(0);
+        let acc01 = f32x4.splat(0);
+        let acc02 = f32x4.splat(0);
+        let acc03 = f32x4.splat(0);
+        let acc10 = f32x4.splat(0);
+        let acc11 = f32x4.splat(0);
+        let acc12 = f32x4.splat(0);
+        let acc13 = f32x4.splat(0);
+        let gp = gb + (<usize>j << 2);
+        for (let i = 0; i < kc; i++, gp += ldc) {
+          const o = <usize>i << 2;
+          const g0 = v128.load(gp);
+          const g1 = v128.load(gp, 16);
+          const g2 = v128.load(gp, 32);
+          const g3 = v128.load(gp, 48);
+          let av = v128.load32_splat(a0 + o);
+          acc00 = f32x4.add(acc00, f32x4.mul(av, g0));
+          acc01 = f32x4.add(acc01, f32x4.mul(av, g1));
+          acc02 = f32x4.add(acc02, f32x4.mul(av, g2));
+          acc03 = f32x4.add(acc03, f32x4.mul(av, g3));
+          av = v128.load32_splat(a1 + o);
+          acc10 = f32x4.add(acc10, f32x4.mul(av, g0));
+          acc11 = f32x4.add(acc11, f32x4.mul(av, g1));
+          acc12 = f32x4.add(acc12, f32x4.mul(av, g2));
+          acc13 = f32x4.add(acc13, f32x4.mul(av, g3));
+        }
+        const o = <usize>j << 2;
+        finishVector(acc00, c0 + o, loadC ? 1 : 0, 0);
+        finishVector(acc01, c0 + o + 16, loadC ? 1 : 0, 0);
+        finishVector(acc02, c0 + o + 32, loadC ? 1 : 0, 0);
+        finishVector(acc03, c0 + o + 48, loadC ? 1 : 0, 0);
+        if (two) {
+          finishVector(acc10, c1 + o, loadC ? 1 : 0, 0);
+          finishVector(acc11, c1 + o + 16, loadC ? 1 : 0, 0);
+          finishVector(acc12, c1 + o + 32, loadC ? 1 : 0, 0);
+          finishVector(acc13, c1 + o + 48, loadC ? 1 : 0, 0);
+        }
+      }
+      for (; j + 4 <= f; j += 4) {
+        let acc0 = f32x4.splat(0);
+        let acc1 = f32x4.splat(0);
+        let gp = gb + (<usize>j << 2);
+        for (let i = 0; i < kc; i++, gp += ldc) {
+          const gv = v128.load(gp);
+          acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(a0 + (<usize>i << 2)), gv));
+          acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(a1 + (<usize>i << 2)), gv));
+        }
+        finishVector(acc0, c0 + (<usize>j << 2), loadC ? 1 : 0, 0);
+        if (two) finishVector(acc1, c1 + (<usize>j << 2), loadC ? 1 : 0, 0);
+      }
+      for (; j < f; j++) {
+        let acc0: f32 = 0;
+        let acc1: f32 = 0;
+        let gp = gb + (<usize>j << 2);
+        for (let i = 0; i < kc; i++, gp += ldc) {
+          const gv = load<f32>(gp);
+          acc0 = acc0 + load<f32>(a0 + (<usize>i << 2)) * gv;
+          acc1 = acc1 + load<f32>(a1 + (<usize>i << 2)) * gv;
+        }
+        const o = <usize>j << 2;
+        store<f32>(c0 + o, loadC ? load<f32>(c0 + o) + acc0 : acc0);
+        if (two) store<f32>(c1 + o, loadC ? load<f32>(c1 + o) + acc1 : acc1);
       }
     }
   }

@@ -153,7 +153,9 @@ export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: num
   const { arena } = getEngine();
   const kp = roundUp(g.kh * g.kw * g.c, 8);
   arena.scoped(() => {
-    const work = arena.scratch(160 + 16 * kBlockBound(f) + 16 * kp + 4 * f * kp + streamBytes(g, g.n) + 8);
+    // Tiled, or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
+    const chunks = Math.ceil(kp / 9) + 1;
+    const work = arena.scratch(Math.max(160 + 16 * kBlockBound(f) + 16 * kp + 4 * f * kp + streamBytes(g, g.n) + 8, 160 + 36 * f * chunks + 16 * f + 144 * chunks + 72 * chunks));
     convKernels().f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
   });
 }
@@ -170,9 +172,9 @@ export function convFilterGrad(wm: number, image: number, grad: number, g: Windo
   const pixels = g.oh * g.ow;
   const kc = kBlockBound(chunk * pixels);
   arena.scoped(() => {
-    const work = arena.scratch(
-      160 + 4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024) + streamBytes(g, chunk) + 16 * 8 * (pixels + 1),
-    );
+    // Tiled panels, or (c < 4) the block's transposed im2col rows and gathered grad rows; then the stream.
+    const panels = Math.max(4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024), 4 * kc * (roundUp(k, 2) + f));
+    const work = arena.scratch(160 + panels + streamBytes(g, chunk) + 16 * 8 * (pixels + 1));
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
       convKernels().f32_conv2d_nhwc_filter_grad(

@@ -427,43 +427,6 @@ function packColumns8(dst: usize, src: usize, cols: i32, ld: i32, kc: i32): void
 }
 
 /**
- * Panels [kc][8] of the transpose of `rows` rows of src (element (j, p) at
- * src + 4·(j·ld + p)), the last panel zero-padded: op(B) of gemm nt.
- */
-function packRows8(dst: usize, src: usize, rows: i32, ld: i32, kc: i32): void {
-  const ldb = <usize>ld << 2;
-  for (let r0 = 0; r0 < rows; r0 += NR) {
-    const panel = dst + <usize>(r0 * kc * 4);
-    const s = src + <usize>r0 * ldb;
-    if (r0 + NR <= rows) {
-      for (let g = 0; g < NR; g += 4) {
-        let s0 = s + <usize>g * ldb;
-        let s1 = s0 + ldb;
-        let s2 = s1 + ldb;
-        let s3 = s2 + ldb;
-        let d = panel + (<usize>g << 2);
-        let p = 0;
-        for (; p + 4 <= kc; p += 4, s0 += 16, s1 += 16, s2 += 16, s3 += 16, d += 128) {
-          transpose4(d, 32, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
-        }
-        for (; p < kc; p++, s0 += 4, s1 += 4, s2 += 4, s3 += 4, d += 32) {
-          store<f32>(d, load<f32>(s0));
-          store<f32>(d, load<f32>(s1), 4);
-          store<f32>(d, load<f32>(s2), 8);
-          store<f32>(d, load<f32>(s3), 12);
-        }
-      }
-    } else {
-      const valid = rows - r0;
-      for (let p = 0; p < kc; p++) {
-        const d = panel + <usize>(p * 32);
-        for (let r = 0; r < NR; r++) store<f32>(d + (<usize>r << 2), r < valid ? load<f32>(s + <usize>r * ldb + (<usize>p << 2)) : 0);
-      }
-    }
-  }
-}
-
-/**
  * The taps of k block [p0, p0 + kc) that are in the image for at least one
  * of four windows (origins iy·, ix·), as (offset in block, length) segments
  * at segs, adjacent taps merged. Returns the segment count.
@@ -630,28 +593,20 @@ export function f32_conv2d_nhwc(
   }
 }
 
-/** Whether any tap of depths [d0, d1) is in the image for a window at (iy, ix). */
-@inline function anyTapInside(d0: i32, d1: i32, c: i32, kw: i32, h: i32, w: i32, iy: i32, ix: i32): bool {
-  let inside = false;
-  for (let t = d0 / c; t <= (d1 - 1) / c; t++) {
-    const ky = t / kw;
-    const kx = t - ky * kw;
-    inside = inside || (<u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w);
-  }
-  return inside;
-}
-
 /**
- * x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f]: gemm nt's col rows, four
- * (one tile of the stream) at a time in a buffer, each then added into x in
- * ky, kx order as f32_col2im_nhwc adds a row. Columns whose taps are outside
- * the image for all four windows are not computed. Without accumulate, x
- * starts as bias[c] in every pixel (zero when bias = 0).
+ * x[n, h, w, c] (+)= col2im(p·wmᵀ) (+ bias[c] when writing; bias = 0: none),
+ * p [n·oh·ow, f]: the adjoint of f32_conv2d_nhwc, computed per pixel of x by
+ * adjointGather (c < 4: by adjointFewChannels, x starting from the bias).
  */
 export function f32_conv2d_nhwc_adjoint(
   x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
 ): void {
+  if (n <= 0 || c <= 0) return;
+  if (c >= MR && f > 0) {
+    adjointGather(x, p, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work);
+    return;
+  }
   if (!accumulate) {
     if (bias == 0) zeroRun(x, n * h * w * c);
     else {
@@ -660,92 +615,239 @@ export function f32_conv2d_nhwc_adjoint(
       for (let px = x; px < end; px += pixelBytes) copyAny(px, bias, c);
     }
   }
-  const m = n * oh * ow;
-  const k = kh * kw * c;
-  if (m <= 0 || f <= 0) return;
-  if (c < MR && f <= KC) {
-    adjointFewChannels(x, p, wm, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, work);
-    return;
+  if (f <= 0) return;
+  adjointFewChannels(x, p, wm, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, work);
+}
+
+/**
+ * The output rows of a transposed window: row y of x receives tap t from
+ * window row (y + pad − t)/s when that is a whole number in [0, out). Rows
+ * are grouped into classes of equal tap sets; classes[y] is y's class,
+ * firsts[class] its first row. Returns the class count.
+ */
+function transposedClasses(classes: usize, firsts: usize, size: i32, k: i32, s: i32, pad: i32, out: i32): i32 {
+  let count = 0;
+  for (let y = 0; y < size; y++) {
+    let cls = 0;
+    for (; cls < count; cls++) {
+      const y0 = load<i32>(firsts + (<usize>cls << 2));
+      let same = true;
+      for (let t = 0; t < k && same; t++) same = (transposedTap(y, t, s, pad, out) < 0) == (transposedTap(y0, t, s, pad, out) < 0);
+      if (same) break;
+    }
+    if (cls == count) {
+      store<i32>(firsts + (<usize>count << 2), y);
+      count++;
+    }
+    store<i32>(classes + (<usize>y << 2), cls);
   }
-  const kcMax = kBlockDepth(f);
-  const kp = roundUp(k, NR);
+  return count;
+}
+
+/** The window row (or column) that reaches output row y through tap t, or −1. */
+@inline function transposedTap(y: i32, t: i32, s: i32, pad: i32, out: i32): i32 {
+  const ty = y + pad - t;
+  const o = ty / s;
+  return ty >= 0 && o * s == ty && o < out ? o : -1;
+}
+
+/** taps[y·k + t] = transposedTap(y, t, ...) for y < size, t < k: a lookup instead of divisions. */
+function transposedTaps(taps: usize, size: i32, k: i32, s: i32, pad: i32, out: i32): void {
+  for (let y = 0; y < size; y++) {
+    for (let t = 0; t < k; t++) store<i32>(taps + (<usize>(y * k + t) << 2), transposedTap(y, t, s, pad, out));
+  }
+}
+
+/** Where a tile row of the transposed stream reads tap (ky, kx): its p row, or the zero quad. */
+@inline function transposedSource(
+  pbase: usize, y: i32, x: i32, ky: i32, kx: i32, rowTaps: usize, colTaps: usize, kh: i32, kw: i32, ow: i32, f: i32, zeros: usize,
+): usize {
+  if (y < 0) return zeros;
+  const oy = load<i32>(rowTaps + (<usize>(y * kh + ky) << 2));
+  const ox = load<i32>(colTaps + (<usize>(x * kw + kx) << 2));
+  return oy >= 0 && ox >= 0 ? pbase + <usize>((oy * ow + ox) * f) * 4 : zeros;
+}
+
+/** Quads d[i] = (s0[i], s1[i], s2[i], s3[i]) for i < len; a source equal to `zeros` reads zeros without advancing. */
+@inline function packQuads(d: usize, len: i32, s0: usize, s1: usize, s2: usize, s3: usize, zeros: usize): void {
+  const st0: usize = s0 != zeros ? 4 : 0;
+  const st1: usize = s1 != zeros ? 4 : 0;
+  const st2: usize = s2 != zeros ? 4 : 0;
+  const st3: usize = s3 != zeros ? 4 : 0;
+  let i = 0;
+  for (; i + 4 <= len; i += 4, d += 64) {
+    transpose4(d, 16, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
+    s0 += st0 << 2;
+    s1 += st1 << 2;
+    s2 += st2 << 2;
+    s3 += st3 << 2;
+  }
+  for (; i < len; i++, d += 16) {
+    store<f32>(d, load<f32>(s0));
+    store<f32>(d, load<f32>(s1), 4);
+    store<f32>(d, load<f32>(s2), 8);
+    store<f32>(d, load<f32>(s3), 12);
+    s0 += st0;
+    s1 += st1;
+    s2 += st2;
+    s3 += st3;
+  }
+}
+
+/**
+ * f32_conv2d_nhwc_adjoint for c ≥ 4, per pixel of x (a gather, no scatter):
+ * x[Y, X, :] = Σ over the taps (ky, kx) whose window (oy, ox) has
+ * Y = oy·sh − padTop + ky and X = ox·sw − padLeft + kx of p[oy, ox, :]·wm_tapᵀ.
+ * A product of x's n·h·w pixels with depth (tap, fi) and c columns, in 4×8
+ * tiles, x's pixels in a stream grouped by tap sets. A tile multiplies the
+ * taps that reach any of its four pixels (in ky, kx order, f in order), D
+ * depths in all, in blocks of kBlockDepth(D): each block summed from zero,
+ * C = C + block, bias last. A pixel's bits thus depend on the taps of its
+ * tile-mates too, which the shapes alone fix.
+ */
+function adjointGather(
+  x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+): void {
+  const m = n * h * w;
+  const taps = kh * kw;
+  const k = taps * f;
+  const cp = roundUp(c, NR);
   const tile = work;
   const zeros = work + 128;
   const panel = work + PANELS;
-  const colTile = panel + <usize>(kcMax * MR * 4);
-  const packedB = colTile + <usize>(MR * kp * 4);
-  const table = packedB + <usize>f * kp * 4;
+  const packedB = panel + <usize>(k * MR * 4);
+  const table = packedB + <usize>k * cp * 4;
   const segs = table + <usize>m * ENTRY;
-  const runs = segs + 8;
+  const blockSegs = segs + <usize>(taps + 1) * 8;
+  const rowClass = blockSegs + <usize>(taps + 1) * 8;
+  const rowFirst = rowClass + (<usize>h << 2);
+  const colClass = rowFirst + (<usize>h << 2);
+  const colFirst = colClass + (<usize>w << 2);
+  const rowTaps = colFirst + (<usize>w << 2);
+  const colTaps = rowTaps + (<usize>(h * kh) << 2);
   v128.store(zeros, f32x4.splat(0));
-  const ldt = <usize>kp << 2;
-  for (let p0 = 0; p0 < f; p0 += kcMax) {
-    packRows8(packedB + <usize>p0 * ldt, wm + (<usize>p0 << 2), k, f, min(kcMax, f - p0));
-  }
-  buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
-  const ldp = <usize>f << 2;
-  const windowBytes = <usize>c << 2;
-  for (let s0 = 0; s0 < m; s0 += MR) {
-    const rows = min(MR, m - s0);
-    const e = table + <usize>s0 * ENTRY;
-    const iy0 = load<i32>(e, 4);
-    const ix0 = load<i32>(e, 8);
-    const iy1 = rows > 1 ? load<i32>(e, 20) : NOWHERE;
-    const ix1 = rows > 1 ? load<i32>(e, 24) : 0;
-    const iy2 = rows > 2 ? load<i32>(e, 36) : NOWHERE;
-    const ix2 = rows > 2 ? load<i32>(e, 40) : 0;
-    const iy3 = rows > 3 ? load<i32>(e, 52) : NOWHERE;
-    const ix3 = rows > 3 ? load<i32>(e, 56) : 0;
-    // Rows of p, as the transposing pack reads them: missing rows read the zero quad.
-    let s0p = p + <usize>load<i32>(e, 12) * ldp;
-    let s1p = rows > 1 ? p + <usize>load<i32>(e, 28) * ldp : zeros;
-    let s2p = rows > 2 ? p + <usize>load<i32>(e, 44) * ldp : zeros;
-    let s3p = rows > 3 ? p + <usize>load<i32>(e, 60) * ldp : zeros;
-    const st1: usize = rows > 1 ? 4 : 0;
-    const st2: usize = rows > 2 ? 4 : 0;
-    const st3: usize = rows > 3 ? 4 : 0;
-    for (let p0 = 0; p0 < f; p0 += kcMax) {
-      const kc = min(kcMax, f - p0);
-      let d = panel;
-      let i = 0;
-      for (; i + 4 <= kc; i += 4, d += 64) {
-        transpose4(d, 16, v128.load(s0p), v128.load(s1p), v128.load(s2p), v128.load(s3p));
-        s0p += 16;
-        s1p += st1 << 2;
-        s2p += st2 << 2;
-        s3p += st3 << 2;
-      }
-      for (; i < kc; i++, d += 16) {
-        store<f32>(d, load<f32>(s0p));
-        store<f32>(d, load<f32>(s1p), 4);
-        store<f32>(d, load<f32>(s2p), 8);
-        store<f32>(d, load<f32>(s3p), 12);
-        s0p += 4;
-        s1p += st1;
-        s2p += st2;
-        s3p += st3;
-      }
-      store<i32>(segs, 0);
-      store<i32>(segs, kc, 4);
-      const bBlock = packedB + <usize>p0 * ldt;
-      for (let j = 0; j < k; j += NR) {
-        const j1 = min(k, j + NR);
-        if (
-          !anyTapInside(j, j1, c, kw, h, w, iy0, ix0) && !anyTapInside(j, j1, c, kw, h, w, iy1, ix1) &&
-          !anyTapInside(j, j1, c, kw, h, w, iy2, ix2) && !anyTapInside(j, j1, c, kw, h, w, iy3, ix3)
-        ) continue;
-        const cj = colTile + (<usize>j << 2);
-        tileKernel(panel, bBlock + <usize>(j * kc * 4), segs, 1, cj, cj + ldt, cj + 2 * ldt, cj + 3 * ldt,
-          rows, j1 - j, p0 > 0, 0, tile);
+  transposedTaps(rowTaps, h, kh, sh, padTop, oh);
+  transposedTaps(colTaps, w, kw, sw, padLeft, ow);
+  // op(B) [taps·f, c], 8-column panels [taps·f][8]: depth (t, fi), column ci holds wm[t·c + ci, fi].
+  for (let j0 = 0; j0 < c; j0 += NR) {
+    let d = packedB + <usize>(j0 * k * 4);
+    for (let kk = 0; kk < k; kk++, d += 32) {
+      const t = kk / f;
+      const fi = kk - t * f;
+      for (let j = 0; j < NR; j++) {
+        const ci = j0 + j;
+        store<f32>(d + (<usize>j << 2), ci < c ? load<f32>(wm + <usize>((t * c + ci) * f + fi) * 4) : 0);
       }
     }
-    for (let r = 0; r < rows; r++) {
-      const er = e + <usize>r * ENTRY;
-      const iy = load<i32>(er, 4);
-      const ix = load<i32>(er, 8);
-      // The image holding this window: the (0, 0) tap's address less its offset.
-      const image = load<usize>(er) - <usize>((iy * w + ix)) * windowBytes;
-      addWindow(image, colTile + <usize>r * ldt, iy, ix, h, w, c, kh, kw);
+  }
+  // The stream of x's pixels: row class, column class, image, row, column.
+  const rowClasses = transposedClasses(rowClass, rowFirst, h, kh, sh, padTop, oh);
+  const colClasses = transposedClasses(colClass, colFirst, w, kw, sw, padLeft, ow);
+  let e = table;
+  for (let rc = 0; rc < rowClasses; rc++) {
+    for (let cc = 0; cc < colClasses; cc++) {
+      for (let b = 0; b < n; b++) {
+        const pbase = p + <usize>(b * oh * ow * f) * 4;
+        for (let y = 0; y < h; y++) {
+          if (load<i32>(rowClass + (<usize>y << 2)) != rc) continue;
+          for (let xx = 0; xx < w; xx++) {
+            if (load<i32>(colClass + (<usize>xx << 2)) != cc) continue;
+            store<usize>(e, pbase);
+            store<i32>(e, y, 4);
+            store<i32>(e, xx, 8);
+            store<i32>(e, (b * h + y) * w + xx, 12);
+            e += ENTRY;
+          }
+        }
+      }
+    }
+  }
+  const ldc = <usize>c << 2;
+  for (let s0 = 0; s0 < m; s0 += MR) {
+    const rows = min(MR, m - s0);
+    const en = table + <usize>s0 * ENTRY;
+    // Rows past the stream's end: y = −1, reached by no tap.
+    const b0 = load<usize>(en);
+    const y0 = load<i32>(en, 4);
+    const x0 = load<i32>(en, 8);
+    const r0 = x + <usize>load<i32>(en, 12) * ldc;
+    const b1 = rows > 1 ? load<usize>(en, 16) : 0;
+    const y1 = rows > 1 ? load<i32>(en, 20) : -1;
+    const x1 = rows > 1 ? load<i32>(en, 24) : 0;
+    const r1 = rows > 1 ? x + <usize>load<i32>(en, 28) * ldc : r0;
+    const b2 = rows > 2 ? load<usize>(en, 32) : 0;
+    const y2 = rows > 2 ? load<i32>(en, 36) : -1;
+    const x2 = rows > 2 ? load<i32>(en, 40) : 0;
+    const r2 = rows > 2 ? x + <usize>load<i32>(en, 44) * ldc : r0;
+    const b3 = rows > 3 ? load<usize>(en, 48) : 0;
+    const y3 = rows > 3 ? load<i32>(en, 52) : -1;
+    const x3 = rows > 3 ? load<i32>(en, 56) : 0;
+    const r3 = rows > 3 ? x + <usize>load<i32>(en, 60) * ldc : r0;
+    // The taps that reach any of the four pixels: packed at their depths, listed as segments.
+    let nsegs = 0;
+    let depth = 0;
+    let open = false;
+    let ky = 0;
+    let kx = 0;
+    for (let t = 0; t < taps; t++) {
+      const src0 = transposedSource(b0, y0, x0, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+      const src1 = transposedSource(b1, y1, x1, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+      const src2 = transposedSource(b2, y2, x2, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+      const src3 = transposedSource(b3, y3, x3, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+      const inside = src0 != zeros || src1 != zeros || src2 != zeros || src3 != zeros;
+      if (inside) {
+        if (open) {
+          const sg = segs + (<usize>(nsegs - 1) << 3);
+          store<i32>(sg, load<i32>(sg, 4) + f, 4);
+        } else {
+          const sg = segs + (<usize>nsegs << 3);
+          store<i32>(sg, t * f);
+          store<i32>(sg, f, 4);
+          nsegs++;
+        }
+        depth += f;
+        packQuads(panel + (<usize>(t * f) << 4), f, src0, src1, src2, src3, zeros);
+      }
+      open = inside;
+      if (++kx == kw) {
+        kx = 0;
+        ky++;
+      }
+    }
+    // Blocks of kBlockDepth(depth) over the listed depths (at least one, for the first write and the bias).
+    const blockDepth = depth > 0 ? kBlockDepth(depth) : 0;
+    let si = 0;
+    let used = 0;
+    let done = 0;
+    let first = true;
+    while (first || done < depth) {
+      const want = min(blockDepth, depth - done);
+      let nb = 0;
+      let got = 0;
+      while (got < want) {
+        const sg = segs + (<usize>si << 3);
+        const take = min(load<i32>(sg, 4) - used, want - got);
+        const bs = blockSegs + (<usize>nb << 3);
+        store<i32>(bs, load<i32>(sg) + used);
+        store<i32>(bs, take, 4);
+        nb++;
+        got += take;
+        used += take;
+        if (used == load<i32>(sg, 4)) {
+          si++;
+          used = 0;
+        }
+      }
+      done += got;
+      const loadC = !first || accumulate != 0;
+      const blockBias: usize = done >= depth ? bias : 0;
+      for (let j = 0; j < c; j += NR) {
+        const cj = <usize>j << 2;
+        tileKernel(panel, packedB + <usize>(j * k * 4), blockSegs, nb, r0 + cj, r1 + cj, r2 + cj, r3 + cj,
+          rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+      }
+      first = false;
     }
   }
 }
@@ -1166,7 +1268,7 @@ function filterGradFewChannels(
   const gb = colT + <usize>(mEven * kcMax * 4);
   const table = gb + <usize>(kcMax * f * 4);
   const runs = table + <usize>depth * ENTRY;
-  buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
+  const nruns = buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
   const ldc = <usize>f << 2;
   const ldt = <usize>kcMax << 2;
   // A padding row of zeros pairs with the last row when m is odd.
@@ -1175,17 +1277,30 @@ function filterGradFewChannels(
     const kc = min(kcMax, depth - p0);
     const block = table + <usize>p0 * ENTRY;
     let e = block;
-    for (let i = 0; i < kc; i++, e += ENTRY) {
-      const origin = load<usize>(e);
-      const iy = load<i32>(e, 4);
-      const ix = load<i32>(e, 8);
-      copyAny(gb + <usize>i * ldc, g + <usize>load<i32>(e, 12) * ldc, f);
-      let d = colT + (<usize>i << 2);
+    for (let i = 0; i < kc; i++, e += ENTRY) copyAny(gb + <usize>i * ldc, g + <usize>load<i32>(e, 12) * ldc, f);
+    // colT rows, run by run: a (tap, channel) row holds x where the run's
+    // windows have the tap in the image, zero elsewhere.
+    for (let ri = 0; ri < nruns; ri++) {
+      const run = runs + <usize>ri * RUN;
+      const lo = max(load<i32>(run), p0);
+      const hi = min(load<i32>(run, 4), p0 + kc);
+      if (lo >= hi) continue;
+      const ry = load<i32>(run, 8);
+      const rx = load<i32>(run, 12);
+      let row = colT + (<usize>(lo - p0) << 2);
       for (let ky = 0; ky < kh; ky++) {
         for (let kx = 0; kx < kw; kx++) {
-          const inside = <u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w;
-          const src = origin + <usize>((ky * w + kx) * c) * 4;
-          for (let ci = 0; ci < c; ci++, d += ldt) store<f32>(d, inside ? load<f32>(src + (<usize>ci << 2)) : 0);
+          const inside = inRange(ry, ky) && inRange(rx, kx);
+          for (let ci = 0; ci < c; ci++, row += ldt) {
+            if (!inside) {
+              zeroAny(row, hi - lo);
+              continue;
+            }
+            const off = <usize>(((ky * w + kx) * c + ci) * 4);
+            let d = row;
+            let en = table + <usize>lo * ENTRY;
+            for (let i = lo; i < hi; i++, en += ENTRY, d += 4) store<f32>(d, load<f32>(load<usize>(en) + off));
+          }
         }
       }
     }

@@ -121,41 +121,57 @@ type Geometry = [n: number, h: number, w: number, c: number, kh: number, kw: num
 interface ConvKernels {
   /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f]); the bits of f32_gemm_nn on the im2col matrix. */
   f32_conv2d_nhwc(y: number, x: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-  /** x (+)= col2im(p·wmᵀ), x starting from bias[c] (or 0) when not accumulating; the bits of f32_gemm_nt then f32_col2im_nhwc. */
+  /** x (+)= col2im(p·wmᵀ) (+ bias[c] when not accumulating), computed per pixel of x. */
   f32_conv2d_nhwc_adjoint(x: number, p: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
   /** wm[kh·kw·c, f] (+)= im2col(x)ᵀ·g; the bits of f32_gemm_tn on the im2col matrix. */
   f32_conv2d_nhwc_filter_grad(wm: number, x: number, g: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
 }
 
-const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
+export const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
 const geometryArgs = (g: WindowGeometry, n = g.n): Geometry => [n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow];
 
-// Workspace bounds of the implicit-gemm kernels (layouts in assembly/conv.ts):
-// a 160-byte header, panels (a k block is never deeper than 256), the pixel
-// stream (16 bytes a pixel), its window-class runs (16 bytes each, at most
-// one per grid pixel) and depth segments (8 bytes each).
+// Workspace bounds of the kernels (layouts in assembly/conv.ts): a 160-byte
+// header, panels (a k block is never deeper than 256), the pixel stream (16
+// bytes a pixel), its window-class runs (16 bytes each, at most one per grid
+// pixel) and depth segments (8 bytes each).
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 const kBlockBound = (k: number) => Math.min(k, 256);
-const streamBytes = (g: WindowGeometry, n: number) => 16 * n * g.oh * g.ow + 16 * g.oh * g.ow;
+
+/** Bytes of workspace f32_conv2d_nhwc, _adjoint or _filter_grad needs for geometry g (n images) and f filters. */
+export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad", g: WindowGeometry, f: number, n = g.n): number {
+  const taps = g.kh * g.kw;
+  const k = taps * g.c;
+  const pixels = g.oh * g.ow;
+  if (kernel === "forward") return 160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + 16 * (n + 1) * pixels + 8 * (taps + 1);
+  if (kernel === "adjoint") {
+    // Per pixel of the image (c ≥ 4): panels, the image's pixel stream, tap segments, row and column classes and taps;
+    // or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
+    const depth = taps * f;
+    const chunks = Math.ceil(k / 9);
+    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 16 * (taps + 1) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw);
+    const few = 160 + 36 * f * chunks + 16 * f + 216 * chunks;
+    return Math.max(gather, few);
+  }
+  // Tiled panels, or (c < 4) the block's transposed im2col rows and gathered grad rows; then the stream and segments.
+  const kc = kBlockBound(n * pixels);
+  const panels = Math.max(4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024), 4 * kc * (roundUp(k, 2) + f));
+  return 160 + panels + 16 * (n + 1) * pixels + 128 * (pixels + 1);
+}
 
 /** out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias): a convolution of `image` with the [kh·kw·c, f] matrix wm. */
 export function convForward(out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
   const { arena } = getEngine();
-  const k = g.kh * g.kw * g.c;
   arena.scoped(() => {
-    const work = arena.scratch(160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + streamBytes(g, g.n) + 8 * (g.kh * g.kw + 1));
+    const work = arena.scratch(convWorkspaceBytes("forward", g, f));
     convKernels().f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
   });
 }
 
-/** image (+)= col2im(p·wmᵀ), p [n·oh·ow, f]; the image starts from bias (or zero) when not accumulating. */
+/** image (+)= col2im(p·wmᵀ) (+ bias when not accumulating), p [n·oh·ow, f]: the adjoint of convForward. */
 export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
   const { arena } = getEngine();
-  const kp = roundUp(g.kh * g.kw * g.c, 8);
   arena.scoped(() => {
-    // Tiled, or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
-    const chunks = Math.ceil(kp / 9) + 1;
-    const work = arena.scratch(Math.max(160 + 16 * kBlockBound(f) + 16 * kp + 4 * f * kp + streamBytes(g, g.n) + 8, 160 + 36 * f * chunks + 16 * f + 144 * chunks + 72 * chunks));
+    const work = arena.scratch(convWorkspaceBytes("adjoint", g, f));
     convKernels().f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
   });
 }
@@ -167,14 +183,10 @@ export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: num
  */
 export function convFilterGrad(wm: number, image: number, grad: number, g: WindowGeometry, f: number, accumulate: 0 | 1): void {
   const { arena } = getEngine();
-  const k = g.kh * g.kw * g.c;
   const chunk = imagesPerChunk(g);
   const pixels = g.oh * g.ow;
-  const kc = kBlockBound(chunk * pixels);
   arena.scoped(() => {
-    // Tiled panels, or (c < 4) the block's transposed im2col rows and gathered grad rows; then the stream.
-    const panels = Math.max(4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024), 4 * kc * (roundUp(k, 2) + f));
-    const work = arena.scratch(160 + panels + streamBytes(g, chunk) + 16 * 8 * (pixels + 1));
+    const work = arena.scratch(convWorkspaceBytes("filterGrad", g, f, chunk));
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
       convKernels().f32_conv2d_nhwc_filter_grad(

@@ -1021,6 +1021,20 @@ function convFewChannels(
   y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, taps: usize,
 ): void {
+  // One loop per epilogue, so that the per-vector bias and accumulate tests fold away.
+  if (bias != 0) {
+    if (accumulate) convFewChannelsBody(true, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+    else convFewChannelsBody(true, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+  } else {
+    if (accumulate) convFewChannelsBody(false, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+    else convFewChannelsBody(false, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+  }
+}
+
+@inline function convFewChannelsBody(
+  withBias: bool, accumulate: bool, y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, taps: usize,
+): void {
   const ldw = <usize>f << 2;
   const pixelBytes = <usize>c << 2;
   let yr = y;
@@ -1075,15 +1089,35 @@ function convFewChannels(
             acc7 = f32x4.add(acc7, f32x4.mul(xv, v128.load(wr, 112)));
           }
           const out = yr + (<usize>j << 2);
-          const bj: usize = bias != 0 ? bias + (<usize>j << 2) : 0;
-          finishVector(acc0, out, accumulate, bj);
-          finishVector(acc1, out + 16, accumulate, bj != 0 ? bj + 16 : 0);
-          finishVector(acc2, out + 32, accumulate, bj != 0 ? bj + 32 : 0);
-          finishVector(acc3, out + 48, accumulate, bj != 0 ? bj + 48 : 0);
-          finishVector(acc4, out + 64, accumulate, bj != 0 ? bj + 64 : 0);
-          finishVector(acc5, out + 80, accumulate, bj != 0 ? bj + 80 : 0);
-          finishVector(acc6, out + 96, accumulate, bj != 0 ? bj + 96 : 0);
-          finishVector(acc7, out + 112, accumulate, bj != 0 ? bj + 112 : 0);
+          const bj = bias + (<usize>j << 2);
+          if (accumulate) {
+            acc0 = f32x4.add(v128.load(out), acc0);
+            acc1 = f32x4.add(v128.load(out, 16), acc1);
+            acc2 = f32x4.add(v128.load(out, 32), acc2);
+            acc3 = f32x4.add(v128.load(out, 48), acc3);
+            acc4 = f32x4.add(v128.load(out, 64), acc4);
+            acc5 = f32x4.add(v128.load(out, 80), acc5);
+            acc6 = f32x4.add(v128.load(out, 96), acc6);
+            acc7 = f32x4.add(v128.load(out, 112), acc7);
+          }
+          if (withBias) {
+            acc0 = f32x4.add(acc0, v128.load(bj));
+            acc1 = f32x4.add(acc1, v128.load(bj, 16));
+            acc2 = f32x4.add(acc2, v128.load(bj, 32));
+            acc3 = f32x4.add(acc3, v128.load(bj, 48));
+            acc4 = f32x4.add(acc4, v128.load(bj, 64));
+            acc5 = f32x4.add(acc5, v128.load(bj, 80));
+            acc6 = f32x4.add(acc6, v128.load(bj, 96));
+            acc7 = f32x4.add(acc7, v128.load(bj, 112));
+          }
+          v128.store(out, acc0);
+          v128.store(out, acc1, 16);
+          v128.store(out, acc2, 32);
+          v128.store(out, acc3, 48);
+          v128.store(out, acc4, 64);
+          v128.store(out, acc5, 80);
+          v128.store(out, acc6, 96);
+          v128.store(out, acc7, 112);
         }
         for (; j + 4 <= f; j += 4) {
           let acc = f32x4.splat(0);
@@ -1091,7 +1125,7 @@ function convFewChannels(
           for (let t = taps; t < end; t += 8) {
             acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(origin + <usize>load<i32>(t)), v128.load(wj + <usize>load<i32>(t, 4))));
           }
-          finishVector(acc, yr + (<usize>j << 2), accumulate, bias != 0 ? bias + (<usize>j << 2) : 0);
+          finishVector(acc, yr + (<usize>j << 2), accumulate ? 1 : 0, withBias ? bias + (<usize>j << 2) : 0);
         }
         for (; j < f; j++) {
           let acc: f32 = 0;
@@ -1099,7 +1133,7 @@ function convFewChannels(
           for (let t = taps; t < end; t += 8) acc = acc + load<f32>(origin + <usize>load<i32>(t)) * load<f32>(wj + <usize>load<i32>(t, 4));
           const out = yr + (<usize>j << 2);
           if (accumulate) acc = load<f32>(out) + acc;
-          if (bias != 0) acc = acc + load<f32>(bias + (<usize>j << 2));
+          if (withBias) acc = acc + load<f32>(bias + (<usize>j << 2));
           store<f32>(out, acc);
         }
       }

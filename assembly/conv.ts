@@ -188,33 +188,33 @@ export function f32_col2im_nhwc(
 }
 
 // ---- implicit gemm ----------------------------------------------------------
-// The three products of the lowering, with the im2col matrix never written:
-// its entries are packed straight from the image into the panels of gemm.ts's
-// 4×8 register tile (same panel layouts, same k blocks):
-//   f32_conv2d_nhwc              y (+)= im2col(x)·wm (+ bias)     (gemm nn)
-//   f32_conv2d_nhwc_adjoint      x (+)= col2im(p·wmᵀ)             (gemm nt, col2im)
-//   f32_conv2d_nhwc_filter_grad  wm (+)= im2col(x)ᵀ·g             (gemm tn)
+// The three products of a convolution, with the im2col matrix never written:
+// its entries are read from the image straight into gemm.ts's 4×8 register
+// tile (same panel layouts, same k blocks):
+//   f32_conv2d_nhwc              y (+)= im2col(x)·wm (+ bias)      (gemm nn)
+//   f32_conv2d_nhwc_adjoint      x (+)= col2im(p·wmᵀ) (+ bias)     its transpose
+//   f32_conv2d_nhwc_filter_grad  wm (+)= im2col(x)ᵀ·g              (gemm tn)
 // wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix; p, g and y
 // are [n·oh·ow, f].
 //
-// Padding taps are skipped, not multiplied: the output pixels are visited
-// as a stream grouped by window class (the in-image ky and kx ranges; a 3×3
-// "same" window has interior, edge and corner classes), so the four pixels
-// of a tile mostly share their in-image taps, and the tile's products run
-// over those taps only. Skipping exact zero terms leaves every sum's value
-// unchanged, except that an all-zero sum may come out +0 rather than −0.
+// Padding taps are skipped, not multiplied: pixels are visited as a stream
+// grouped by window class (the taps that are in the image: a 3×3 "same"
+// window has interior, edge and corner classes), so the four pixels of a
+// tile mostly share their taps, and the tile's products run over those taps
+// only. Skipping exact zero terms leaves a sum's value unchanged, except
+// that an all-zero sum may come out +0 rather than −0.
 //
-// Per-element order, the determinism contract: each k block (kBlockDepth of
-// the product's depth, as gemm.ts) is summed from zero in k order, then
-// C = C + block, bias last. So f32_conv2d_nhwc gives gemm nn's bits. The
-// adjoint's col rows are gemm nt's; they are added into x tile by tile in
-// stream order, each in ky, kx order. The filter gradient's depth is the
-// pixel stream, so its blocks hold the pixels in stream order. The stream
-// depends on the shapes alone.
+// Per-element order, the determinism contract: each k block is summed from
+// zero in k order, then C = C + block, bias last. f32_conv2d_nhwc's blocks
+// are gemm.ts's (kBlockDepth(kh·kw·c)), so it gives gemm nn's bits. The
+// filter gradient's depth is the pixel stream (blocks of stream positions).
+// The adjoint gathers per pixel of x over the taps that reach it; see
+// adjointGather. The stream and the blocks depend on the shapes alone.
+// Fewer than 4 image channels take the direct paths at the end of the file.
 //
 // Workspace layout: a 4×8 edge tile (128 bytes), a zero quad (16 bytes, at
-// 128), then each kernel's panels and tables from byte 160 (sizes in
-// src/ops/conv2d.ts).
+// 128), then each kernel's panels and tables from byte 160 (their sizes:
+// convWorkspaceBytes in src/ops/conv2d.ts).
 
 const MR = 4;
 const NR = 8;
@@ -947,8 +947,9 @@ export function f32_conv2d_nhwc_filter_grad(
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
         // op(A): the transpose of the block's im2col rows, one 4-depth panel
-        // [kc][4] per tile, written on its segments only.
-        for (let ii = 0; ii < mc; ii += MR) {
+        // [kc][4] per tile, written on its segments only. The tiles of one
+        // tap share their segments and are packed together, pixel by pixel.
+        for (let ii = 0; ii < mc; ) {
           const d0 = i0 + ii;
           const d1 = min(d0 + MR, m);
           const tap = d0 / c;
@@ -957,37 +958,53 @@ export function f32_conv2d_nhwc_filter_grad(
           const nsegs = runSegments(seg + 8, runs, nruns, p0, kc, kw, tap, (d1 - 1) / c);
           store<i32>(seg, nsegs);
           const panel = packedA + <usize>(ii * kc * 4);
+          if (ci + MR <= c) {
+            // Four depths of one tap a tile: a quad of x per window, all in the image on a segment.
+            let group = 1;
+            while (ii + (group + 1) * MR <= mc && ci + (group + 1) * MR <= c) group++;
+            for (let t = 1; t < group; t++) memory.copy(seg + <usize>t * segStride, seg, <usize>(nsegs + 1) << 3);
+            const ky = tap / kw;
+            const kx = tap - ky * kw;
+            const tapOff = <usize>(((ky * w + kx) * c + ci) * 4);
+            const panelBytes = <usize>(kc * MR * 4);
+            for (let s = 0; s < nsegs; s++) {
+              const off = load<i32>(seg + 8 + (<usize>s << 3));
+              const len = load<i32>(seg + 8 + (<usize>s << 3), 4);
+              let e = block + <usize>off * ENTRY;
+              let d = panel + (<usize>off << 4);
+              for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
+                const src = load<usize>(e) + tapOff;
+                let dt = d;
+                for (let t = 0; t < group; t++, dt += panelBytes) v128.store(dt, v128.load(src + (<usize>t << 4)));
+              }
+            }
+            ii += group * MR;
+            continue;
+          }
           for (let s = 0; s < nsegs; s++) {
             const off = load<i32>(seg + 8 + (<usize>s << 3));
             const len = load<i32>(seg + 8 + (<usize>s << 3), 4);
             let e = block + <usize>off * ENTRY;
             let d = panel + (<usize>off << 4);
-            if (ci + MR <= c) {
-              // Four depths of one tap: a quad of x per window, all in the image on a segment.
-              const ky = tap / kw;
-              const kx = tap - ky * kw;
-              const tapOff = <usize>(((ky * w + kx) * c + ci) * 4);
-              for (let i = 0; i < len; i++, e += ENTRY, d += 16) v128.store(d, v128.load(load<usize>(e) + tapOff));
-            } else {
-              for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
-                const iy = load<i32>(e, 4);
-                const ix = load<i32>(e, 8);
-                for (let r = 0; r < MR; r++) {
-                  const dr = d0 + r;
-                  let v: f32 = 0;
-                  if (dr < d1) {
-                    const t = dr / c;
-                    const ky = t / kw;
-                    const kx = t - ky * kw;
-                    if (<u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w) {
-                      v = load<f32>(load<usize>(e) + <usize>(((ky * w + kx) * c + dr - t * c) * 4));
-                    }
+            for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
+              const iy = load<i32>(e, 4);
+              const ix = load<i32>(e, 8);
+              for (let r = 0; r < MR; r++) {
+                const dr = d0 + r;
+                let v: f32 = 0;
+                if (dr < d1) {
+                  const t = dr / c;
+                  const ky = t / kw;
+                  const kx = t - ky * kw;
+                  if (<u32>(iy + ky) < <u32>h && <u32>(ix + kx) < <u32>w) {
+                    v = load<f32>(load<usize>(e) + <usize>(((ky * w + kx) * c + dr - t * c) * 4));
                   }
-                  store<f32>(d + (<usize>r << 2), v);
                 }
+                store<f32>(d + (<usize>r << 2), v);
               }
             }
           }
+          ii += MR;
         }
         for (let jj = 0; jj < nc; jj += NR) {
           const bp = packedB + <usize>(jj * kc * 4);

@@ -339,6 +339,14 @@ function buildStream(
       bp += 32;
     }
   }
+  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile);
+}
+
+/** The epilogue of a 4×8 tile: C = (C + acc) + bias on the valid rows × cols (C = acc + bias when !loadC). */
+@inline function storeTile(
+  c0x0123: v128, c0x4567: v128, c1x0123: v128, c1x4567: v128, c2x0123: v128, c2x4567: v128, c3x0123: v128, c3x4567: v128,
+  c0: usize, c1: usize, c2: usize, c3: usize, rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
+): void {
   if (rows == MR && cols == NR) {
     if (loadC) {
       c0x0123 = f32x4.add(v128.load(c0), c0x0123);
@@ -392,6 +400,57 @@ function buildStream(
       store<f32>(cr + off, v);
     }
   }
+}
+
+/**
+ * tileKernel with its a panel read in place: 24-byte segment records
+ * (offset in the b panel, length, four row sources), depth i of a segment at
+ * source + 4·i for each tile row. The same products in the same order as
+ * tileKernel on the packed panel, without the packing: worth it when a
+ * panel would serve few column panels.
+ */
+@inline function tileKernelRows(
+  list: usize, count: i32, b: usize, c0: usize, c1: usize, c2: usize, c3: usize,
+  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
+): void {
+  let c0x0123 = f32x4.splat(0);
+  let c0x4567 = f32x4.splat(0);
+  let c1x0123 = f32x4.splat(0);
+  let c1x4567 = f32x4.splat(0);
+  let c2x0123 = f32x4.splat(0);
+  let c2x4567 = f32x4.splat(0);
+  let c3x0123 = f32x4.splat(0);
+  let c3x4567 = f32x4.splat(0);
+  for (let s = 0; s < count; s++) {
+    const seg = list + <usize>s * 24;
+    let bp = b + (<usize>load<i32>(seg) << 5);
+    let a0 = load<usize>(seg, 8);
+    let a1 = load<usize>(seg, 12);
+    let a2 = load<usize>(seg, 16);
+    let a3 = load<usize>(seg, 20);
+    for (let p = load<i32>(seg, 4); p > 0; p--) {
+      const b0123 = v128.load(bp);
+      const b4567 = v128.load(bp, 16);
+      let av = v128.load32_splat(a0);
+      c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
+      c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(a1);
+      c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
+      c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(a2);
+      c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
+      c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
+      av = v128.load32_splat(a3);
+      c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
+      c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
+      a0 += 4;
+      a1 += 4;
+      a2 += 4;
+      a3 += 4;
+      bp += 32;
+    }
+  }
+  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile);
 }
 
 /** Stores 4 rows of 4 floats depth-major: quad i = (r0[i], r1[i], r2[i], r3[i]) at d + i·step. */
@@ -714,19 +773,19 @@ function adjointGather(
   const k = taps * f;
   const cp = roundUp(c, NR);
   const tile = work;
-  const zeros = work + 128;
-  const panel = work + PANELS;
-  const packedB = panel + <usize>(k * MR * 4);
+  // A run of f zeros, read by pixels a tap does not reach.
+  const zeros = work + PANELS;
+  const packedB = zeros + <usize>(k * MR * 4);
   const table = packedB + <usize>k * cp * 4;
   const segs = table + <usize>m * ENTRY;
-  const blockSegs = segs + <usize>(taps + 1) * 8;
-  const rowClass = blockSegs + <usize>(taps + 1) * 8;
+  const blockSegs = segs + <usize>(taps + 1) * 24;
+  const rowClass = blockSegs + <usize>(2 * taps + 1) * 24;
   const rowFirst = rowClass + (<usize>h << 2);
   const colClass = rowFirst + (<usize>h << 2);
   const colFirst = colClass + (<usize>w << 2);
   const rowTaps = colFirst + (<usize>w << 2);
   const colTaps = rowTaps + (<usize>(h * kh) << 2);
-  v128.store(zeros, f32x4.splat(0));
+  zeroRun(zeros, f);
   transposedTaps(rowTaps, h, kh, sh, padTop, oh);
   transposedTaps(colTaps, w, kw, sw, padLeft, ow);
   // op(B) [taps·f, c], 8-column panels [taps·f][8]: depth (t, fi), column ci holds wm[t·c + ci, fi].
@@ -784,10 +843,9 @@ function adjointGather(
     const y3 = rows > 3 ? load<i32>(en, 52) : -1;
     const x3 = rows > 3 ? load<i32>(en, 56) : 0;
     const r3 = rows > 3 ? x + <usize>load<i32>(en, 60) * ldc : r0;
-    // The taps that reach any of the four pixels: packed at their depths, listed as segments.
+    // The taps that reach any of the four pixels, one record each (depth
+    // offset, f, the four pixels' p rows or the zero run).
     let nsegs = 0;
-    let depth = 0;
-    let open = false;
     let ky = 0;
     let kx = 0;
     for (let t = 0; t < taps; t++) {
@@ -795,26 +853,22 @@ function adjointGather(
       const src1 = transposedSource(b1, y1, x1, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
       const src2 = transposedSource(b2, y2, x2, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
       const src3 = transposedSource(b3, y3, x3, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
-      const inside = src0 != zeros || src1 != zeros || src2 != zeros || src3 != zeros;
-      if (inside) {
-        if (open) {
-          const sg = segs + (<usize>(nsegs - 1) << 3);
-          store<i32>(sg, load<i32>(sg, 4) + f, 4);
-        } else {
-          const sg = segs + (<usize>nsegs << 3);
-          store<i32>(sg, t * f);
-          store<i32>(sg, f, 4);
-          nsegs++;
-        }
-        depth += f;
-        packQuads(panel + (<usize>(t * f) << 4), f, src0, src1, src2, src3, zeros);
+      if (src0 != zeros || src1 != zeros || src2 != zeros || src3 != zeros) {
+        const rec = segs + <usize>nsegs * 24;
+        store<i32>(rec, t * f);
+        store<i32>(rec, f, 4);
+        store<usize>(rec, src0, 8);
+        store<usize>(rec, src1, 12);
+        store<usize>(rec, src2, 16);
+        store<usize>(rec, src3, 20);
+        nsegs++;
       }
-      open = inside;
       if (++kx == kw) {
         kx = 0;
         ky++;
       }
     }
+    const depth = nsegs * f;
     // Blocks of kBlockDepth(depth) over the listed depths (at least one, for the first write and the bias).
     const blockDepth = depth > 0 ? kBlockDepth(depth) : 0;
     let si = 0;
@@ -826,15 +880,20 @@ function adjointGather(
       let nb = 0;
       let got = 0;
       while (got < want) {
-        const sg = segs + (<usize>si << 3);
-        const take = min(load<i32>(sg, 4) - used, want - got);
-        const bs = blockSegs + (<usize>nb << 3);
-        store<i32>(bs, load<i32>(sg) + used);
-        store<i32>(bs, take, 4);
+        const rec = segs + <usize>si * 24;
+        const take = min(f - used, want - got);
+        const br = blockSegs + <usize>nb * 24;
+        const skip = <usize>used << 2;
+        store<i32>(br, load<i32>(rec) + used);
+        store<i32>(br, take, 4);
+        store<usize>(br, load<usize>(rec, 8) + skip, 8);
+        store<usize>(br, load<usize>(rec, 12) + skip, 12);
+        store<usize>(br, load<usize>(rec, 16) + skip, 16);
+        store<usize>(br, load<usize>(rec, 20) + skip, 20);
         nb++;
         got += take;
         used += take;
-        if (used == load<i32>(sg, 4)) {
+        if (used == f) {
           si++;
           used = 0;
         }
@@ -844,7 +903,7 @@ function adjointGather(
       const blockBias: usize = done >= depth ? bias : 0;
       for (let j = 0; j < c; j += NR) {
         const cj = <usize>j << 2;
-        tileKernel(panel, packedB + <usize>(j * k * 4), blockSegs, nb, r0 + cj, r1 + cj, r2 + cj, r3 + cj,
+        tileKernelRows(blockSegs, nb, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
           rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
       }
       first = false;
@@ -1082,6 +1141,77 @@ function convFewChannels(
         }
         const origin = image + <usize>((iy0 * w + ix0) * c) * 4;
         const end = taps + (<usize>count << 3);
+        // Two neighbours of one class share the list and the wm loads, 16 columns at a time.
+        if ((f & 15) == 0 && ox + 1 < ow && tapRange(ix0 + sw, kw, w) == rx) {
+          const next = <usize>(sw * c) << 2;
+          for (let j = 0; j < f; j += 16) {
+            let acc00 = f32x4.splat(0);
+            let acc01 = f32x4.splat(0);
+            let acc02 = f32x4.splat(0);
+            let acc03 = f32x4.splat(0);
+            let acc10 = f32x4.splat(0);
+            let acc11 = f32x4.splat(0);
+            let acc12 = f32x4.splat(0);
+            let acc13 = f32x4.splat(0);
+            const wj = wm + (<usize>j << 2);
+            for (let t = taps; t < end; t += 8) {
+              const xa = origin + <usize>load<i32>(t);
+              const wr = wj + <usize>load<i32>(t, 4);
+              const w0 = v128.load(wr);
+              const w1 = v128.load(wr, 16);
+              const w2 = v128.load(wr, 32);
+              const w3 = v128.load(wr, 48);
+              let xv = v128.load32_splat(xa);
+              acc00 = f32x4.add(acc00, f32x4.mul(xv, w0));
+              acc01 = f32x4.add(acc01, f32x4.mul(xv, w1));
+              acc02 = f32x4.add(acc02, f32x4.mul(xv, w2));
+              acc03 = f32x4.add(acc03, f32x4.mul(xv, w3));
+              xv = v128.load32_splat(xa + next);
+              acc10 = f32x4.add(acc10, f32x4.mul(xv, w0));
+              acc11 = f32x4.add(acc11, f32x4.mul(xv, w1));
+              acc12 = f32x4.add(acc12, f32x4.mul(xv, w2));
+              acc13 = f32x4.add(acc13, f32x4.mul(xv, w3));
+            }
+            const out0 = yr + (<usize>j << 2);
+            const out1 = out0 + ldw;
+            const bj = bias + (<usize>j << 2);
+            if (accumulate) {
+              acc00 = f32x4.add(v128.load(out0), acc00);
+              acc01 = f32x4.add(v128.load(out0, 16), acc01);
+              acc02 = f32x4.add(v128.load(out0, 32), acc02);
+              acc03 = f32x4.add(v128.load(out0, 48), acc03);
+              acc10 = f32x4.add(v128.load(out1), acc10);
+              acc11 = f32x4.add(v128.load(out1, 16), acc11);
+              acc12 = f32x4.add(v128.load(out1, 32), acc12);
+              acc13 = f32x4.add(v128.load(out1, 48), acc13);
+            }
+            if (withBias) {
+              const b0 = v128.load(bj);
+              const b1 = v128.load(bj, 16);
+              const b2 = v128.load(bj, 32);
+              const b3 = v128.load(bj, 48);
+              acc00 = f32x4.add(acc00, b0);
+              acc01 = f32x4.add(acc01, b1);
+              acc02 = f32x4.add(acc02, b2);
+              acc03 = f32x4.add(acc03, b3);
+              acc10 = f32x4.add(acc10, b0);
+              acc11 = f32x4.add(acc11, b1);
+              acc12 = f32x4.add(acc12, b2);
+              acc13 = f32x4.add(acc13, b3);
+            }
+            v128.store(out0, acc00);
+            v128.store(out0, acc01, 16);
+            v128.store(out0, acc02, 32);
+            v128.store(out0, acc03, 48);
+            v128.store(out1, acc10);
+            v128.store(out1, acc11, 16);
+            v128.store(out1, acc12, 32);
+            v128.store(out1, acc13, 48);
+          }
+          ox++;
+          yr += ldw;
+          continue;
+        }
         let j = 0;
         for (; j + 32 <= f; j += 32) {
           let acc0 = f32x4.splat(0);

@@ -148,7 +148,7 @@ export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad",
     // or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
     const depth = taps * f;
     const chunks = Math.ceil(k / 9);
-    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 16 * (taps + 1) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw);
+    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 24 * (3 * taps + 2) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw);
     const few = 160 + 36 * f * chunks + 16 * f + 216 * chunks;
     return Math.max(gather, few);
   }

@@ -1432,10 +1432,11 @@ function adjointFewChannels(
 }
 
 /**
- * f32_conv2d_nhwc_filter_grad for c < 4: per k block of the pixel stream,
- * the block's im2col entries transposed to kh·kw·c rows (zero outside the
- * image) and its g rows gathered, then two wm rows × 16 columns at a time,
- * each summed over the block in stream order.
+ * f32_conv2d_nhwc_filter_grad for c < 4, over the pixels in their natural
+ * order (not the stream) in k blocks of kBlockDepth(n·oh·ow): per block, the
+ * block's im2col entries transposed to kh·kw·c rows (zero outside the
+ * image), then two wm rows × 16 columns at a time, each summed over the
+ * block's pixels in order.
  */
 function filterGradFewChannels(
   wm: usize, x: usize, g: usize, n: i32, h: i32, w: i32, c: i32,
@@ -1446,45 +1447,46 @@ function filterGradFewChannels(
   const kcMax = kBlockDepth(depth);
   const mEven = (m + 1) & ~1;
   const colT = work + PANELS;
-  const gb = colT + <usize>(mEven * kcMax * 4);
-  const table = gb + <usize>(kcMax * f * 4);
-  const runs = table + <usize>depth * ENTRY;
-  const nruns = buildStream(table, runs, x, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow);
   const ldc = <usize>f << 2;
   const ldt = <usize>kcMax << 2;
+  const pixelBytes = <usize>c << 2;
+  const step = <usize>sw * pixelBytes;
   // A padding row of zeros pairs with the last row when m is odd.
   if (mEven > m) zeroRun(colT + <usize>m * ldt, kcMax);
+  const pixels = oh * ow;
   for (let p0 = 0; p0 < depth; p0 += kcMax) {
     const kc = min(kcMax, depth - p0);
-    const block = table + <usize>p0 * ENTRY;
-    let e = block;
-    for (let i = 0; i < kc; i++, e += ENTRY) copyAny(gb + <usize>i * ldc, g + <usize>load<i32>(e, 12) * ldc, f);
-    // colT rows, run by run: a (tap, channel) row holds x where the run's
-    // windows have the tap in the image, zero elsewhere.
-    for (let ri = 0; ri < nruns; ri++) {
-      const run = runs + <usize>ri * RUN;
-      const lo = max(load<i32>(run), p0);
-      const hi = min(load<i32>(run, 4), p0 + kc);
-      if (lo >= hi) continue;
-      const ry = load<i32>(run, 8);
-      const rx = load<i32>(run, 12);
-      let row = colT + (<usize>(lo - p0) << 2);
+    // colT, one output row run at a time: pixels [q, q + len) of output row oy of image b.
+    for (let q = p0; q < p0 + kc; ) {
+      const b = q / pixels;
+      const rem = q - b * pixels;
+      const oy = rem / ow;
+      const ox0 = rem - oy * ow;
+      const len = min(ow - ox0, p0 + kc - q);
+      const iy0 = oy * sh - padTop;
+      let row = colT + (<usize>(q - p0) << 2);
       for (let ky = 0; ky < kh; ky++) {
+        const iy = iy0 + ky;
         for (let kx = 0; kx < kw; kx++) {
-          const inside = inRange(ry, ky) && inRange(rx, kx);
+          // The run's columns whose tap kx is in the image: [lo, hi).
+          const ix0 = ox0 * sw - padLeft + kx;
+          let lo = 0;
+          while (lo < len && ix0 + lo * sw < 0) lo++;
+          let hi = len;
+          while (hi > lo && ix0 + (hi - 1) * sw >= w) hi--;
+          if (<u32>iy >= <u32>h) hi = lo = 0;
           for (let ci = 0; ci < c; ci++, row += ldt) {
-            if (!inside) {
-              zeroAny(row, hi - lo);
-              continue;
-            }
-            const off = <usize>(((ky * w + kx) * c + ci) * 4);
-            let d = row;
-            let en = table + <usize>lo * ENTRY;
-            for (let i = lo; i < hi; i++, en += ENTRY, d += 4) store<f32>(d, load<f32>(load<usize>(en) + off));
+            zeroAny(row, lo);
+            let src = x + <usize>(((b * h + iy) * w + ix0 + lo * sw) * c + ci) * 4;
+            let d = row + (<usize>lo << 2);
+            for (let i = lo; i < hi; i++, d += 4, src += step) store<f32>(d, load<f32>(src));
+            zeroAny(row + (<usize>hi << 2), len - hi);
           }
         }
       }
+      q += len;
     }
+    const gb = g + <usize>p0 * ldc;
     const loadC = p0 > 0 || accumulate != 0;
     for (let r = 0; r < m; r += 2) {
       const a0 = colT + <usize>r * ldt;

@@ -1303,7 +1303,9 @@ const COLS = 9;
  * k block): four consecutive pixels in the lanes, their p rows transposed to
  * f quads, then COLS col columns at a time, each summed over f in order.
  * The col rows are added into x in pixel order, each in ky, kx order, as
- * f32_col2im_nhwc adds them.
+ * f32_col2im_nhwc adds them; but for one channel, a 3×3 window and column
+ * stride 2, four neighbours in a row add each kernel row's 9 columns at once
+ * (addRun9).
  */
 function adjointFewChannels(
   x: usize, p: usize, wm: usize, n: i32, h: i32, w: i32, c: i32,
@@ -1350,6 +1352,9 @@ function adjointFewChannels(
       const o = <usize>fi << 2;
       for (let r = 0; r < MR; r++) store<f32>(pt + (<usize>fi << 4) + (<usize>r << 2), r < rows ? load<f32>(s0 + <usize>r * ldp + o) : 0);
     }
+    // One channel, a 3×3 window at column stride 2, four pixels of one output row inside x's columns.
+    const fast = chunks == 1 && c == 1 && kw == 3 && kh == 3 && sw == 2 && rows == MR && qx + MR <= ow &&
+      qx * sw - padLeft >= 0 && (qx + MR - 1) * sw - padLeft + kw <= w;
     for (let ch = 0; ch < chunks; ch++) {
       let acc0 = f32x4.splat(0);
       let acc1 = f32x4.splat(0);
@@ -1374,6 +1379,17 @@ function adjointFewChannels(
         acc7 = f32x4.add(acc7, f32x4.mul(pv, v128.load32_splat(wq, 28)));
         acc8 = f32x4.add(acc8, f32x4.mul(pv, v128.load32_splat(wq, 32)));
       }
+      if (fast) {
+        // Four neighbours of one row, all of their window columns in x:
+        // each kernel row adds a 9-column run of x at once.
+        const ry = tapRange(qy * sh - padTop, kh, h);
+        const row = x + <usize>qb * imageBytes + <usize>((qy * sh - padTop) * w + qx * sw - padLeft) * 4;
+        const rowBytes = <usize>w << 2;
+        if (inRange(ry, 0)) addRun9(row, acc0, acc1, acc2);
+        if (inRange(ry, 1)) addRun9(row + rowBytes, acc3, acc4, acc5);
+        if (inRange(ry, 2)) addRun9(row + 2 * rowBytes, acc6, acc7, acc8);
+        continue;
+      }
       const t0 = colTile + <usize>(ch * COLS * 4);
       storeLanes(t0, ldt, acc0);
       storeLanes(t0 + 4, ldt, acc1);
@@ -1384,6 +1400,17 @@ function adjointFewChannels(
       storeLanes(t0 + 24, ldt, acc6);
       storeLanes(t0 + 28, ldt, acc7);
       storeLanes(t0 + 32, ldt, acc8);
+    }
+    if (fast) {
+      qx += MR;
+      if (qx == ow) {
+        qx = 0;
+        if (++qy == oh) {
+          qy = 0;
+          qb++;
+        }
+      }
+      continue;
     }
     // Add each col row into x: its in-image (tap, channel) terms in ky, kx,
     // ci order, from a list of (x offset from the window origin, col offset)
@@ -1421,6 +1448,18 @@ function adjointFewChannels(
       }
     }
   }
+}
+
+/**
+ * x[0..9) += the kernel-row contributions of four stride-2 windows with
+ * taps a0, a1, a2 (lane r: window r, at columns 2r, 2r + 1, 2r + 2): even
+ * columns get a0[r] + a2[r − 1], odd ones a1[r], column 8 a2[3].
+ */
+@inline function addRun9(d: usize, a0: v128, a1: v128, a2: v128): void {
+  const even = f32x4.add(a0, i32x4.shuffle(f32x4.splat(0), a2, 0, 4, 5, 6));
+  v128.store(d, f32x4.add(v128.load(d), i32x4.shuffle(even, a1, 0, 4, 1, 5)));
+  v128.store(d, f32x4.add(v128.load(d, 16), i32x4.shuffle(even, a1, 2, 6, 3, 7)), 16);
+  store<f32>(d, load<f32>(d, 32) + f32x4.extract_lane(a2, 3), 32);
 }
 
 /** Lane r of v to d + r·ld. */

@@ -11,9 +11,10 @@ import { Tensor } from "./tensor.js";
 export type Padding = "same" | "valid";
 
 /**
- * The im2col target size. A chunk of this size stays in a 2 MB L2 between
- * im2col and gemm. It also fixes the k blocks of the filter gradient's sum, so
- * it is a constant: changing it changes bits.
+ * The filter gradient is summed over chunks of whole images whose im2col
+ * matrix would take about this much (the lowering once wrote it; the
+ * kernels now read the image in place). The chunks fix the k blocks of that
+ * sum, so this is a constant: changing it changes bits.
  */
 const COL_CHUNK_BYTES = 1 << 20;
 
@@ -99,41 +100,30 @@ export function imagesPerChunk(g: WindowGeometry): number {
   return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));
 }
 
-/** col rows of images [b0, b0 + nb) of `image` (shaped as g describes). */
-export function im2col(col: number, image: number, g: WindowGeometry, b0: number, nb: number): void {
-  getEngine().kernels.f32_im2col_nhwc(
-    col, image + b0 * g.h * g.w * g.c * 4, nb, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow);
-}
-
-/** Images [b0, b0 + nb) of `image` (+)= col scattered back. */
-export function col2im(image: number, col: number, g: WindowGeometry, b0: number, nb: number, accumulate: 0 | 1): void {
-  getEngine().kernels.f32_col2im_nhwc(
-    image + b0 * g.h * g.w * g.c * 4, col, nb, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow, accumulate);
-}
-
 type Geometry = [n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number];
 
 /**
- * The implicit-gemm kernels of assembly/conv.ts (the im2col matrix is never
- * written), with f32_im2col_nhwc's geometry arguments. To be listed in
- * src/wasm/kernels.ts; until then typed here.
+ * The convolution kernels of assembly/conv.ts (the im2col matrix is never
+ * written), with f32_im2col_nhwc's geometry arguments; wm is a [kh, kw, c, f]
+ * filter read as a [kh·kw·c, f] matrix, `work` convWorkspaceBytes of scratch.
+ * To be listed in src/wasm/kernels.ts; until then typed here.
  */
 interface ConvKernels {
-  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f]); the bits of f32_gemm_nn on the im2col matrix. */
+  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0): f32_gemm_nn's bits on the im2col matrix. */
   f32_conv2d_nhwc(y: number, x: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-  /** x (+)= col2im(p·wmᵀ) (+ bias[c] when not accumulating), computed per pixel of x. */
+  /** x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f] (+ bias[c] when writing, unless 0): the adjoint. */
   f32_conv2d_nhwc_adjoint(x: number, p: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-  /** wm[kh·kw·c, f] (+)= im2col(x)ᵀ·g; the bits of f32_gemm_tn on the im2col matrix. */
+  /** wm (+)= im2col(x)ᵀ·g, g [n·oh·ow, f]: the filter gradient. */
   f32_conv2d_nhwc_filter_grad(wm: number, x: number, g: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
 }
 
-export const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
+const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
 const geometryArgs = (g: WindowGeometry, n = g.n): Geometry => [n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow];
 
 // Workspace bounds of the kernels (layouts in assembly/conv.ts): a 160-byte
 // header, panels (a k block is never deeper than 256), the pixel stream (16
 // bytes a pixel), its window-class runs (16 bytes each, at most one per grid
-// pixel) and depth segments (8 bytes each).
+// pixel) and depth segments (8 or 24 bytes each).
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 const kBlockBound = (k: number) => Math.min(k, 256);
 
@@ -144,15 +134,15 @@ export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad",
   const pixels = g.oh * g.ow;
   if (kernel === "forward") return 160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + 16 * (n + 1) * pixels + 8 * (taps + 1);
   if (kernel === "adjoint") {
-    // Per pixel of the image (c ≥ 4): panels, the image's pixel stream, tap segments, row and column classes and taps;
-    // or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
+    // Per pixel of the image (c ≥ 4): a zero run, panels, the image's pixel stream, tap records, row and column
+    // classes and taps; or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
     const depth = taps * f;
     const chunks = Math.ceil(k / 9);
     const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 24 * (3 * taps + 2) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw);
     const few = 160 + 36 * f * chunks + 16 * f + 216 * chunks;
     return Math.max(gather, few);
   }
-  // Tiled panels, or (c < 4) the block's transposed im2col rows and gathered grad rows; then the stream and segments.
+  // Tiled panels, or (c < 4) the block's transposed im2col rows; then the stream and segments.
   const kc = kBlockBound(n * pixels);
   const panels = Math.max(4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024), 4 * kc * (roundUp(k, 2) + f));
   return 160 + panels + 16 * (n + 1) * pixels + 128 * (pixels + 1);

@@ -44,7 +44,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 async function fetchBytes(url: URL): Promise<ArrayBuffer> {
   if (url.protocol === "file:") {
     // Node and Deno: fetch() of file: URLs is not universal, the file system is.
-    const fsModule: string = "node:fs/promises";
+    // Built at run time so bundlers and minifiers leave this Node-only import alone.
+    const fsModule = ["node", "fs/promises"].join(":");
     const fs = (await import(/* @vite-ignore */ fsModule)) as { readFile(path: URL): Promise<Uint8Array> };
     const data = await fs.readFile(url);
     return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;

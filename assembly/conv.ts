@@ -727,32 +727,6 @@ function transposedTaps(taps: usize, size: i32, k: i32, s: i32, pad: i32, out: i
   return oy >= 0 && ox >= 0 ? pbase + <usize>((oy * ow + ox) * f) * 4 : zeros;
 }
 
-/** Quads d[i] = (s0[i], s1[i], s2[i], s3[i]) for i < len; a source equal to `zeros` reads zeros without advancing. */
-@inline function packQuads(d: usize, len: i32, s0: usize, s1: usize, s2: usize, s3: usize, zeros: usize): void {
-  const st0: usize = s0 != zeros ? 4 : 0;
-  const st1: usize = s1 != zeros ? 4 : 0;
-  const st2: usize = s2 != zeros ? 4 : 0;
-  const st3: usize = s3 != zeros ? 4 : 0;
-  let i = 0;
-  for (; i + 4 <= len; i += 4, d += 64) {
-    transpose4(d, 16, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
-    s0 += st0 << 2;
-    s1 += st1 << 2;
-    s2 += st2 << 2;
-    s3 += st3 << 2;
-  }
-  for (; i < len; i++, d += 16) {
-    store<f32>(d, load<f32>(s0));
-    store<f32>(d, load<f32>(s1), 4);
-    store<f32>(d, load<f32>(s2), 8);
-    store<f32>(d, load<f32>(s3), 12);
-    s0 += st0;
-    s1 += st1;
-    s2 += st2;
-    s3 += st3;
-  }
-}
-
 /**
  * f32_conv2d_nhwc_adjoint for c ≥ 4, per pixel of x (a gather, no scatter):
  * x[Y, X, :] = Σ over the taps (ky, kx) whose window (oy, ox) has

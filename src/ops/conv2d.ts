@@ -102,22 +102,6 @@ export function imagesPerChunk(g: WindowGeometry): number {
 
 type Geometry = [n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number];
 
-/**
- * The convolution kernels of assembly/conv.ts (the im2col matrix is never
- * written), with f32_im2col_nhwc's geometry arguments; wm is a [kh, kw, c, f]
- * filter read as a [kh·kw·c, f] matrix, `work` convWorkspaceBytes of scratch.
- * To be listed in src/wasm/kernels.ts; until then typed here.
- */
-interface ConvKernels {
-  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0): f32_gemm_nn's bits on the im2col matrix. */
-  f32_conv2d_nhwc(y: number, x: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-  /** x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f] (+ bias[c] when writing, unless 0): the adjoint. */
-  f32_conv2d_nhwc_adjoint(x: number, p: number, wm: number, bias: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-  /** wm (+)= im2col(x)ᵀ·g, g [n·oh·ow, f]: the filter gradient. */
-  f32_conv2d_nhwc_filter_grad(wm: number, x: number, g: number, ...args: [...Geometry, f: number, accumulate: number, work: number]): void;
-}
-
-const convKernels = (): ConvKernels => getEngine().kernels as unknown as ConvKernels;
 const geometryArgs = (g: WindowGeometry, n = g.n): Geometry => [n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow];
 
 // Workspace bounds of the kernels (layouts in assembly/conv.ts): a 160-byte
@@ -153,7 +137,7 @@ export function convForward(out: number, image: number, g: WindowGeometry, wm: n
   const { arena } = getEngine();
   arena.scoped(() => {
     const work = arena.scratch(convWorkspaceBytes("forward", g, f));
-    convKernels().f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    getEngine().kernels.f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
   });
 }
 
@@ -162,7 +146,7 @@ export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: num
   const { arena } = getEngine();
   arena.scoped(() => {
     const work = arena.scratch(convWorkspaceBytes("adjoint", g, f));
-    convKernels().f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    getEngine().kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
   });
 }
 
@@ -179,7 +163,7 @@ export function convFilterGrad(wm: number, image: number, grad: number, g: Windo
     const work = arena.scratch(convWorkspaceBytes("filterGrad", g, f, chunk));
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
-      convKernels().f32_conv2d_nhwc_filter_grad(
+      getEngine().kernels.f32_conv2d_nhwc_filter_grad(
         wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, ...geometryArgs(g, nb), f, b0 > 0 ? 1 : accumulate, work);
     }
   });

@@ -161,6 +161,22 @@ export interface Kernels {
   f32_col2im_nhwc(x: Ptr, col: Ptr, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
     accumulate: number): void;
+  // Convolution without an im2col matrix: the image is packed straight into the
+  // gemm tile. wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix; the
+  // geometry arguments are f32_im2col_nhwc's; work is convWorkspaceBytes
+  // (src/ops/conv2d.ts) of scratch.
+  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0): f32_gemm_nn's bits on the im2col matrix (but for the sign of an all-zero sum). */
+  f32_conv2d_nhwc(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    f: number, accumulate: number, work: Ptr): void;
+  /** x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f] (+ bias[c] when writing, unless 0): the adjoint. */
+  f32_conv2d_nhwc_adjoint(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    f: number, accumulate: number, work: Ptr): void;
+  /** wm (+)= im2col(x)ᵀ·g, g [n·oh·ow, f]: the filter gradient. */
+  f32_conv2d_nhwc_filter_grad(wm: Ptr, x: Ptr, g: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    f: number, accumulate: number, work: Ptr): void;
   // Batch norm over x[rows, cols]: cols channels, all other axes in rows.
   // work is scratch of 16·cols bytes; per-channel sums run in f64, rows in order.
   /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows. */

@@ -17,8 +17,7 @@
 // Workspace (from gemm_workspace_bytes, 16-byte aligned): an edge-tile
 // buffer, then the packed A block (MC rows), then the packed B block (NC cols).
 
-const MR = 4;
-const NR = 8;
+import { MR, NR, storeTile } from "./tile";
 /** Largest k-block depth; blocks are balanced to about k / ceil(k / KC). */
 const KC = 256;
 /** Rows of op(A) packed at once. */
@@ -318,67 +317,10 @@ function packCopying(dst: usize, src: usize, rows: i32, ld: i32, kc: i32, w: i32
     b += 32;
   }
 
-  if (rows == MR && cols == NR) {
-    const c1 = c + ldc;
-    const c2 = c1 + ldc;
-    const c3 = c2 + ldc;
-    if (loadC) {
-      c0x0123 = f32x4.add(v128.load(c), c0x0123);
-      c0x4567 = f32x4.add(v128.load(c, 16), c0x4567);
-      c1x0123 = f32x4.add(v128.load(c1), c1x0123);
-      c1x4567 = f32x4.add(v128.load(c1, 16), c1x4567);
-      c2x0123 = f32x4.add(v128.load(c2), c2x0123);
-      c2x4567 = f32x4.add(v128.load(c2, 16), c2x4567);
-      c3x0123 = f32x4.add(v128.load(c3), c3x0123);
-      c3x4567 = f32x4.add(v128.load(c3, 16), c3x4567);
-    }
-    if (bias != 0) {
-      const bias0123 = v128.load(bias);
-      const bias4567 = v128.load(bias, 16);
-      c0x0123 = f32x4.add(c0x0123, bias0123);
-      c0x4567 = f32x4.add(c0x4567, bias4567);
-      c1x0123 = f32x4.add(c1x0123, bias0123);
-      c1x4567 = f32x4.add(c1x4567, bias4567);
-      c2x0123 = f32x4.add(c2x0123, bias0123);
-      c2x4567 = f32x4.add(c2x4567, bias4567);
-      c3x0123 = f32x4.add(c3x0123, bias0123);
-      c3x4567 = f32x4.add(c3x4567, bias4567);
-    }
-    v128.store(c, c0x0123);
-    v128.store(c, c0x4567, 16);
-    v128.store(c1, c1x0123);
-    v128.store(c1, c1x4567, 16);
-    v128.store(c2, c2x0123);
-    v128.store(c2, c2x4567, 16);
-    v128.store(c3, c3x0123);
-    v128.store(c3, c3x4567, 16);
-  } else {
-    // Edge tile: park the accumulators, then write only the valid part,
-    // with the same scalar additions in the same order.
-    v128.store(tile, c0x0123);
-    v128.store(tile, c0x4567, 16);
-    v128.store(tile, c1x0123, 32);
-    v128.store(tile, c1x4567, 48);
-    v128.store(tile, c2x0123, 64);
-    v128.store(tile, c2x4567, 80);
-    v128.store(tile, c3x0123, 96);
-    v128.store(tile, c3x4567, 112);
-    storeEdge(tile, c, ldc, rows, cols, loadC, bias);
-  }
-}
-
-function storeEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, loadC: bool, bias: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const t = tile + <usize>(r * NR * 4);
-    const cr = c + <usize>r * ldc;
-    for (let j = 0; j < cols; j++) {
-      const off = <usize>j << 2;
-      let v = load<f32>(t + off);
-      if (loadC) v = load<f32>(cr + off) + v;
-      if (bias != 0) v = v + load<f32>(bias + off);
-      store<f32>(cr + off, v);
-    }
-  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c, c1, c2, c3, rows, cols, loadC, bias, tile);
 }
 
 /** k = 0: C = bias (or 0), or C += bias when accumulating. */

@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { environmentLine, fixed, markdownTable } from "./report.js";
+import { environmentLine, fixed, markdownTable, median } from "./report.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -112,12 +112,6 @@ function once(name: string): { wall: number; inProcess: number; cpu: number } {
   if (!Number.isFinite(inProcess) || !Number.isFinite(cpu)) throw new Error(`${name}: unexpected output ${run.stdout}`);
   return { wall, inProcess: inProcess!, cpu: cpu! };
 }
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const names = Object.keys(SCRIPTS);
 const samples = Object.fromEntries(names.map((n) => [n, { wall: [] as number[], inProcess: [] as number[], cpu: [] as number[] }]));

@@ -18,7 +18,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs
 import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
 import type { Kernels } from "../src/wasm/kernels.js";
 import { getEngine } from "../src/wasm/module.js";
-import { environmentLine, fixed, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { cpuMedianMs, environmentLine, epochTimer, fixed, median, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
 
 const SIDE = 28;
 const FEATURES = SIDE * SIDE;
@@ -105,12 +105,6 @@ function syntheticImages(rows: number, seed: number): Float32Array {
   return out;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 interface Rate {
   wall: number;
   cpu: number;
@@ -124,43 +118,6 @@ interface Result {
   note: string;
 }
 
-const cpuNow = () => process.cpuUsage();
-const cpuMsSince = (from: NodeJS.CpuUsage): number => {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1000;
-};
-
-/** Wall and CPU time of each epoch in ms, from the epoch-begin to the epoch-end callback (data upload excluded). */
-function epochTimer() {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let begin = 0;
-  let cpuBegin = cpuNow();
-  return {
-    times,
-    cpu,
-    onEpochBegin: () => {
-      begin = performance.now();
-      cpuBegin = cpuNow();
-    },
-    onEpochEnd: () => {
-      times.push(performance.now() - begin);
-      cpu.push(cpuMsSince(cpuBegin));
-    },
-  };
-}
-
-/** Median CPU time of `fn` in ms over `calls` calls (after one untimed call). */
-function cpuMedianMs(fn: () => unknown, calls: number): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const from = cpuNow();
-    fn();
-    times.push(cpuMsSince(from));
-  }
-  return median(times);
-}
 
 const rate = (samples: number, ms: number) => (samples / ms) * 1000;
 

@@ -16,7 +16,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs
 import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
 import type { Kernels } from "../src/wasm/kernels.js";
 import { getEngine } from "../src/wasm/module.js";
-import { environmentLine, fixed, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { cpuMedianMs, environmentLine, epochTimer, fixed, median, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
 
 const FEATURES = 784;
 const WIDTHS = [FEATURES, 512, 128, 32, 128, 512, FEATURES];
@@ -78,12 +78,6 @@ function syntheticImages(rows: number, seed: number): Float32Array {
   return out;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 interface Result {
   backend: string;
   /** Samples per second of wall time (median), and per second of this process's CPU time (median). */
@@ -92,48 +86,6 @@ interface Result {
   note: string;
 }
 
-/** This process's CPU time (user + system) in ms since `from`, or the reading to pass as `from`. */
-const cpuNow = () => process.cpuUsage();
-const cpuMsSince = (from: NodeJS.CpuUsage): number => {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1000;
-};
-
-/**
- * Wall and CPU time of each epoch in ms, from the epoch-begin to the
- * epoch-end callback (data upload excluded). On a shared machine the CPU time
- * leaves out the time other processes held the core.
- */
-function epochTimer() {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let begin = 0;
-  let cpuBegin = cpuNow();
-  return {
-    times,
-    cpu,
-    onEpochBegin: () => {
-      begin = performance.now();
-      cpuBegin = cpuNow();
-    },
-    onEpochEnd: () => {
-      times.push(performance.now() - begin);
-      cpu.push(cpuMsSince(cpuBegin));
-    },
-  };
-}
-
-/** Median CPU time of `fn` in ms over `calls` calls (after one untimed call). */
-function cpuMedianMs(fn: () => unknown, calls: number): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const from = cpuNow();
-    fn();
-    times.push(cpuMsSince(from));
-  }
-  return median(times);
-}
 
 /** Throughput from the timed epochs (all but the first, the warm-up) and the inference timings. */
 function summarize(backend: string, samples: number, timer: ReturnType<typeof epochTimer>, loss: number[], infer: { rows: number; wallMs: number; cpuMs: number }): Result {

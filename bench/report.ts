@@ -53,7 +53,7 @@ async function samples(
   return [...result.latency.samples];
 }
 
-function median(values: number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -116,4 +116,47 @@ export function environmentLine(): string {
   const g = globalThis as { process?: { version?: string; arch?: string; platform?: string } };
   const p = g.process;
   return p ? `Node ${p.version} ${p.platform}/${p.arch}` : "unknown runtime";
+}
+
+/** This process's CPU time (user + system) in ms since `from`, or the reading to pass as `from`. */
+export const cpuNow = () => process.cpuUsage();
+export const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Wall and CPU time of each epoch in ms, from the epoch-begin to the
+ * epoch-end callback (data upload excluded). On a shared machine the CPU time
+ * leaves out the time other processes held the core.
+ */
+export function epochTimer() {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let begin = 0;
+  let cpuBegin = cpuNow();
+  return {
+    times,
+    cpu,
+    onEpochBegin: () => {
+      begin = performance.now();
+      cpuBegin = cpuNow();
+    },
+    onEpochEnd: () => {
+      times.push(performance.now() - begin);
+      cpu.push(cpuMsSince(cpuBegin));
+    },
+  };
+}
+
+/** Median CPU time of `fn` in ms over `calls` calls (after one untimed call). */
+export function cpuMedianMs(fn: () => unknown, calls: number): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const from = cpuNow();
+    fn();
+    times.push(cpuMsSince(from));
+  }
+  return median(times);
 }

@@ -201,7 +201,7 @@ export class Autoencoder extends ModelBase {
     const batch = this.batchOf(x, this.inputShape, "evaluate x");
     const resident = new Resident(batch, "evaluate x");
     try {
-      return meanLoss(this, resident.ptr, resident.ptr, batch.rows, batch.cols, batch.cols, 256).loss;
+      return meanLoss(this, resident.ptr, batch.rows, batch.cols, 256).loss;
     } finally {
       resident.free();
     }

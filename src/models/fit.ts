@@ -92,12 +92,10 @@ export interface History {
   [key: string]: number[];
 }
 
-/** Data for one fit, in wasm memory: inputs, targets (may be the same block) and the validation slice. */
+/** Data for one fit: the samples (each its own target) and optional validation samples. */
 export interface FitData {
   x: Batch;
-  /** Targets with the same row count as x (the inputs themselves when omitted). */
-  target?: Batch;
-  validation?: { x: Batch; target?: Batch };
+  validation?: { x: Batch };
 }
 
 /**
@@ -145,16 +143,15 @@ export class Resident {
   }
 }
 
-/** Mean per-sample loss parts over `rows` rows at `xPtr`/`tPtr`, in inference mode. */
-export function meanLoss(model: Trainable, xPtr: number, tPtr: number, rows: number, cols: number, tCols: number, batchSize: number): LossParts {
+/** Mean per-sample loss parts over `rows` samples at `xPtr` (each its own target), in inference mode. */
+export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: number, batchSize: number): LossParts {
   const { arena } = getEngine();
   const sums: Record<string, number> = {};
   for (let start = 0; start < rows; start += batchSize) {
     const n = Math.min(batchSize, rows - start);
     arena.scoped(() => {
       const x = new Tensor(xPtr + start * cols * 4, [n, cols]);
-      const t = new Tensor(tPtr + start * tCols * 4, [n, tCols]);
-      const parts = model.batchLoss(x, t, { tape: null, training: false, seed: model.seed, step: model.step });
+      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step });
       for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * n;
     });
   }
@@ -177,28 +174,23 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
 
   const { arena, kernels } = getEngine();
   const cols = data.x.cols;
-  const tCols = (data.target ?? data.x).cols;
   const x = new Resident(data.x, "x");
   const owned: Resident[] = [x];
   let perm = 0;
   try {
-    const t = data.target ? new Resident(data.target, "target") : x;
-    if (t !== x) owned.push(t);
     let trainRows = data.x.rows;
-    let val: { x: number; t: number; rows: number } | null = null;
+    let val: { x: number; rows: number } | null = null;
     if (split > 0) {
       const valRows = Math.floor(trainRows * split);
       if (valRows < 1 || valRows >= trainRows) {
         throw new ConfigError(`fit: validationSplit ${split} of ${trainRows} samples leaves ${valRows} for validation and ${trainRows - valRows} for training; each needs at least one`);
       }
       trainRows -= valRows;
-      val = { x: x.ptr + trainRows * cols * 4, t: t.ptr + trainRows * tCols * 4, rows: valRows };
+      val = { x: x.ptr + trainRows * cols * 4, rows: valRows };
     } else if (data.validation) {
       const vx = new Resident(data.validation.x, "validation x");
       owned.push(vx);
-      const vt = data.validation.target ? new Resident(data.validation.target, "validation target") : vx;
-      if (vt !== vx) owned.push(vt);
-      val = { x: vx.ptr, t: vt.ptr, rows: data.validation.x.rows };
+      val = { x: vx.ptr, rows: data.validation.x.rows };
     }
     const monitor = stopping?.monitor ?? (val ? "valLoss" : "loss");
     if (monitor === "valLoss" && stopping && !val) throw new ConfigError("fit: early stopping on valLoss needs validationSplit or validation data");
@@ -229,14 +221,9 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
         const parts = arena.scoped(() => {
           const xb = new Tensor(arena.scratch(rows * cols * 4), [rows, cols]);
           kernels.f32_gather_rows(xb.ptr, x.ptr, perm + start * 4, rows, cols);
-          let tb = xb;
-          if (t !== x) {
-            tb = new Tensor(arena.scratch(rows * tCols * 4), [rows, tCols]);
-            kernels.f32_gather_rows(tb.ptr, t.ptr, perm + start * 4, rows, tCols);
-          }
           const tape = new Tape();
           model.states.snapshot();
-          const result = model.batchLoss(xb, tb, { tape, training: true, seed: model.seed, step: model.step });
+          const result = model.batchLoss(xb, xb, { tape, training: true, seed: model.seed, step: model.step });
           if (!Number.isFinite(result.loss)) {
             model.states.restoreSnapshot();
             throw new DivergenceError(`fit: the loss became ${result.loss} at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
@@ -270,7 +257,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
       history.epoch.push(epoch);
       for (const key of Object.keys(sums)) (history[key] ??= []).push(logs[key]!);
       if (val) {
-        const v = meanLoss(model, val.x, val.t, val.rows, cols, tCols, evalBatch);
+        const v = meanLoss(model, val.x, val.rows, cols, evalBatch);
         logs.valLoss = v.loss;
         for (const key of Object.keys(v)) {
           const name = `val${key[0]!.toUpperCase()}${key.slice(1)}`;

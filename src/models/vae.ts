@@ -322,7 +322,7 @@ export class VAE extends ModelBase {
     const batch = this.batchOf(x, this.inputShape, "evaluate x");
     const resident = new Resident(batch, "evaluate x");
     try {
-      const m = meanLoss(this, resident.ptr, resident.ptr, batch.rows, batch.cols, batch.cols, 256);
+      const m = meanLoss(this, resident.ptr, batch.rows, batch.cols, 256);
       return { loss: m.loss, reconstruction: m.reconstruction!, kl: m.kl! };
     } finally {
       resident.free();

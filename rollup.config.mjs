@@ -26,7 +26,7 @@ const minify = () => ({
 const withoutEmbeddedWasm = () => ({
   name: "without-embedded-wasm",
   load(id) {
-    return id.endsWith("core-wasm.generated.js") ? "export const CORE_WASM_BASE64 = null;" : null;
+    return id.endsWith("core-wasm.generated.js") ? "export const CORE_WASM_BASE64 = null, BASE64_DECODER_WASM = null;" : null;
   },
 });
 

@@ -3,7 +3,7 @@
 // module that the host supplies (strict Content-Security-Policy, CDN cache).
 import { UnsupportedRuntimeError } from "../errors.js";
 import { Arena } from "./arena.js";
-import { CORE_WASM_BASE64 } from "./core-wasm.generated.js";
+import { BASE64_DECODER_WASM, CORE_WASM_BASE64 } from "./core-wasm.generated.js";
 import type { Kernels } from "./kernels.js";
 
 /** Where to get the wasm core from; the embedded bytes when omitted. */
@@ -34,11 +34,26 @@ function assertRuntimeSupport(): void {
   }
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+interface Base64Decoder {
+  memory: WebAssembly.Memory;
+  decode(source: number, length: number, target: number): number;
+}
+
+/**
+ * Base64 text (the embedded core) to bytes, decoded by the bootstrap module (far under the
+ * 4 KB that browsers compile synchronously on the main thread). The text is
+ * ASCII, so encodeInto writes one byte per character.
+ */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const decoder = new WebAssembly.Instance(new WebAssembly.Module(BASE64_DECODER_WASM)).exports as unknown as Base64Decoder;
+  const pageBytes = 65536;
+  const source = decoder.memory.buffer.byteLength;
+  const target = source + text.length;
+  decoder.memory.grow(Math.ceil((text.length + (text.length / 4) * 3) / pageBytes));
+  new TextEncoder().encodeInto(text, new Uint8Array(decoder.memory.buffer, source, text.length));
+  const length = decoder.decode(source, text.length, target);
+  if (length < 0) throw new UnsupportedRuntimeError("the embedded wasm core is damaged: its text is not base64");
+  return new Uint8Array(decoder.memory.buffer, target, length);
 }
 
 async function fetchBytes(url: URL): Promise<ArrayBuffer> {

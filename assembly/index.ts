@@ -15,3 +15,4 @@ export * from "./noise";
 export * from "./regularizers";
 export * from "./variational";
 export * from "./apps";
+export * from "./checksum";

@@ -12,6 +12,7 @@
 import { AutoencoderError, ConfigError, DisposedError, ModelFormatError } from "../errors.js";
 import { decodeModelFile, encodeModelFile, type DecodedTensor, type NamedTensor } from "../io/model-file.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
+import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
@@ -184,20 +185,21 @@ export abstract class AutoencoderEstimator {
   /** The estimator file: see the top of this file. */
   protected saveFile(kind: string, state: Record<string, unknown>, tensors: NamedTensor[] = []): Uint8Array {
     const { model, sampleShape } = this.fitted();
-    const inner = decodeModelFile(model.save());
+    const inner = decodeModelFile(model.save(), coreCrc32);
     const own: NamedTensor[] = [];
     for (const [name, t] of inner.tensors) own.push({ name, shape: t.shape, data: t.data });
     const full: EstimatorState & Record<string, unknown> = { ...state, sampleShape, scaler: this.scaler_ ? this.scaler_.toJSON() : null };
     return encodeModelFile(
       { format: `autoencoders/${kind}`, version: 1, state: full, autoencoder: inner.config },
       [...own, ...tensors.map((t) => ({ ...t, name: `${kind}.${t.name}` }))],
+      coreCrc32,
     );
   }
 
   /** Restores the model, scaler and sample shape from a file; returns the estimator's own state and tensors. */
   protected async loadFile(bytes: Uint8Array, kind: string, label: string): Promise<{ state: EstimatorState & Record<string, unknown>; tensors: Map<string, DecodedTensor> }> {
     await init();
-    const file = decodeModelFile(bytes);
+    const file = decodeModelFile(bytes, coreCrc32);
     const meta = file.config as { format?: unknown; version?: unknown; state?: unknown; autoencoder?: unknown } | null;
     const format = meta && typeof meta === "object" ? meta.format : undefined;
     if (format === "autoencoder") {
@@ -226,7 +228,7 @@ export abstract class AutoencoderEstimator {
     }
     let model: Autoencoder;
     try {
-      model = await Autoencoder.load(encodeModelFile(meta!.autoencoder, modelTensors));
+      model = await Autoencoder.load(encodeModelFile(meta!.autoencoder, modelTensors, coreCrc32));
     } catch (error) {
       if (error instanceof ModelFormatError) throw new ModelFormatError(`${label}.load: the autoencoder inside: ${error.message}`);
       throw error;

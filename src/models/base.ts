@@ -7,6 +7,7 @@ import type { State, StateSpec } from "../layers/layer.js";
 import { Tensor } from "../ops/tensor.js";
 import { createOptimizer, type Optimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
+import { coreCrc32 } from "./checksum.js";
 import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
 import type { LossParts, Trainable } from "./fit.js";
 import { summaryRows, type Network } from "./network.js";
@@ -103,12 +104,12 @@ export abstract class ModelBase implements Trainable {
     }
     const meta: SavedMeta = { format, config, step: this.step, epochs: this.epochsTrained };
     if (withOptimizer) meta.optimizerSteps = this.optimizer.steps;
-    return encodeModelFile(meta, tensors);
+    return encodeModelFile(meta, tensors, coreCrc32);
   }
 
   /** Decodes a model file of `format`, builds the model from its config and restores its tensors. */
   protected static decodeFile<T extends ModelBase>(bytes: Uint8Array, format: string, what: string, build: (config: never) => T): T {
-    const file = decodeModelFile(bytes);
+    const file = decodeModelFile(bytes, coreCrc32);
     const meta = file.config as Partial<SavedMeta> | null;
     if (!meta || meta.format !== format || !meta.config) {
       throw new ModelFormatError(`${what}.load: expected a saved ${format}, found ${JSON.stringify(meta?.format ?? null)}`);

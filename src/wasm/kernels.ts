@@ -114,6 +114,8 @@ export interface Kernels {
   u32_permutation(dst: Ptr, n: number, seed: number, stream: number, counter: number): void;
   /** dst[0..3] (u32) = Philox4x32-10 of counter (c0, c1, c2, c3) and key (k0, k1): for known-answer tests. */
   u32_philox4x32(dst: Ptr, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
+  /** The CRC-32 (IEEE, as zlib and PNG) of n bytes at src continuing from the CRC of earlier bytes (0 to start); signed i32 bits. */
+  u8_crc32(src: Ptr, n: number, previous: number): number;
 
   // ---- reductions (assembly/reduce.ts) --------------------------------------
   f32_sum(x: Ptr, n: number): number;

@@ -94,6 +94,7 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
     pending = (async () => {
       assertRuntimeSupport();
       const module = await compile(options.wasm);
+      // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
       const memory = new WebAssembly.Memory({ initial: 16 });
       const instance = await WebAssembly.instantiate(module, {
         env: {

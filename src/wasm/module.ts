@@ -49,7 +49,8 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const pageBytes = 65536;
   const source = decoder.memory.buffer.byteLength;
   const target = source + text.length;
-  decoder.memory.grow(Math.ceil((text.length + (text.length / 4) * 3) / pageBytes));
+  // The text, then its bytes (three per four characters) and the 16 bytes the decoder's vector stores may pass.
+  decoder.memory.grow(Math.ceil((text.length + (text.length / 4) * 3 + 16) / pageBytes));
   new TextEncoder().encodeInto(text, new Uint8Array(decoder.memory.buffer, source, text.length));
   const length = decoder.decode(source, text.length, target);
   if (length < 0) throw new UnsupportedRuntimeError("the embedded wasm core is damaged: its text is not base64");

@@ -217,6 +217,12 @@ export function f32_col2im_nhwc(
 // 128), then each kernel's panels and tables from byte 160 (their sizes:
 // convWorkspaceBytes in src/ops/conv2d.ts).
 
+/** Epilogues of the _fused kernels (see applyEpilogue). */
+const EPI_NONE = 0;
+const EPI_RELU = 1;
+const EPI_LEAKY = 2;
+const EPI_MASK = 3;
+
 /** gemm.ts's block sizes: KC fixes the bits, MC and NC only the cache use. */
 const KC = 256;
 const MC = 64;
@@ -531,11 +537,34 @@ export function f32_conv2d_nhwc(
   y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
 ): void {
+  convImplicit(y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, EPI_NONE, 0, 0, work);
+}
+
+/**
+ * y = epilogue(f32_conv2d_nhwc's y): each element, once final, goes through
+ * the epilogue (EPI_*: relu, leaky relu with alpha, or the ReLU-backward mask
+ * read from `mask`, an array laid out as y).
+ */
+export function f32_conv2d_nhwc_fused(
+  y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32,
+  epilogue: i32, alpha: f32, mask: usize, work: usize,
+): void {
+  convImplicit(y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, epilogue, alpha, mask, work);
+}
+
+function convImplicit(
+  y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32,
+  epilogue: i32, alpha: f32, mask: usize, work: usize,
+): void {
   const m = n * oh * ow;
   const k = kh * kw * c;
   if (m <= 0 || f <= 0) return;
+  // The mask element of an output element at address a is at a + maskDelta (wrapping).
+  const maskDelta: usize = mask - y;
   if (c < MR && k <= KC) {
-    convFewChannels(y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work + PANELS);
+    convFewChannels(y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work + PANELS, epilogue, alpha, maskDelta);
     return;
   }
   const kcMax = kBlockDepth(k);
@@ -589,6 +618,12 @@ export function f32_conv2d_nhwc(
           rows, min(NR, f - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
       }
     }
+    if (epilogue != EPI_NONE) {
+      applyEpilogue(r0, f, epilogue, alpha, maskDelta);
+      if (rows > 1) applyEpilogue(r1, f, epilogue, alpha, maskDelta);
+      if (rows > 2) applyEpilogue(r2, f, epilogue, alpha, maskDelta);
+      if (rows > 3) applyEpilogue(r3, f, epilogue, alpha, maskDelta);
+    }
   }
 }
 
@@ -601,9 +636,27 @@ export function f32_conv2d_nhwc_adjoint(
   x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
 ): void {
+  adjointImplicit(x, p, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, EPI_NONE, 0, 0, work);
+}
+
+/** x = epilogue(f32_conv2d_nhwc_adjoint's x): as f32_conv2d_nhwc_fused, `mask` laid out as x. */
+export function f32_conv2d_nhwc_adjoint_fused(
+  x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32,
+  epilogue: i32, alpha: f32, mask: usize, work: usize,
+): void {
+  adjointImplicit(x, p, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, epilogue, alpha, mask, work);
+}
+
+function adjointImplicit(
+  x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32,
+  epilogue: i32, alpha: f32, mask: usize, work: usize,
+): void {
   if (n <= 0 || c <= 0) return;
+  const maskDelta: usize = mask - x;
   if (c >= MR && f > 0) {
-    adjointGather(x, p, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work);
+    adjointGather(x, p, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, accumulate, work, epilogue, alpha, maskDelta);
     return;
   }
   if (!accumulate) {
@@ -614,8 +667,9 @@ export function f32_conv2d_nhwc_adjoint(
       for (let px = x; px < end; px += pixelBytes) copyAny(px, bias, c);
     }
   }
-  if (f <= 0) return;
-  adjointFewChannels(x, p, wm, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, work);
+  if (f > 0) adjointFewChannels(x, p, wm, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, work);
+  // The scatter finishes an element only at the end: one pass over x.
+  applyEpilogue(x, n * h * w * c, epilogue, alpha, maskDelta);
 }
 
 /**
@@ -681,6 +735,7 @@ function transposedTaps(taps: usize, size: i32, k: i32, s: i32, pad: i32, out: i
 function adjointGather(
   x: usize, p: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, work: usize,
+  epilogue: i32, alpha: f32, maskDelta: usize,
 ): void {
   const m = n * h * w;
   const taps = kh * kw;
@@ -821,6 +876,12 @@ function adjointGather(
           rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
       }
       first = false;
+    }
+    if (epilogue != EPI_NONE) {
+      applyEpilogue(r0, c, epilogue, alpha, maskDelta);
+      if (rows > 1) applyEpilogue(r1, c, epilogue, alpha, maskDelta);
+      if (rows > 2) applyEpilogue(r2, c, epilogue, alpha, maskDelta);
+      if (rows > 3) applyEpilogue(r3, c, epilogue, alpha, maskDelta);
     }
   }
 }
@@ -1010,20 +1071,22 @@ export function f32_conv2d_nhwc_filter_grad(
 function convFewChannels(
   y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, taps: usize,
+  epilogue: i32, alpha: f32, maskDelta: usize,
 ): void {
   // One loop per epilogue, so that the per-vector bias and accumulate tests fold away.
   if (bias != 0) {
-    if (accumulate) convFewChannelsBody(true, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
-    else convFewChannelsBody(true, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+    if (accumulate) convFewChannelsBody(true, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);
+    else convFewChannelsBody(true, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);
   } else {
-    if (accumulate) convFewChannelsBody(false, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
-    else convFewChannelsBody(false, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps);
+    if (accumulate) convFewChannelsBody(false, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);
+    else convFewChannelsBody(false, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);
   }
 }
 
 @inline function convFewChannelsBody(
   withBias: bool, accumulate: bool, y: usize, x: usize, wm: usize, bias: usize, n: i32, h: i32, w: i32, c: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, taps: usize,
+  epilogue: i32, alpha: f32, maskDelta: usize,
 ): void {
   const ldw = <usize>f << 2;
   const pixelBytes = <usize>c << 2;
@@ -1122,6 +1185,10 @@ function convFewChannels(
             v128.store(out1, acc12, 32);
             v128.store(out1, acc13, 48);
           }
+          if (epilogue != EPI_NONE) {
+            applyEpilogue(yr, f, epilogue, alpha, maskDelta);
+            applyEpilogue(yr + ldw, f, epilogue, alpha, maskDelta);
+          }
           ox++;
           yr += ldw;
           continue;
@@ -1197,7 +1264,52 @@ function convFewChannels(
           if (withBias) acc = acc + load<f32>(bias + (<usize>j << 2));
           store<f32>(out, acc);
         }
+        if (epilogue != EPI_NONE) applyEpilogue(yr, f, epilogue, alpha, maskDelta);
       }
+    }
+  }
+}
+
+/**
+ * out[0..len) = epilogue(out[0..len)), element by element with the vector
+ * code of activations.ts (scalar tail as a splat), so the bits of a separate
+ * f32_relu / f32_leaky_relu / f32_relu_backward pass: EPI_RELU pmax(v, 0),
+ * EPI_LEAKY v > 0 ? v : v·alpha, EPI_MASK v where the mask element (at
+ * address + maskDelta) is > 0, else +0.
+ */
+function applyEpilogue(out: usize, len: i32, epilogue: i32, alpha: f32, maskDelta: usize): void {
+  const zero = f32x4.splat(0);
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  if (epilogue == EPI_RELU) {
+    for (; i + 4 <= len; i += 4) {
+      const o = out + (<usize>i << 2);
+      v128.store(o, f32x4.pmax(v128.load(o), zero));
+    }
+    for (; i < len; i++) {
+      const o = out + (<usize>i << 2);
+      store<f32>(o, f32x4.extract_lane(f32x4.pmax(f32x4.splat(load<f32>(o)), zero), 0));
+    }
+  } else if (epilogue == EPI_LEAKY) {
+    for (; i + 4 <= len; i += 4) {
+      const o = out + (<usize>i << 2);
+      const v = v128.load(o);
+      v128.store(o, v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)));
+    }
+    for (; i < len; i++) {
+      const o = out + (<usize>i << 2);
+      const v = f32x4.splat(load<f32>(o));
+      store<f32>(o, f32x4.extract_lane(v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)), 0));
+    }
+  } else if (epilogue == EPI_MASK) {
+    for (; i + 4 <= len; i += 4) {
+      const o = out + (<usize>i << 2);
+      v128.store(o, v128.and(v128.load(o), f32x4.gt(v128.load(o + maskDelta), zero)));
+    }
+    for (; i < len; i++) {
+      const o = out + (<usize>i << 2);
+      const v = v128.and(f32x4.splat(load<f32>(o)), f32x4.gt(f32x4.splat(load<f32>(o + maskDelta)), zero));
+      store<f32>(o, f32x4.extract_lane(v, 0));
     }
   }
 }

@@ -7,9 +7,9 @@
 // Then, for ours, where a training step and a reconstruct call spend their
 // time: every kernel call timed, grouped by phase, kernel and shape.
 // Single thread, one process, the same synthetic data for every library.
-// Run: npx tsx bench/conv-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
-// (--quick: fewer runs; --no-cpu: skip tfjs's cpu backend; --no-profile: the
-// comparison table only)
+// Run: npx tsx bench/conv-autoencoder.ts [--quick] [--no-cpu] [--no-peers] [--no-profile]
+// (--quick: fewer runs; --no-cpu: skip tfjs's cpu backend; --no-peers: skip
+// tfjs altogether, for iterating on ours; --no-profile: the comparison table only)
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
@@ -27,7 +27,8 @@ const BATCH = 64;
 const INFER_BATCH = 256;
 
 const quick = process.argv.includes("--quick");
-const withCpu = !process.argv.includes("--no-cpu");
+const withPeers = !process.argv.includes("--no-peers");
+const withCpu = withPeers && !process.argv.includes("--no-cpu");
 const withProfile = !process.argv.includes("--no-profile");
 
 /** Samples per timed epoch, timed epochs (after one warm-up epoch), samples per inference call. */
@@ -432,9 +433,9 @@ const inference = withProfile ? await profileInference(model, x) : "";
 model.dispose();
 const training = withProfile ? await profileTraining(x) : "";
 
-const binary = await startTfjsWasm();
-const wasm = await benchTfjsWasm(x);
-const results: Result[] = [ours, wasm.result];
+const binary = withPeers ? await startTfjsWasm() : "nothing (--no-peers)";
+const wasm = withPeers ? await benchTfjsWasm(x) : null;
+const results: Result[] = wasm ? [ours, wasm.result] : [ours];
 if (withCpu) {
   await tf.setBackend("cpu");
   results.push(await benchTfjsCpu(x));
@@ -462,7 +463,7 @@ console.log(
 );
 console.log(markdownTable(["backend", "train /s", "train /CPU-s", "infer /s", "infer /CPU-s", "train ours/peer (CPU)", "infer ours/peer (CPU)", "runs"], rows));
 console.log(`/s: samples per second of wall time, median; /CPU-s: per second of this process's CPU time, median (robust to a shared machine).`);
-console.log(`tfjs-wasm training: ${wasm.trainError}`);
+if (wasm) console.log(`tfjs-wasm training: ${wasm.trainError}`);
 const gflops = (r: number, flops: number) => fixed((r * flops) / 1e9);
 console.log(
   `\nours: training ${gflops(ours.train!.wall, TRAIN_FLOPS)} GFLOP/s (${gflops(ours.train!.cpu, TRAIN_FLOPS)} per CPU-s), ` +

@@ -2,7 +2,7 @@
 // output shapes inferred at build, filters HWIO (transposed: [kh, kw, filters,
 // inChannels]), an optional activation after the bias.
 import { ConfigError, ShapeError } from "../errors.js";
-import { activation, parseActivation, type Activation } from "../ops/activation.js";
+import { activation, fusedActivation, parseActivation, type Activation } from "../ops/activation.js";
 import { conv2d, conv2dGeometry, type Padding } from "../ops/conv2d.js";
 import { conv2dTranspose, conv2dTransposeGeometry } from "../ops/conv2d-transpose.js";
 import { reshape } from "../ops/reshape.js";
@@ -109,10 +109,12 @@ class ConvBase implements Layer {
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     const input = this.image(x, ctx);
     const bias = this.bias?.tensor ?? null;
+    // relu and leaky relu run in the kernel's write-back (same bits as the separate op).
+    const act = fusedActivation(this.activation, this.spec.alpha);
     const y = this.spec.type === "conv2d"
-      ? conv2d(ctx.tape, input, this.kernel.tensor, bias, this.strides, this.padding)
-      : conv2dTranspose(ctx.tape, input, this.kernel.tensor, bias, this.strides, this.padding, this.outputPadding);
-    return this.finish(y, ctx);
+      ? conv2d(ctx.tape, input, this.kernel.tensor, bias, this.strides, this.padding, act)
+      : conv2dTranspose(ctx.tape, input, this.kernel.tensor, bias, this.strides, this.padding, this.outputPadding, act);
+    return act ? y : this.finish(y, ctx);
   }
 }
 

@@ -4,7 +4,8 @@
 // dw = im2col(dy)ᵀ·x, by conv2d's implicit-gemm kernels.
 import { ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
-import { checkImage, checkWindowOptions, convAdjoint, convFilterGrad, convForward, convOutputLength, isPointwise, type Padding, type WindowGeometry } from "./conv2d.js";
+import { activateInPlace, inputGradTarget, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
+import { checkImage, checkWindowOptions, convAdjoint, convFilterGrad, convForward, convOutputLength, isPointwise, maskAfterGemm, maskEpilogue, type Padding, type WindowGeometry } from "./conv2d.js";
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -68,12 +69,13 @@ export function conv2dTransposeGeometry(
 /**
  * Keras' Conv2DTranspose: x[N,H,W,C], filter w[KH,KW,F,C] (TensorFlow's
  * layout: out channels, then in channels), bias b[F] or null → y[N,OH,OW,F]
- * with OH from convTransposeOutputLength.
+ * with OH from convTransposeOutputLength. With `act`, y = act(conv2dTranspose(x))
+ * with activation()'s bits, the activation applied as the kernel writes y.
  */
 export function conv2dTranspose(
   tape: Tape | null, x: Tensor, w: Tensor, b: Tensor | null,
   strides: readonly [number, number] = [1, 1], padding: Padding = "valid",
-  outputPadding: readonly [number, number] | null = null,
+  outputPadding: readonly [number, number] | null = null, act: FusedActivation | null = null,
 ): Tensor {
   const g = conv2dTransposeGeometry(x.shape, w.shape, b ? b.size : null, strides, padding, outputPadding);
   const { arena } = getEngine();
@@ -81,14 +83,21 @@ export function conv2dTranspose(
   const y = new Tensor(arena.scratch(g.n * g.h * g.w * g.c * 4), [g.n, g.h, g.w, g.c], requiresGrad);
   const c = g.inChannels;
   const f = g.c;
-  if (isPointwise(g)) gemm("nt", y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, g.n * g.oh * g.ow, f, c, 0);
-  else convAdjoint(y.ptr, x.ptr, g, w.ptr, b ? b.ptr : 0, c, 0); // y = bias, then += col2im(x·wᵀ)
-  if (requiresGrad) tape!.record(() => conv2dTransposeBackward(tape!, x, w, b, y, g));
+  if (isPointwise(g)) {
+    gemm("nt", y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, g.n * g.oh * g.ow, f, c, 0);
+    if (act) activateInPlace(y.ptr, y.size, act);
+  } else convAdjoint(y.ptr, x.ptr, g, w.ptr, b ? b.ptr : 0, c, 0, act ? { act } : null); // y = bias, then += col2im(x·wᵀ)
+  if (requiresGrad) {
+    const z = act ? recordFused(y, act) : null;
+    tape!.record(() => conv2dTransposeBackward(tape!, x, w, b, y, z, act, g));
+  }
   return y;
 }
 
-function conv2dTransposeBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { inChannels: number }): void {
-  const dy = tape.gradOf(y);
+function conv2dTransposeBackward(
+  tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, z: Tensor | null, act: FusedActivation | null, g: WindowGeometry & { inChannels: number },
+): void {
+  const dy = z && act ? preActivationGrad(tape, y, z, act) : tape.gradOf(y);
   if (!dy) return;
   const { kernels } = getEngine();
   const c = g.inChannels;
@@ -98,14 +107,17 @@ function conv2dTransposeBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | n
     kernels.f32_colsum(db.ptr, dy.ptr, g.n * g.h * g.w, f, db.accumulate);
   }
   const dw = w.requiresGrad ? tape.gradTarget(w) : null;
-  const dx = x.requiresGrad ? tape.gradTarget(x) : null;
+  const dx = x.requiresGrad ? inputGradTarget(tape, x) : null;
   const pixels = g.oh * g.ow;
   if (isPointwise(g)) {
     const m = g.n * pixels;
-    if (dx) gemm("nn", dx.ptr, dy.ptr, w.ptr, 0, m, c, f, dx.accumulate); // dx[M×C] = dy·w
+    if (dx) {
+      gemm("nn", dx.ptr, dy.ptr, w.ptr, 0, m, c, f, dx.accumulate); // dx[M×C] = dy·w
+      maskAfterGemm(dx, x.size);
+    }
     if (dw) gemm("tn", dw.ptr, dy.ptr, x.ptr, 0, f, c, m, dw.accumulate); // dw[F×C] = dyᵀ·x
     return;
   }
-  if (dx) convForward(dx.ptr, dy.ptr, g, w.ptr, 0, c, dx.accumulate); // dx = im2col(dy)·w
+  if (dx) convForward(dx.ptr, dy.ptr, g, w.ptr, 0, c, dx.accumulate, maskEpilogue(dx.mask)); // dx = im2col(dy)·w
   if (dw) convFilterGrad(dw.ptr, dy.ptr, x.ptr, g, c, dw.accumulate); // dw = im2col(dy)ᵀ·x
 }

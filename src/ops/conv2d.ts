@@ -4,6 +4,7 @@
 // assembly/conv.ts's implicit-gemm kernels without writing the im2col matrix.
 import { ConfigError, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
+import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -132,22 +133,38 @@ export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad",
   return 160 + panels + 16 * (n + 1) * pixels + 128 * (pixels + 1);
 }
 
-/** out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias): a convolution of `image` with the [kh·kw·c, f] matrix wm. */
-export function convForward(out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
-  const { arena } = getEngine();
+/** What a kernel does to each output element once it is final: nothing, an activation, or the ReLU mask (by `mask`, laid out as the output). */
+export type Epilogue = { act: FusedActivation } | { mask: number } | null;
+
+const epilogueArgs = (e: Epilogue): [number, number, number] =>
+  e === null ? [EPILOGUE.none, 0, 0] : "act" in e ? [EPILOGUE[e.act.kind], e.act.alpha, 0] : [EPILOGUE.mask, 0, e.mask];
+
+/** out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias), then the epilogue: a convolution of `image` with the [kh·kw·c, f] matrix wm. */
+export function convForward(out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1, epilogue: Epilogue = null): void {
+  const { arena, kernels } = getEngine();
   arena.scoped(() => {
     const work = arena.scratch(convWorkspaceBytes("forward", g, f));
-    getEngine().kernels.f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    if (epilogue === null) kernels.f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    else kernels.f32_conv2d_nhwc_fused(out, image, wm, bias, ...geometryArgs(g), f, accumulate, ...epilogueArgs(epilogue), work);
   });
 }
 
-/** image (+)= col2im(p·wmᵀ) (+ bias when not accumulating), p [n·oh·ow, f]: the adjoint of convForward. */
-export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1): void {
-  const { arena } = getEngine();
+/** image (+)= col2im(p·wmᵀ) (+ bias when not accumulating), p [n·oh·ow, f], then the epilogue: the adjoint of convForward. */
+export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1, epilogue: Epilogue = null): void {
+  const { arena, kernels } = getEngine();
   arena.scoped(() => {
     const work = arena.scratch(convWorkspaceBytes("adjoint", g, f));
-    getEngine().kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    if (epilogue === null) kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
+    else kernels.f32_conv2d_nhwc_adjoint_fused(image, p, wm, bias, ...geometryArgs(g), f, accumulate, ...epilogueArgs(epilogue), work);
   });
+}
+
+/** The epilogue that masks an input gradient written for a fused ReLU's output (see inputGradTarget). */
+export const maskEpilogue = (mask: number): Epilogue => (mask ? { mask } : null);
+
+/** After a gemm wrote an input gradient: its mask, if it needs one. */
+export function maskAfterGemm(target: { ptr: number; mask: number }, n: number): void {
+  if (target.mask) maskInPlace(target.ptr, target.mask, n);
 }
 
 /**
@@ -172,25 +189,34 @@ export function convFilterGrad(wm: number, image: number, grad: number, g: Windo
 /**
  * Keras' Conv2D: x[N,H,W,C] with filter w[KH,KW,C,F] (HWIO) and bias b[F] (or
  * null) → y[N,OH,OW,F]. "valid": OH = floor((H−KH)/sh)+1; "same": OH =
- * ceil(H/sh) with the odd padding row at the bottom.
+ * ceil(H/sh) with the odd padding row at the bottom. With `act`, y =
+ * act(conv2d(x)) with activation()'s bits, the activation applied as the
+ * kernel writes y.
  */
 export function conv2d(
   tape: Tape | null, x: Tensor, w: Tensor, b: Tensor | null,
-  strides: readonly [number, number] = [1, 1], padding: Padding = "valid",
+  strides: readonly [number, number] = [1, 1], padding: Padding = "valid", act: FusedActivation | null = null,
 ): Tensor {
   const g = conv2dGeometry(x.shape, w.shape, b ? b.size : null, strides, padding);
   const { arena } = getEngine();
   const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
   const y = new Tensor(arena.scratch(g.n * g.oh * g.ow * g.f * 4), [g.n, g.oh, g.ow, g.f], requiresGrad);
   const bias = b ? b.ptr : 0;
-  if (isPointwise(g)) gemm("nn", y.ptr, x.ptr, w.ptr, bias, g.n * g.h * g.w, g.f, g.c, 0);
-  else convForward(y.ptr, x.ptr, g, w.ptr, bias, g.f, 0);
-  if (requiresGrad) tape!.record(() => conv2dBackward(tape!, x, w, b, y, g));
+  if (isPointwise(g)) {
+    gemm("nn", y.ptr, x.ptr, w.ptr, bias, g.n * g.h * g.w, g.f, g.c, 0);
+    if (act) activateInPlace(y.ptr, y.size, act);
+  } else convForward(y.ptr, x.ptr, g, w.ptr, bias, g.f, 0, act ? { act } : null);
+  if (requiresGrad) {
+    const z = act ? recordFused(y, act) : null;
+    tape!.record(() => conv2dBackward(tape!, x, w, b, y, z, act, g));
+  }
   return y;
 }
 
-function conv2dBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: WindowGeometry & { f: number }): void {
-  const dy = tape.gradOf(y);
+function conv2dBackward(
+  tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, z: Tensor | null, act: FusedActivation | null, g: WindowGeometry & { f: number },
+): void {
+  const dy = z && act ? preActivationGrad(tape, y, z, act) : tape.gradOf(y);
   if (!dy) return;
   const { kernels } = getEngine();
   const pixels = g.oh * g.ow;
@@ -199,13 +225,16 @@ function conv2dBackward(tape: Tape, x: Tensor, w: Tensor, b: Tensor | null, y: T
     kernels.f32_colsum(db.ptr, dy.ptr, g.n * pixels, g.f, db.accumulate);
   }
   const dw = w.requiresGrad ? tape.gradTarget(w) : null;
-  const dx = x.requiresGrad ? tape.gradTarget(x) : null;
+  const dx = x.requiresGrad ? inputGradTarget(tape, x) : null;
   if (isPointwise(g)) {
     const m = g.n * pixels;
     if (dw) gemm("tn", dw.ptr, x.ptr, dy.ptr, 0, g.c, g.f, m, dw.accumulate); // dw[C×F] = xᵀ·dy
-    if (dx) gemm("nt", dx.ptr, dy.ptr, w.ptr, 0, m, g.c, g.f, dx.accumulate); // dx[M×C] = dy·wᵀ
+    if (dx) {
+      gemm("nt", dx.ptr, dy.ptr, w.ptr, 0, m, g.c, g.f, dx.accumulate); // dx[M×C] = dy·wᵀ
+      maskAfterGemm(dx, x.size);
+    }
     return;
   }
   if (dw) convFilterGrad(dw.ptr, x.ptr, dy.ptr, g, g.f, dw.accumulate);
-  if (dx) convAdjoint(dx.ptr, dy.ptr, g, w.ptr, 0, g.f, dx.accumulate);
+  if (dx) convAdjoint(dx.ptr, dy.ptr, g, w.ptr, 0, g.f, dx.accumulate, maskEpilogue(dx.mask));
 }

@@ -179,6 +179,18 @@ export interface Kernels {
   f32_conv2d_nhwc_filter_grad(wm: Ptr, x: Ptr, g: Ptr, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
     f: number, accumulate: number, work: Ptr): void;
+  // The _fused variants pass each finished element through an epilogue, with
+  // the bits of the separate pass: 0 none, 1 relu, 2 leaky relu (alpha),
+  // 3 the ReLU-backward mask (element kept where mask[i] > 0, else +0; mask
+  // laid out as the output).
+  /** f32_conv2d_nhwc, then y = epilogue(y). */
+  f32_conv2d_nhwc_fused(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    f: number, accumulate: number, epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
+  /** f32_conv2d_nhwc_adjoint, then x = epilogue(x). */
+  f32_conv2d_nhwc_adjoint_fused(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
+    f: number, accumulate: number, epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
   // Batch norm over x[rows, cols]: cols channels, all other axes in rows.
   // work is scratch of 16·cols bytes; per-channel sums run in f64, rows in order.
   /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows. */

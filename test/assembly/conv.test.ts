@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { convWorkspaceBytes } from "../../src/ops/conv2d.js";
 import type { Engine } from "../../src/wasm/module.js";
 import { engine, expectClose, put, randomArray } from "../helpers.js";
-import { col2imRef, convAxis, convGrid, im2colRef, type GridCase } from "../reference/conv.js";
+import { col2imRef, convAxis, convGrid, epilogueRef, im2colRef, type EpilogueRef, type GridCase } from "../reference/conv.js";
 
 const SENTINEL = -7777.25;
 const GUARD = 8;
@@ -304,5 +304,123 @@ describe("f32_conv2d_nhwc_filter_grad", () => {
     const w0 = randomArray(72 * 3, 8);
     expect(Array.from(runConv(e, "filterGrad", g, 3, { a: new Float32Array(0), b: new Float32Array(0) }, 72 * 3, null))).toEqual(new Array(216).fill(0));
     expect(Array.from(runConv(e, "filterGrad", g, 3, { a: new Float32Array(0), b: new Float32Array(0) }, 72 * 3, w0))).toEqual(Array.from(w0));
+  });
+});
+
+// ---- the _fused variants: each finished element through an epilogue ----------
+
+const EPILOGUES = [
+  { name: "relu", code: 1, alpha: 0 },
+  { name: "leakyRelu", code: 2, alpha: 0.3 },
+  { name: "mask", code: 3, alpha: 0 },
+] as const;
+
+/**
+ * Runs the _fused variant of the forward or adjoint kernel (out starts as
+ * `prior`, or NaN when writing) with a guarded workspace; the mask array
+ * (read by epilogue 3) is `mask`.
+ */
+function runFused(
+  e: Engine, kernel: "forward" | "adjoint", g: Window, f: number, data: { a: Float32Array; b: Float32Array; bias?: Float32Array },
+  outSize: number, prior: Float32Array | null, epilogue: (typeof EPILOGUES)[number], mask: Float32Array,
+): Float32Array {
+  return e.arena.scoped(() => {
+    const out = guarded(e, outSize, prior ?? Number.NaN);
+    const bytes = convWorkspaceBytes(kernel, g, f);
+    const work = e.arena.scratch(bytes + 4 * GUARD);
+    e.arena.f32.fill(SENTINEL, (work + bytes) >>> 2, ((work + bytes) >>> 2) + GUARD);
+    const name = kernel === "forward" ? "f32_conv2d_nhwc_fused" : "f32_conv2d_nhwc_adjoint_fused";
+    const bias = data.bias ? put(e, data.bias) : 0;
+    e.kernels[name](out, put(e, data.a), put(e, data.b), bias, ...args(g), f, prior ? 1 : 0, epilogue.code, epilogue.alpha, put(e, mask), work);
+    expectGuard(e, out, outSize, name);
+    expect(Array.from(e.arena.read(work + bytes, GUARD)), `${name}: wrote past its workspace`).toEqual(new Array(GUARD).fill(SENTINEL));
+    return e.arena.read(out, outSize);
+  });
+}
+
+/** The separate pass a fused epilogue replaces, on a copy of `v`: f32_relu, f32_leaky_relu or f32_relu_backward. */
+function separatePass(e: Engine, v: Float32Array, epilogue: (typeof EPILOGUES)[number], mask: Float32Array): Float32Array {
+  return e.arena.scoped(() => {
+    const p = put(e, v);
+    if (epilogue.code === 1) e.kernels.f32_relu(p, p, v.length);
+    else if (epilogue.code === 2) e.kernels.f32_leaky_relu(p, p, epilogue.alpha, v.length);
+    else e.kernels.f32_relu_backward(p, p, put(e, mask), v.length, 0);
+    return e.arena.read(p, v.length);
+  });
+}
+
+const refEpilogue = (epilogue: (typeof EPILOGUES)[number], mask: Float32Array): EpilogueRef =>
+  epilogue.code === 1 ? { kind: "relu" } : epilogue.code === 2 ? { kind: "leakyRelu", alpha: epilogue.alpha } : { kind: "mask", mask };
+
+/** A mask with every sign and a few exact zeros (the relu output a gradient is masked by). */
+function maskArray(n: number, seed: number): Float32Array {
+  const m = randomArray(n, seed);
+  for (let i = 0; i < n; i += 7) m[i] = i % 14 === 0 ? 0 : -0;
+  return m;
+}
+
+function expectSameBits(got: Float32Array, want: Float32Array, label: string): void {
+  const a = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) expect.fail(`${label}: at [${i}] the separate pass gives ${want[i]}, the fused kernel ${got[i]}`);
+  }
+}
+
+describe("f32_conv2d_nhwc_fused", () => {
+  it.each(kernelCases.map((s) => [s.label, s] as const))("%s: epilogue(im2col(x)·w + b) against f64 and the separate pass's bits", async (_, s) => {
+    const e = await engine();
+    const g = windowOf(s);
+    const k = s.kh * s.kw * s.c;
+    const m = s.n * g.oh * g.ow;
+    const x = randomArray(imageSize(g), s.h * 7 + s.f);
+    const w = randomArray(k * s.f, s.kw + 3 * s.c);
+    const b = randomArray(s.f, s.f + 2);
+    const y0 = randomArray(m * s.f, 5);
+    const mask = maskArray(m * s.f, s.c + 41);
+    const col = im2colRef(x, ...args(g));
+    const product = matmul(col, w, m, k, s.f);
+    const scale = matmul(col, w, m, k, s.f, true);
+    for (const prior of [null, y0]) {
+      const plain = runConv(e, "forward", g, s.f, { a: x, b: w, bias: b }, m * s.f, prior);
+      const linear = product.map((v, i) => v + (prior ? prior[i]! : 0) + b[i % s.f]!);
+      const bound = scale.map((v, i) => v + (prior ? Math.abs(prior[i]!) : 0) + Math.abs(b[i % s.f]!));
+      for (const epi of EPILOGUES) {
+        const label = `${s.label} accumulate=${prior ? 1 : 0} ${epi.name}`;
+        const got = runFused(e, "forward", g, s.f, { a: x, b: w, bias: b }, m * s.f, prior, epi, mask);
+        // relu, leaky relu (alpha < 1) and the mask shrink an error, so the sum's bound holds after them.
+        expectSumClose(got, epilogueRef(linear, refEpilogue(epi, mask)), bound, k + 2, label);
+        expectSameBits(got, separatePass(e, plain, epi, mask), label);
+      }
+    }
+  });
+});
+
+describe("f32_conv2d_nhwc_adjoint_fused", () => {
+  it.each(kernelCases.map((s) => [s.label, s] as const))("%s: epilogue(col2im(p·wᵀ) + b) against f64 and the separate pass's bits", async (_, s) => {
+    const e = await engine();
+    const g = windowOf(s);
+    const k = s.kh * s.kw * s.c;
+    const m = s.n * g.oh * g.ow;
+    const p = randomArray(m * s.f, s.w * 11 + s.c);
+    const w = randomArray(k * s.f, s.kh + 5 * s.f);
+    const b = randomArray(s.c, s.c + 9);
+    const x0 = randomArray(imageSize(g), 6);
+    const mask = maskArray(imageSize(g), s.f + 43);
+    const wt = transpose(w, k, s.f);
+    const product = col2imRef(matmul(p, wt, m, s.f, k), null, ...args(g));
+    const scale = col2imRef(matmul(p, wt, m, s.f, k, true), null, ...args(g));
+    for (const prior of [null, x0]) {
+      const bias = prior ? undefined : b;
+      const plain = runConv(e, "adjoint", g, s.f, { a: p, b: w, bias }, imageSize(g), prior);
+      const linear = product.map((v, i) => v + (prior ? prior[i]! : b[i % s.c]!));
+      const bound = scale.map((v, i) => v + Math.abs(prior ? prior[i]! : b[i % s.c]!));
+      for (const epi of EPILOGUES) {
+        const label = `${s.label} accumulate=${prior ? 1 : 0} ${epi.name}`;
+        const got = runFused(e, "adjoint", g, s.f, { a: p, b: w, bias }, imageSize(g), prior, epi, mask);
+        expectSumClose(got, epilogueRef(linear, refEpilogue(epi, mask)), bound, s.kh * s.kw * s.f + 2, label);
+        expectSameBits(got, separatePass(e, plain, epi, mask), label);
+      }
+    }
   });
 });

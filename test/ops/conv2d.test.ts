@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, ShapeError } from "../../src/errors.js";
+import { activation, type FusedActivation } from "../../src/ops/activation.js";
 import { conv2d, type Padding } from "../../src/ops/conv2d.js";
+import { conv2dTranspose } from "../../src/ops/conv2d-transpose.js";
 import { Tape } from "../../src/ops/tape.js";
 import { Tensor } from "../../src/ops/tensor.js";
 import { getEngine, type Engine } from "../../src/wasm/module.js";
 import { engine, expectClose, put, randomArray } from "../helpers.js";
-import { conv2dAbsRef, conv2dFilterGradRef, conv2dRef, conv2dTransposeRef, convGrid, type ConvShape } from "../reference/conv.js";
+import { conv2dAbsRef, conv2dFilterGradRef, conv2dRef, conv2dTransposeRef, convGrid, epilogueRef, type ConvShape } from "../reference/conv.js";
 import { checkOp } from "./check-op.js";
 
 const U = 2 ** -24;
@@ -171,5 +173,95 @@ describe("conv2d validation", () => {
     await expect(run([1, 5, 5, 3], [3, 3, 3], null)()).rejects.toThrow(ShapeError);
     await expect(run([1, 5, 5, 3], [3, 3, 3, 2], null, [0, 1])()).rejects.toThrow(ConfigError);
     await expect(run([1, 5, 5, 3], [3, 3, 3, 2], null, [1, 1], "full" as Padding)()).rejects.toThrow(ConfigError);
+  });
+});
+
+// ---- relu / leaky relu fused into the convolution ----------------------------
+
+const RELU: FusedActivation = { kind: "relu", alpha: 0 };
+const LEAKY: FusedActivation = { kind: "leakyRelu", alpha: 0.2 };
+const reluRef = (v: Float64Array) => epilogueRef(v, { kind: "relu" });
+const leakyRef = (v: Float64Array) => epilogueRef(v, { kind: "leakyRelu", alpha: 0.2 });
+
+describe("conv2d with a fused activation, against finite differences", () => {
+  const s1: ConvShape = { n: 2, h: 7, w: 6, c: 1, kh: 3, kw: 3, f: 8, sh: 2, sw: 2, padding: "same" };
+  const s2: ConvShape = { n: 2, h: 4, w: 3, c: 8, kh: 3, kw: 3, f: 5, sh: 1, sw: 1, padding: "same" };
+  const t3: ConvShape = { n: 2, h: 4, w: 3, c: 5, kh: 3, kw: 3, f: 4, sh: 2, sw: 2, padding: "same" };
+
+  it("relu on one channel (the few-channel kernel's epilogue)", async () => {
+    await checkOp({
+      label: "conv2d relu",
+      inputs: [{ shape: shapeOf(s1).x }, { shape: shapeOf(s1).w }, { shape: [s1.f] }],
+      op: (tape, [x, w, b]) => conv2d(tape, x!, w!, b!, [2, 2], "same", RELU),
+      reference: ([x, w, b]) => reluRef(conv2dRef(x!, w!, b!, s1).y),
+    });
+  });
+
+  it("relu → leaky relu → transposed relu: each input gradient masked as it is written", async () => {
+    await checkOp({
+      label: "conv2d relu → conv2d leaky → conv2dTranspose relu",
+      inputs: [{ shape: shapeOf(s1).x }, { shape: shapeOf(s1).w }, { shape: [8] }, { shape: shapeOf(s2).w }, { shape: [5] }, { shape: [3, 3, 4, 5] }, { shape: [4] }],
+      op: (tape, [x, w1, b1, w2, b2, w3, b3]) => {
+        const y1 = conv2d(tape, x!, w1!, b1!, [2, 2], "same", RELU);
+        const y2 = conv2d(tape, y1, w2!, b2!, [1, 1], "same", LEAKY);
+        return conv2dTranspose(tape, y2, w3!, b3!, [2, 2], "same", null, RELU);
+      },
+      reference: ([x, w1, b1, w2, b2, w3, b3]) => {
+        const y1 = reluRef(conv2dRef(x!, w1!, b1!, s1).y);
+        const y2 = leakyRef(conv2dRef(y1, w2!, b2!, s2).y);
+        return reluRef(conv2dTransposeRef(y2, w3!, b3!, t3, null).y);
+      },
+    });
+  });
+});
+
+describe("fused activations give the bits of the separate activation op", () => {
+  type Net = { out: Float32Array[]; grads: Float32Array[] };
+
+  /**
+   * A chain that reaches every epilogue and every writer of a masked input
+   * gradient: the few-channel forward, the tiled forward, the gather adjoint,
+   * the few-channel adjoint and both 1×1 (gemm) paths; y1 is also read by the
+   * loss directly (a second, unmasked writer of its gradient).
+   */
+  function run(e: Engine, fused: boolean): Net {
+    const act = (a: FusedActivation) => (fused ? a : null);
+    const then = (tape: Tape, y: Tensor, a: FusedActivation) => (fused ? y : activation(tape, y, a.kind, a.alpha));
+    return e.arena.scoped(() => {
+      const tape = new Tape();
+      const p = (shape: number[], seed: number) => tensor(e, randomArray(shape.reduce((a, d) => a * d, 1), seed), shape, true);
+      const x = p([2, 9, 9, 1], 1);
+      const params = [
+        p([3, 3, 1, 8], 2), p([8], 3), // conv 3×3/2 → 8, relu: [2, 5, 5, 8]
+        p([3, 3, 8, 6], 4), p([6], 5), // conv 3×3/1 → 6, relu: [2, 5, 5, 6]
+        p([3, 3, 5, 6], 6), p([5], 7), // convT 3×3/2 → 5, leaky: [2, 10, 10, 5]
+        p([1, 1, 5, 4], 8), p([4], 9), // conv 1×1 → 4, relu: [2, 10, 10, 4]
+        p([3, 3, 1, 4], 10), p([1], 11), // convT 3×3/2 → 1, relu: [2, 20, 20, 1]
+        p([1, 1, 3, 1], 12), p([3], 13), // convT 1×1 → 3, relu: [2, 20, 20, 3]
+      ];
+      const [w1, b1, w2, b2, w3, b3, w4, b4, w5, b5, w6, b6] = params as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      const y1 = then(tape, conv2d(tape, x, w1, b1, [2, 2], "same", act(RELU)), RELU);
+      const y2 = then(tape, conv2d(tape, y1, w2, b2, [1, 1], "same", act(RELU)), RELU);
+      const y3 = then(tape, conv2dTranspose(tape, y2, w3, b3, [2, 2], "same", null, act(LEAKY)), LEAKY);
+      const y4 = then(tape, conv2d(tape, y3, w4, b4, [1, 1], "valid", act(RELU)), RELU);
+      const y5 = then(tape, conv2dTranspose(tape, y4, w5, b5, [2, 2], "same", null, act(RELU)), RELU);
+      const y6 = then(tape, conv2dTranspose(tape, y5, w6, b6, [1, 1], "valid", null, act(RELU)), RELU);
+      expect(y6.shape).toEqual([2, 20, 20, 3]);
+      seedLoss(tape, [y1, y6], [randomArray(y1.size, 20), randomArray(y6.size, 21)]);
+      tape.backward();
+      const read = (t: Tensor) => e.arena.read(t.ptr, t.size);
+      return { out: [read(y1), read(y6)], grads: [x, ...params].map((t) => read(t.grad!)) };
+    });
+  }
+
+  it("forward outputs and every gradient, bit for bit", async () => {
+    const e = await engine();
+    const fused = run(e, true);
+    const separate = run(e, false);
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+    fused.out.forEach((v, i) => expect(bits(v), `output ${i}`).toEqual(bits(separate.out[i]!)));
+    fused.grads.forEach((v, i) => expect(bits(v), `gradient ${i}`).toEqual(bits(separate.grads[i]!)));
+    // The chain is not degenerate: relu zeroed some gradients and passed others.
+    expect(fused.grads[0]!.some((v) => v !== 0)).toBe(true);
   });
 });

@@ -353,3 +353,14 @@ export function conv2dFilterGradRef(x: ArrayLike<number>, dy: ArrayLike<number>,
   }
   return dw;
 }
+
+/** The epilogues of the fused convolution kernels in f64: relu, leaky relu (x > 0 ? x : alpha·x), or the ReLU-backward mask (v where mask > 0, else 0). */
+export type EpilogueRef = { kind: "relu" } | { kind: "leakyRelu"; alpha: number } | { kind: "mask"; mask: ArrayLike<number> };
+
+export function epilogueRef(v: ArrayLike<number>, e: EpilogueRef): Float64Array {
+  return Float64Array.from(v as ArrayLike<number>, (x, i) => {
+    if (e.kind === "relu") return x < 0 ? 0 : x;
+    if (e.kind === "leakyRelu") return x > 0 ? x : e.alpha * x;
+    return e.mask[i]! > 0 ? x : 0;
+  });
+}

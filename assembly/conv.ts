@@ -1090,6 +1090,7 @@ function convFewChannels(
 ): void {
   const ldw = <usize>f << 2;
   const pixelBytes = <usize>c << 2;
+  const va = f32x4.splat(alpha);
   let yr = y;
   let listedY = -1;
   let listedX = -1;
@@ -1176,6 +1177,16 @@ function convFewChannels(
               acc12 = f32x4.add(acc12, b2);
               acc13 = f32x4.add(acc13, b3);
             }
+            if (epilogue != EPI_NONE) {
+              acc00 = epilogueVector(acc00, out0, epilogue, va, maskDelta);
+              acc01 = epilogueVector(acc01, out0 + 16, epilogue, va, maskDelta);
+              acc02 = epilogueVector(acc02, out0 + 32, epilogue, va, maskDelta);
+              acc03 = epilogueVector(acc03, out0 + 48, epilogue, va, maskDelta);
+              acc10 = epilogueVector(acc10, out1, epilogue, va, maskDelta);
+              acc11 = epilogueVector(acc11, out1 + 16, epilogue, va, maskDelta);
+              acc12 = epilogueVector(acc12, out1 + 32, epilogue, va, maskDelta);
+              acc13 = epilogueVector(acc13, out1 + 48, epilogue, va, maskDelta);
+            }
             v128.store(out0, acc00);
             v128.store(out0, acc01, 16);
             v128.store(out0, acc02, 32);
@@ -1184,10 +1195,6 @@ function convFewChannels(
             v128.store(out1, acc11, 16);
             v128.store(out1, acc12, 32);
             v128.store(out1, acc13, 48);
-          }
-          if (epilogue != EPI_NONE) {
-            applyEpilogue(yr, f, epilogue, alpha, maskDelta);
-            applyEpilogue(yr + ldw, f, epilogue, alpha, maskDelta);
           }
           ox++;
           yr += ldw;
@@ -1268,6 +1275,13 @@ function convFewChannels(
       }
     }
   }
+}
+
+/** applyEpilogue's operations on one vector held in a register, bound for `out`. */
+@inline function epilogueVector(v: v128, out: usize, epilogue: i32, va: v128, maskDelta: usize): v128 {
+  if (epilogue == EPI_RELU) return f32x4.pmax(v, f32x4.splat(0));
+  if (epilogue == EPI_LEAKY) return v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, f32x4.splat(0)));
+  return v128.and(v, f32x4.gt(v128.load(out + maskDelta), f32x4.splat(0)));
 }
 
 /**
@@ -1393,6 +1407,9 @@ function adjointFewChannels(
       let acc8 = f32x4.splat(0);
       let pq = pt;
       let wq = wp + <usize>(ch * f * COLS * 4);
+      // Two passes over f (columns 0-4, then 5-8): nine accumulators at once spill in V8.
+      const pq0 = pq;
+      const wq0 = wq;
       for (let i = f; i > 0; i--, pq += 16, wq += COLS * 4) {
         const pv = v128.load(pq);
         acc0 = f32x4.add(acc0, f32x4.mul(pv, v128.load32_splat(wq)));
@@ -1400,6 +1417,11 @@ function adjointFewChannels(
         acc2 = f32x4.add(acc2, f32x4.mul(pv, v128.load32_splat(wq, 8)));
         acc3 = f32x4.add(acc3, f32x4.mul(pv, v128.load32_splat(wq, 12)));
         acc4 = f32x4.add(acc4, f32x4.mul(pv, v128.load32_splat(wq, 16)));
+      }
+      pq = pq0;
+      wq = wq0;
+      for (let i = f; i > 0; i--, pq += 16, wq += COLS * 4) {
+        const pv = v128.load(pq);
         acc5 = f32x4.add(acc5, f32x4.mul(pv, v128.load32_splat(wq, 20)));
         acc6 = f32x4.add(acc6, f32x4.mul(pv, v128.load32_splat(wq, 24)));
         acc7 = f32x4.add(acc7, f32x4.mul(pv, v128.load32_splat(wq, 28)));

@@ -1,4 +1,3 @@
-// @ts-nocheck: AssemblyScript (v128, f32, usize are its types), not TypeScript.
 // Peak-rate probes for f32x4.mul and f32x4.add on one thread, compiled at run
 // time by bench/peak.ts with bench/peak/asconfig.json.
 //

@@ -697,6 +697,11 @@ function transposedClasses(classes: usize, firsts: usize, size: i32, k: i32, s: 
   return count;
 }
 
+/** A pixel's (row class, column class), one number; −1 for a row past the stream's end. */
+@inline function pixelClass(rowClass: usize, colClass: usize, y: i32, x: i32): i32 {
+  return y < 0 ? -1 : load<i32>(rowClass + (<usize>y << 2)) | (load<i32>(colClass + (<usize>x << 2)) << 16);
+}
+
 /** The window row (or column) that reaches output row y through tap t, or −1. */
 @inline function transposedTap(y: i32, t: i32, s: i32, pad: i32, out: i32): i32 {
   const ty = y + pad - t;
@@ -754,6 +759,12 @@ function adjointGather(
   const colFirst = colClass + (<usize>w << 2);
   const rowTaps = colFirst + (<usize>w << 2);
   const colTaps = rowTaps + (<usize>(h * kh) << 2);
+  // The taps of the last class seen, as (depth offset, p offset from the first tap's row) pairs.
+  const classList = colTaps + (<usize>(w * kw) << 2);
+  let listed = -1;
+  let listCount = 0;
+  let listKy = 0;
+  let listKx = 0;
   zeroRun(zeros, f);
   transposedTaps(rowTaps, h, kh, sh, padTop, oh);
   transposedTaps(colTaps, w, kw, sw, padLeft, ow);
@@ -815,67 +826,123 @@ function adjointGather(
     // The taps that reach any of the four pixels, one record each (depth
     // offset, f, the four pixels' p rows or the zero run).
     let nsegs = 0;
-    let ky = 0;
-    let kx = 0;
-    for (let t = 0; t < taps; t++) {
-      const src0 = transposedSource(b0, y0, x0, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
-      const src1 = transposedSource(b1, y1, x1, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
-      const src2 = transposedSource(b2, y2, x2, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
-      const src3 = transposedSource(b3, y3, x3, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
-      if (src0 != zeros || src1 != zeros || src2 != zeros || src3 != zeros) {
-        const rec = segs + <usize>nsegs * 24;
-        store<i32>(rec, t * f);
-        store<i32>(rec, f, 4);
-        store<usize>(rec, src0, 8);
-        store<usize>(rec, src1, 12);
-        store<usize>(rec, src2, 16);
-        store<usize>(rec, src3, 20);
-        nsegs++;
+    const cls = rows == MR ? pixelClass(rowClass, colClass, y0, x0) : -1;
+    if (cls >= 0 && pixelClass(rowClass, colClass, y1, x1) == cls &&
+      pixelClass(rowClass, colClass, y2, x2) == cls && pixelClass(rowClass, colClass, y3, x3) == cls) {
+      // Four pixels of one class: the class's taps, each at a fixed offset
+      // from the pixel's first p row (the same records as below, fewer lookups).
+      if (cls != listed) {
+        listed = cls;
+        listCount = 0;
+        let first = 0;
+        for (let t = 0; t < taps; t++) {
+          const ty = t / kw;
+          const tx = t - ty * kw;
+          const oy = load<i32>(rowTaps + (<usize>(y0 * kh + ty) << 2));
+          const ox = load<i32>(colTaps + (<usize>(x0 * kw + tx) << 2));
+          if (oy < 0 || ox < 0) continue;
+          const off = (oy * ow + ox) * f * 4;
+          if (listCount == 0) {
+            first = off;
+            listKy = ty;
+            listKx = tx;
+          }
+          const rec = classList + (<usize>listCount << 3);
+          store<i32>(rec, t * f);
+          store<i32>(rec, off - first, 4);
+          listCount++;
+        }
       }
-      if (++kx == kw) {
-        kx = 0;
-        ky++;
+      if (listCount > 0) {
+        const src0 = transposedSource(b0, y0, x0, listKy, listKx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src1 = transposedSource(b1, y1, x1, listKy, listKx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src2 = transposedSource(b2, y2, x2, listKy, listKx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src3 = transposedSource(b3, y3, x3, listKy, listKx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        for (let i = 0; i < listCount; i++) {
+          const item = classList + (<usize>i << 3);
+          const d = <usize>load<i32>(item, 4);
+          const rec = segs + <usize>i * 24;
+          store<i32>(rec, load<i32>(item));
+          store<i32>(rec, f, 4);
+          store<usize>(rec, src0 + d, 8);
+          store<usize>(rec, src1 + d, 12);
+          store<usize>(rec, src2 + d, 16);
+          store<usize>(rec, src3 + d, 20);
+        }
+      }
+      nsegs = listCount;
+    } else {
+      let ky = 0;
+      let kx = 0;
+      for (let t = 0; t < taps; t++) {
+        const src0 = transposedSource(b0, y0, x0, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src1 = transposedSource(b1, y1, x1, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src2 = transposedSource(b2, y2, x2, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        const src3 = transposedSource(b3, y3, x3, ky, kx, rowTaps, colTaps, kh, kw, ow, f, zeros);
+        if (src0 != zeros || src1 != zeros || src2 != zeros || src3 != zeros) {
+          const rec = segs + <usize>nsegs * 24;
+          store<i32>(rec, t * f);
+          store<i32>(rec, f, 4);
+          store<usize>(rec, src0, 8);
+          store<usize>(rec, src1, 12);
+          store<usize>(rec, src2, 16);
+          store<usize>(rec, src3, 20);
+          nsegs++;
+        }
+        if (++kx == kw) {
+          kx = 0;
+          ky++;
+        }
       }
     }
     const depth = nsegs * f;
     // Blocks of kBlockDepth(depth) over the listed depths (at least one, for the first write and the bias).
     const blockDepth = depth > 0 ? kBlockDepth(depth) : 0;
-    let si = 0;
-    let used = 0;
-    let done = 0;
-    let first = true;
-    while (first || done < depth) {
-      const want = min(blockDepth, depth - done);
-      let nb = 0;
-      let got = 0;
-      while (got < want) {
-        const rec = segs + <usize>si * 24;
-        const take = min(f - used, want - got);
-        const br = blockSegs + <usize>nb * 24;
-        const skip = <usize>used << 2;
-        store<i32>(br, load<i32>(rec) + used);
-        store<i32>(br, take, 4);
-        store<usize>(br, load<usize>(rec, 8) + skip, 8);
-        store<usize>(br, load<usize>(rec, 12) + skip, 12);
-        store<usize>(br, load<usize>(rec, 16) + skip, 16);
-        store<usize>(br, load<usize>(rec, 20) + skip, 20);
-        nb++;
-        got += take;
-        used += take;
-        if (used == f) {
-          si++;
-          used = 0;
-        }
-      }
-      done += got;
-      const loadC = !first || accumulate != 0;
-      const blockBias: usize = done >= depth ? bias : 0;
+    if (blockDepth == depth) {
+      // One block: the records are its segments.
       for (let j = 0; j < c; j += NR) {
         const cj = <usize>j << 2;
-        tileKernelRows(blockSegs, nb, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
-          rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+        tileKernelRows(segs, nsegs, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
+          rows, min(NR, c - j), accumulate != 0, bias != 0 ? bias + cj : 0, tile);
       }
-      first = false;
+    } else {
+      let si = 0;
+      let used = 0;
+      let done = 0;
+      let first = true;
+      while (first || done < depth) {
+        const want = min(blockDepth, depth - done);
+        let nb = 0;
+        let got = 0;
+        while (got < want) {
+          const rec = segs + <usize>si * 24;
+          const take = min(f - used, want - got);
+          const br = blockSegs + <usize>nb * 24;
+          const skip = <usize>used << 2;
+          store<i32>(br, load<i32>(rec) + used);
+          store<i32>(br, take, 4);
+          store<usize>(br, load<usize>(rec, 8) + skip, 8);
+          store<usize>(br, load<usize>(rec, 12) + skip, 12);
+          store<usize>(br, load<usize>(rec, 16) + skip, 16);
+          store<usize>(br, load<usize>(rec, 20) + skip, 20);
+          nb++;
+          got += take;
+          used += take;
+          if (used == f) {
+            si++;
+            used = 0;
+          }
+        }
+        done += got;
+        const loadC = !first || accumulate != 0;
+        const blockBias: usize = done >= depth ? bias : 0;
+        for (let j = 0; j < c; j += NR) {
+          const cj = <usize>j << 2;
+          tileKernelRows(blockSegs, nb, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
+            rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+        }
+        first = false;
+      }
     }
     if (epilogue != EPI_NONE) {
       applyEpilogue(r0, c, epilogue, alpha, maskDelta);

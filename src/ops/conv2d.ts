@@ -120,10 +120,10 @@ export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad",
   if (kernel === "forward") return 160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + 16 * (n + 1) * pixels + 8 * (taps + 1);
   if (kernel === "adjoint") {
     // Per pixel of the image (c ≥ 4): a zero run, panels, the image's pixel stream, tap records, row and column
-    // classes and taps; or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
+    // classes and taps, a class's tap list; or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
     const depth = taps * f;
     const chunks = Math.ceil(k / 9);
-    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 24 * (3 * taps + 2) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw);
+    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 24 * (3 * taps + 2) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw) + 8 * taps;
     const few = 160 + 36 * f * chunks + 16 * f + 216 * chunks;
     return Math.max(gather, few);
   }

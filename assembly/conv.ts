@@ -9,7 +9,7 @@
 // outside the image. Dilation 1: for fixed ky the kx·c entries of a row are
 // contiguous in x too, so both kernels move whole in-bounds runs at once.
 
-import { MR, NR, storeTile } from "./tile";
+import { EPI_MASK, EPI_NONE, epilogueVector as epilogueOf, MR, NR, storeTile } from "./tile";
 /** dst[0..len) = src[0..len); v128 body, scalar tail. */
 @inline function copyRun(dst: usize, src: usize, len: i32): void {
   let i = 0;
@@ -217,12 +217,6 @@ export function f32_col2im_nhwc(
 // 128), then each kernel's panels and tables from byte 160 (their sizes:
 // convWorkspaceBytes in src/ops/conv2d.ts).
 
-/** Epilogues of the _fused kernels (see applyEpilogue). */
-const EPI_NONE = 0;
-const EPI_RELU = 1;
-const EPI_LEAKY = 2;
-const EPI_MASK = 3;
-
 /** gemm.ts's block sizes: KC fixes the bits, MC and NC only the cache use. */
 const KC = 256;
 const MC = 64;
@@ -310,7 +304,7 @@ function buildStream(
  */
 @inline function tileKernel(
   a: usize, b: usize, segs: usize, nsegs: i32, c0: usize, c1: usize, c2: usize, c3: usize,
-  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
+  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize, epilogue: i32 = EPI_NONE, alpha: f32 = 0, maskDelta: usize = 0,
 ): void {
   let c0x0123 = f32x4.splat(0);
   let c0x4567 = f32x4.splat(0);
@@ -344,7 +338,7 @@ function buildStream(
       bp += 32;
     }
   }
-  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile);
+  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile, epilogue, alpha, maskDelta);
 }
 
 
@@ -357,7 +351,7 @@ function buildStream(
  */
 @inline function tileKernelRows(
   list: usize, count: i32, b: usize, c0: usize, c1: usize, c2: usize, c3: usize,
-  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize,
+  rows: i32, cols: i32, loadC: bool, bias: usize, tile: usize, epilogue: i32, alpha: f32, maskDelta: usize,
 ): void {
   let c0x0123 = f32x4.splat(0);
   let c0x4567 = f32x4.splat(0);
@@ -396,7 +390,7 @@ function buildStream(
       bp += 32;
     }
   }
-  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile);
+  storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c0, c1, c2, c3, rows, cols, loadC, bias, tile, epilogue, alpha, maskDelta);
 }
 
 /** Stores 4 rows of 4 floats depth-major: quad i = (r0[i], r1[i], r2[i], r3[i]) at d + i·step. */
@@ -612,17 +606,13 @@ function convImplicit(
       const loadC = p0 > 0 || accumulate != 0;
       const blockBias: usize = p0 + kc >= k ? bias : 0;
       const bBlock = packedB + <usize>p0 * fp * 4;
+      // The last block's write-back finishes the elements: the epilogue goes with it.
+      const blockEpilogue = p0 + kc >= k ? epilogue : EPI_NONE;
       for (let j = 0; j < f; j += NR) {
         const cj = <usize>j << 2;
         tileKernel(panel, bBlock + <usize>(j * kc * 4), segs, nsegs, r0 + cj, r1 + cj, r2 + cj, r3 + cj,
-          rows, min(NR, f - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+          rows, min(NR, f - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile, blockEpilogue, alpha, maskDelta);
       }
-    }
-    if (epilogue != EPI_NONE) {
-      applyEpilogue(r0, f, epilogue, alpha, maskDelta);
-      if (rows > 1) applyEpilogue(r1, f, epilogue, alpha, maskDelta);
-      if (rows > 2) applyEpilogue(r2, f, epilogue, alpha, maskDelta);
-      if (rows > 3) applyEpilogue(r3, f, epilogue, alpha, maskDelta);
     }
   }
 }
@@ -903,7 +893,7 @@ function adjointGather(
       for (let j = 0; j < c; j += NR) {
         const cj = <usize>j << 2;
         tileKernelRows(segs, nsegs, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
-          rows, min(NR, c - j), accumulate != 0, bias != 0 ? bias + cj : 0, tile);
+          rows, min(NR, c - j), accumulate != 0, bias != 0 ? bias + cj : 0, tile, epilogue, alpha, maskDelta);
       }
     } else {
       let si = 0;
@@ -939,16 +929,10 @@ function adjointGather(
         for (let j = 0; j < c; j += NR) {
           const cj = <usize>j << 2;
           tileKernelRows(blockSegs, nb, packedB + <usize>(j * k * 4), r0 + cj, r1 + cj, r2 + cj, r3 + cj,
-            rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile);
+            rows, min(NR, c - j), loadC, blockBias != 0 ? blockBias + cj : 0, tile, done >= depth ? epilogue : EPI_NONE, alpha, maskDelta);
         }
         first = false;
       }
-    }
-    if (epilogue != EPI_NONE) {
-      applyEpilogue(r0, c, epilogue, alpha, maskDelta);
-      if (rows > 1) applyEpilogue(r1, c, epilogue, alpha, maskDelta);
-      if (rows > 2) applyEpilogue(r2, c, epilogue, alpha, maskDelta);
-      if (rows > 3) applyEpilogue(r3, c, epilogue, alpha, maskDelta);
     }
   }
 }
@@ -1157,7 +1141,6 @@ function convFewChannels(
 ): void {
   const ldw = <usize>f << 2;
   const pixelBytes = <usize>c << 2;
-  const va = f32x4.splat(alpha);
   let yr = y;
   let listedY = -1;
   let listedX = -1;
@@ -1245,14 +1228,14 @@ function convFewChannels(
               acc13 = f32x4.add(acc13, b3);
             }
             if (epilogue != EPI_NONE) {
-              acc00 = epilogueVector(acc00, out0, epilogue, va, maskDelta);
-              acc01 = epilogueVector(acc01, out0 + 16, epilogue, va, maskDelta);
-              acc02 = epilogueVector(acc02, out0 + 32, epilogue, va, maskDelta);
-              acc03 = epilogueVector(acc03, out0 + 48, epilogue, va, maskDelta);
-              acc10 = epilogueVector(acc10, out1, epilogue, va, maskDelta);
-              acc11 = epilogueVector(acc11, out1 + 16, epilogue, va, maskDelta);
-              acc12 = epilogueVector(acc12, out1 + 32, epilogue, va, maskDelta);
-              acc13 = epilogueVector(acc13, out1 + 48, epilogue, va, maskDelta);
+              acc00 = epilogueVector(acc00, out0, epilogue, alpha, maskDelta);
+              acc01 = epilogueVector(acc01, out0 + 16, epilogue, alpha, maskDelta);
+              acc02 = epilogueVector(acc02, out0 + 32, epilogue, alpha, maskDelta);
+              acc03 = epilogueVector(acc03, out0 + 48, epilogue, alpha, maskDelta);
+              acc10 = epilogueVector(acc10, out1, epilogue, alpha, maskDelta);
+              acc11 = epilogueVector(acc11, out1 + 16, epilogue, alpha, maskDelta);
+              acc12 = epilogueVector(acc12, out1 + 32, epilogue, alpha, maskDelta);
+              acc13 = epilogueVector(acc13, out1 + 48, epilogue, alpha, maskDelta);
             }
             v128.store(out0, acc00);
             v128.store(out0, acc01, 16);
@@ -1345,53 +1328,22 @@ function convFewChannels(
 }
 
 /** applyEpilogue's operations on one vector held in a register, bound for `out`. */
-@inline function epilogueVector(v: v128, out: usize, epilogue: i32, va: v128, maskDelta: usize): v128 {
-  if (epilogue == EPI_RELU) return f32x4.pmax(v, f32x4.splat(0));
-  if (epilogue == EPI_LEAKY) return v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, f32x4.splat(0)));
-  return v128.and(v, f32x4.gt(v128.load(out + maskDelta), f32x4.splat(0)));
+@inline function epilogueVector(v: v128, out: usize, epilogue: i32, alpha: f32, maskDelta: usize): v128 {
+  return epilogueOf(v, epilogue, alpha, epilogue == EPI_MASK ? v128.load(out + maskDelta) : f32x4.splat(0));
 }
 
-/**
- * out[0..len) = epilogue(out[0..len)), element by element with the vector
- * code of activations.ts (scalar tail as a splat), so the bits of a separate
- * f32_relu / f32_leaky_relu / f32_relu_backward pass: EPI_RELU pmax(v, 0),
- * EPI_LEAKY v > 0 ? v : v·alpha, EPI_MASK v where the mask element (at
- * address + maskDelta) is > 0, else +0.
- */
+/** out[0..len) = epilogue(out[0..len)) (tile.ts's EPI_*), element by element; the scalar tail as a splat through the same vector operations. */
 function applyEpilogue(out: usize, len: i32, epilogue: i32, alpha: f32, maskDelta: usize): void {
-  const zero = f32x4.splat(0);
-  const va = f32x4.splat(alpha);
+  if (epilogue == EPI_NONE) return;
   let i = 0;
-  if (epilogue == EPI_RELU) {
-    for (; i + 4 <= len; i += 4) {
-      const o = out + (<usize>i << 2);
-      v128.store(o, f32x4.pmax(v128.load(o), zero));
-    }
-    for (; i < len; i++) {
-      const o = out + (<usize>i << 2);
-      store<f32>(o, f32x4.extract_lane(f32x4.pmax(f32x4.splat(load<f32>(o)), zero), 0));
-    }
-  } else if (epilogue == EPI_LEAKY) {
-    for (; i + 4 <= len; i += 4) {
-      const o = out + (<usize>i << 2);
-      const v = v128.load(o);
-      v128.store(o, v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)));
-    }
-    for (; i < len; i++) {
-      const o = out + (<usize>i << 2);
-      const v = f32x4.splat(load<f32>(o));
-      store<f32>(o, f32x4.extract_lane(v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, zero)), 0));
-    }
-  } else if (epilogue == EPI_MASK) {
-    for (; i + 4 <= len; i += 4) {
-      const o = out + (<usize>i << 2);
-      v128.store(o, v128.and(v128.load(o), f32x4.gt(v128.load(o + maskDelta), zero)));
-    }
-    for (; i < len; i++) {
-      const o = out + (<usize>i << 2);
-      const v = v128.and(f32x4.splat(load<f32>(o)), f32x4.gt(f32x4.splat(load<f32>(o + maskDelta)), zero));
-      store<f32>(o, f32x4.extract_lane(v, 0));
-    }
+  for (; i + 4 <= len; i += 4) {
+    const o = out + (<usize>i << 2);
+    v128.store(o, epilogueVector(v128.load(o), o, epilogue, alpha, maskDelta));
+  }
+  for (; i < len; i++) {
+    const o = out + (<usize>i << 2);
+    const mask = epilogue == EPI_MASK ? f32x4.splat(load<f32>(o + maskDelta)) : f32x4.splat(0);
+    store<f32>(o, f32x4.extract_lane(epilogueOf(f32x4.splat(load<f32>(o)), epilogue, alpha, mask), 0));
   }
 }
 

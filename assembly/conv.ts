@@ -1057,6 +1057,34 @@ export function f32_conv2d_nhwc_filter_grad(
               const len = load<i32>(seg + 8 + (<usize>s << 3), 4);
               let e = block + <usize>off * ENTRY;
               let d = panel + (<usize>off << 4);
+              if (group == 8) {
+                // A whole 32-channel tap (the common case), unrolled.
+                const p1 = panelBytes;
+                const p2 = p1 << 1;
+                const p3 = p2 + p1;
+                const p4 = p1 << 2;
+                for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
+                  const src = load<usize>(e) + tapOff;
+                  const q0 = v128.load(src);
+                  const q1 = v128.load(src, 16);
+                  const q2 = v128.load(src, 32);
+                  const q3 = v128.load(src, 48);
+                  const q4 = v128.load(src, 64);
+                  const q5 = v128.load(src, 80);
+                  const q6 = v128.load(src, 96);
+                  const q7 = v128.load(src, 112);
+                  v128.store(d, q0);
+                  v128.store(d + p1, q1);
+                  v128.store(d + p2, q2);
+                  v128.store(d + p3, q3);
+                  const d4 = d + p4;
+                  v128.store(d4, q4);
+                  v128.store(d4 + p1, q5);
+                  v128.store(d4 + p2, q6);
+                  v128.store(d4 + p3, q7);
+                }
+                continue;
+              }
               for (let i = 0; i < len; i++, e += ENTRY, d += 16) {
                 const src = load<usize>(e) + tapOff;
                 let dt = d;

@@ -212,6 +212,10 @@ export function f32_col2im_nhwc(
 // The adjoint gathers per pixel of x over the taps that reach it; see
 // adjointGather. The stream and the blocks depend on the shapes alone.
 // Fewer than 4 image channels take the direct paths at the end of the file.
+// The _fused variants of the forward and the adjoint pass each element,
+// once final, through tile.ts's epilogue (relu, leaky relu, or the ReLU
+// mask of a gradient): in registers as the last k block is written, or in a
+// pass over the output where the scatter finishes elements only at the end.
 //
 // Workspace layout: a 4×8 edge tile (128 bytes), a zero quad (16 bytes, at
 // 128), then each kernel's panels and tables from byte 160 (their sizes:

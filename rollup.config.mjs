@@ -22,11 +22,11 @@ const minify = () => ({
   },
 });
 
-/** Replaces the embedded wasm bytes with null in the slim bundle. */
-const withoutEmbeddedWasm = () => ({
-  name: "without-embedded-wasm",
+/** The slim bundle's default core: none (src/wasm/default-core.ts). */
+const withoutDefaultCore = () => ({
+  name: "without-default-core",
   load(id) {
-    return id.endsWith("core-wasm.generated.js") ? "export const CORE_WASM_BASE64 = null, BASE64_DECODER_WASM = null;" : null;
+    return id.endsWith("/wasm/default-core.js") ? "export async function defaultCoreBytes() { return null; }" : null;
   },
 });
 
@@ -50,6 +50,6 @@ const external = ["node:fs/promises"];
 
 export default [
   { input: "dist-tsc/index.js", output: { file: "dist/index.js", format: "es" }, external, plugins: [minify()] },
-  { input: "dist-tsc/index.js", output: { file: "dist/slim.js", format: "es" }, external, plugins: [withoutEmbeddedWasm(), copyWasm(), minify()] },
+  { input: "dist-tsc/index.js", output: { file: "dist/slim.js", format: "es" }, external, plugins: [withoutDefaultCore(), copyWasm(), minify()] },
   { input: "dist-tsc/cli/main.js", output: { file: "dist/cli.js", format: "es", banner: "#!/usr/bin/env node" }, external: (id) => id.startsWith("node:"), plugins: [executable()] },
 ];

@@ -1,6 +1,6 @@
 // Cold start in Node: from process start to the first reconstruction from a
-// saved model, ours (dist/index.js with the embedded wasm, and dist/slim.js
-// with dist/core.wasm read from disk) beside TensorFlow.js 4.22
+// saved model, ours (dist/index.js with the wasm embedded, and dist/slim.js
+// given dist/core.wasm by the caller) beside TensorFlow.js 4.22
 // (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-wasm, one thread) on the
 // same tiny dense autoencoder (24 → 16 tanh → 4 → 16 relu → 24 sigmoid).
 // Each script runs as `node -e` many times, interleaved, and we report medians:
@@ -62,8 +62,7 @@ const SCRIPTS: Record<string, { module: boolean; code: string }> = {
     module: true,
     code: `import { readFileSync } from "node:fs";
       const { Autoencoder } = await import(${q(dist("index.js"))});
-      // A copy: Autoencoder.load(Buffer) of a pooled Buffer (files < 4 KB) fails, see the report.
-      const ae = await Autoencoder.load(new Uint8Array(readFileSync(${q(modelPath)})));
+      const ae = await Autoencoder.load(readFileSync(${q(modelPath)}));
       const out = ae.reconstruct(${input}).data;
       console.log(performance.now(), CPU(), out[0]);`,
   },
@@ -72,8 +71,7 @@ const SCRIPTS: Record<string, { module: boolean; code: string }> = {
     code: `import { readFileSync } from "node:fs";
       const { Autoencoder, init } = await import(${q(dist("slim.js"))});
       await init({ wasm: readFileSync(${q(join(ROOT, "dist/core.wasm"))}) });
-      // A copy: Autoencoder.load(Buffer) of a pooled Buffer (files < 4 KB) fails, see the report.
-      const ae = await Autoencoder.load(new Uint8Array(readFileSync(${q(modelPath)})));
+      const ae = await Autoencoder.load(readFileSync(${q(modelPath)}));
       const out = ae.reconstruct(${input}).data;
       console.log(performance.now(), CPU(), out[0]);`,
   },
@@ -142,8 +140,14 @@ const rows = names.map((name) => {
 }).map((cells, i) => [names[i]!, ...cells]);
 console.log(`Cold start to the first reconstruction from a saved model: median of ${RUNS} runs each, interleaved. ${environmentLine()}\n`);
 console.log(markdownTable(["script (node -e)", "wall ms", "− bare", "perf.now() at result", "− bare", "CPU ms at result", "− bare"], rows));
-const ours = medians("autoencoders (dist/index.js, embedded wasm)");
-for (const k of ["wall", "cpu"] as const) {
-  const over = ours[k] - bareFor("autoencoders (dist/index.js, embedded wasm)")[k];
-  console.log(`${k === "wall" ? "\n" : ""}Target: ≤ ${TARGET_MS} ms over bare Node (default entry, ${k}): ${fixed(over)} ms — ${over <= TARGET_MS ? "met" : "NOT met"}`);
+const EMBEDDED = "autoencoders (dist/index.js, embedded wasm)";
+const SLIM = "autoencoders (dist/slim.js + core.wasm file)";
+const tfjs = medians("TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)");
+for (const [label, name] of [["the default entry (dist/index.js, wasm embedded)", EMBEDDED], ["the slim entry given dist/core.wasm", SLIM]] as const) {
+  const over = (k: "wall" | "cpu") => medians(name)[k] - bareFor(name)[k];
+  const tfjsOver = tfjs.wall - bareFor("TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)").wall;
+  console.log(
+    `${label}: ${fixed(over("wall"))} ms wall, ${fixed(over("cpu"))} ms CPU over bare Node (${fixed(tfjsOver / over("wall"))}× faster than tfjs-wasm); ` +
+      `target ≤ ${TARGET_MS} ms: ${over("wall") <= TARGET_MS ? "met" : "NOT met"}`,
+  );
 }

@@ -1,12 +1,12 @@
-// Loads the wasm core once per realm, in every runtime: from the bytes
-// embedded at build time by default, or from a URL, bytes or a compiled
+// Loads the wasm core once per realm, in every runtime: from where the build
+// puts it by default (default-core.ts), or from a URL, bytes or a compiled
 // module that the host supplies (strict Content-Security-Policy, CDN cache).
 import { UnsupportedRuntimeError } from "../errors.js";
 import { Arena } from "./arena.js";
-import { BASE64_DECODER_WASM, CORE_WASM_BASE64 } from "./core-wasm.generated.js";
+import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
 
-/** Where to get the wasm core from; the embedded bytes when omitted. */
+/** Where to get the wasm core from; the build's own copy when omitted. */
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
 
 export interface Engine {
@@ -34,29 +34,6 @@ function assertRuntimeSupport(): void {
   }
 }
 
-interface Base64Decoder {
-  memory: WebAssembly.Memory;
-  decode(source: number, length: number, target: number): number;
-}
-
-/**
- * Base64 text (the embedded core) to bytes, decoded by the bootstrap module (far under the
- * 4 KB that browsers compile synchronously on the main thread). The text is
- * ASCII, so encodeInto writes one byte per character.
- */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const decoder = new WebAssembly.Instance(new WebAssembly.Module(BASE64_DECODER_WASM)).exports as unknown as Base64Decoder;
-  const pageBytes = 65536;
-  const source = decoder.memory.buffer.byteLength;
-  const target = source + text.length;
-  // The text, then its bytes (three per four characters) and the 16 bytes the decoder's vector stores may pass.
-  decoder.memory.grow(Math.ceil((text.length + (text.length / 4) * 3 + 16) / pageBytes));
-  new TextEncoder().encodeInto(text, new Uint8Array(decoder.memory.buffer, source, text.length));
-  const length = decoder.decode(source, text.length, target);
-  if (length < 0) throw new UnsupportedRuntimeError("the embedded wasm core is damaged: its text is not base64");
-  return new Uint8Array(decoder.memory.buffer, target, length);
-}
-
 async function fetchBytes(url: URL): Promise<ArrayBuffer> {
   if (url.protocol === "file:") {
     // Node and Deno: fetch() of file: URLs is not universal, the file system is.
@@ -75,11 +52,11 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
   if (source instanceof WebAssembly.Module) return source;
   if (source === undefined) {
     // The slim bundle carries no wasm (see rollup.config.mjs).
-    const embedded = CORE_WASM_BASE64 as string | null;
-    if (embedded === null) {
+    const bytes = await defaultCoreBytes();
+    if (bytes === null) {
       throw new UnsupportedRuntimeError("this build of autoencoders carries no wasm core: call init({ wasm }) with its URL, bytes or a compiled WebAssembly.Module first");
     }
-    return WebAssembly.compile(decodeBase64(embedded));
+    return WebAssembly.compile(bytes);
   }
   if (typeof source === "string" || source instanceof URL) return WebAssembly.compile(await fetchBytes(new URL(source)));
   return WebAssembly.compile(source as BufferSource);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedRuntimeError } from "../../src/errors.js";
-import { decodeBase64 } from "../../src/wasm/module.js";
+import { decodeBase64 } from "../../src/wasm/base64.js";
 
 // An independent encoder (RFC 4648 §4, padded), so the test does not lean on the host's base64.
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

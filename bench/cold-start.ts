@@ -142,12 +142,16 @@ console.log(`Cold start to the first reconstruction from a saved model: median o
 console.log(markdownTable(["script (node -e)", "wall ms", "− bare", "perf.now() at result", "− bare", "CPU ms at result", "− bare"], rows));
 const EMBEDDED = "autoencoders (dist/index.js, embedded wasm)";
 const SLIM = "autoencoders (dist/slim.js + core.wasm file)";
-const tfjs = medians("TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)");
+// The target is on "process start to the first reconstruction": performance.now()
+// there (its origin is the process start) minus the same in the bare script;
+// wall time adds the process exit, CPU time the compile threads.
+const TFJS = "TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)";
+const over = (name: string, k: (typeof kinds)[number]) => medians(name)[k] - bareFor(name)[k];
 for (const [label, name] of [["the default entry (dist/index.js, wasm embedded)", EMBEDDED], ["the slim entry given dist/core.wasm", SLIM]] as const) {
-  const over = (k: "wall" | "cpu") => medians(name)[k] - bareFor(name)[k];
-  const tfjsOver = tfjs.wall - bareFor("TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)").wall;
+  const ms = over(name, "inProcess");
   console.log(
-    `${label}: ${fixed(over("wall"))} ms wall, ${fixed(over("cpu"))} ms CPU over bare Node (${fixed(tfjsOver / over("wall"))}× faster than tfjs-wasm); ` +
-      `target ≤ ${TARGET_MS} ms: ${over("wall") <= TARGET_MS ? "met" : "NOT met"}`,
+    `${label}: ${fixed(ms)} ms from process start to the first reconstruction over bare Node ` +
+      `(wall ${fixed(over(name, "wall"))}, CPU ${fixed(over(name, "cpu"))}; ${fixed(over(TFJS, "inProcess") / ms)}× faster than tfjs-wasm); ` +
+      `target ≤ ${TARGET_MS} ms: ${ms <= TARGET_MS ? "met" : "NOT met"}`,
   );
 }

@@ -66,7 +66,8 @@ function activationBackward(tape: Tape, x: Tensor, y: Tensor, kind: Activation, 
 // masked writers give the unfused bits, however many; unmasked ones are added
 // after them, which is the unfused order while y has at most two consumers
 // (a layer stack has one). Leaky relu's backward does not distribute over a
-// sum, so nothing masks for it: it always runs as a pass.
+// sum, so nothing masks for it: it always runs as a pass. The gradient of y
+// itself then holds only what unmasked writers added: read dz, not dy.
 
 /** An activation a convolution kernel can apply as it writes its output. */
 export interface FusedActivation {

@@ -3,11 +3,9 @@
 // given dist/core.wasm by the caller) beside TensorFlow.js 4.22
 // (@tensorflow/tfjs-core + @tensorflow/tfjs-backend-wasm, one thread) on the
 // same tiny dense autoencoder (24 → 16 tanh → 4 → 16 relu → 24 sigmoid).
-// Each script runs as `node -e` many times, interleaved, and we report medians:
-// Each script is set against a bare script of its own kind (`node -e` for
-// CommonJS, `node --input-type=module -e` for ES modules), so that Node's ES
-// module loader, which any ESM program starts whatever it imports, is not
-// charged to the library:
+// Each script runs many times, interleaved, and we report medians. Each is set
+// against a bare script of its own kind (CommonJS or ES module), so that what
+// Node's module loader costs any program is not charged to the library:
 //   wall: spawn to exit, minus the bare script's;
 //   in-process: performance.now() at the first reconstruction (ms since Node's
 //   time origin, which is set at process start) minus the same in a bare script;
@@ -16,7 +14,7 @@
 // Run: npx tsx bench/cold-start.ts [--runs N]   (default 21; --quick: 7)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -104,11 +102,24 @@ const SCRIPTS: Record<string, { module: boolean; code: string }> = {
 /** CPU time of the process so far (all threads, user + system) in ms: less sensitive than wall time to other load on the machine. */
 const CPU_FN = "const CPU = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };";
 
+// Each script is a file, run as `node script.mjs` (or .cjs), as programs and
+// serverless handlers are: Node's module loader then reads an entry file in
+// the bare scripts too, so what it costs to start (for ES modules, its
+// asynchronous file reading) is not charged to the library, as it would be to
+// whatever `node -e` imported first. The folder sits under node_modules so that
+// require() finds the peers.
+const scriptDir = join(ROOT, "node_modules", ".cache", "autoencoders-cold-start");
+await mkdir(scriptDir, { recursive: true });
+const scriptFiles = new Map<string, string>();
+for (const [i, [name, { module, code }]] of Object.entries(SCRIPTS).entries()) {
+  const file = join(scriptDir, `script-${i}.${module ? "mjs" : "cjs"}`);
+  await writeFile(file, CPU_FN + code);
+  scriptFiles.set(name, file);
+}
+
 function once(name: string): { wall: number; inProcess: number; cpu: number } {
-  const { module, code } = SCRIPTS[name]!;
-  const flags = module ? ["--input-type=module", "-e", CPU_FN + code] : ["-e", CPU_FN + code];
   const started = performance.now();
-  const run = spawnSync(process.execPath, flags, { cwd: ROOT, encoding: "utf8" });
+  const run = spawnSync(process.execPath, [scriptFiles.get(name)!], { cwd: ROOT, encoding: "utf8" });
   const wall = performance.now() - started;
   if (run.status !== 0) throw new Error(`${name}: exit ${run.status}\n${run.stderr}`);
   const [inProcess, cpu] = run.stdout.trim().split(/\s+/).map(Number);
@@ -128,25 +139,31 @@ for (let r = 0; r < RUNS; r++) {
   }
 }
 await rm(dir, { recursive: true, force: true });
+await rm(scriptDir, { recursive: true, force: true });
 
 const kinds = ["wall", "inProcess", "cpu"] as const;
-const medians = (name: string) => Object.fromEntries(kinds.map((k) => [k, median(samples[name]![k])])) as Record<(typeof kinds)[number], number>;
+type Kind = (typeof kinds)[number];
+const medians = (name: string) => Object.fromEntries(kinds.map((k) => [k, median(samples[name]![k])])) as Record<Kind, number>;
 const BARE = ["bare node (CommonJS)", "bare node (ES module)"];
-const bareFor = (name: string) => medians(BARE[SCRIPTS[name]!.module ? 1 : 0]!);
+const bareOf = (name: string) => BARE[SCRIPTS[name]!.module ? 1 : 0]!;
+/**
+ * The median over rounds of (script − its bare script in the same round):
+ * runs of one round are seconds apart, so the machine's drift from minute to
+ * minute (a third of the bare time here) cancels out of each difference.
+ */
+const over = (name: string, k: Kind) => median(samples[name]![k].map((v, r) => v - samples[bareOf(name)]![k][r]!));
 const rows = names.map((name) => {
   const m = medians(name);
-  const bare = bareFor(name);
-  return kinds.flatMap((k) => [fixed(m[k]), BARE.includes(name) ? "–" : fixed(m[k] - bare[k])]);
+  return kinds.flatMap((k) => [fixed(m[k]), BARE.includes(name) ? "–" : fixed(over(name, k))]);
 }).map((cells, i) => [names[i]!, ...cells]);
-console.log(`Cold start to the first reconstruction from a saved model: median of ${RUNS} runs each, interleaved. ${environmentLine()}\n`);
-console.log(markdownTable(["script (node -e)", "wall ms", "− bare", "perf.now() at result", "− bare", "CPU ms at result", "− bare"], rows));
+console.log(`Cold start to the first reconstruction from a saved model: median of ${RUNS} runs of "node <script file>" each, interleaved. ${environmentLine()}\n`);
+console.log(markdownTable(["script (node file)", "wall ms", "− bare (paired)", "perf.now() at result", "− bare (paired)", "CPU ms at result", "− bare (paired)"], rows));
 const EMBEDDED = "autoencoders (dist/index.js, embedded wasm)";
 const SLIM = "autoencoders (dist/slim.js + core.wasm file)";
 // The target is on "process start to the first reconstruction": performance.now()
 // there (its origin is the process start) minus the same in the bare script;
 // wall time adds the process exit, CPU time the compile threads.
 const TFJS = "TensorFlow.js 4.22 wasm (tfjs-core + tfjs-backend-wasm)";
-const over = (name: string, k: (typeof kinds)[number]) => medians(name)[k] - bareFor(name)[k];
 for (const [label, name] of [["the default entry (dist/index.js, wasm embedded)", EMBEDDED], ["the slim entry given dist/core.wasm", SLIM]] as const) {
   const ms = over(name, "inProcess");
   console.log(

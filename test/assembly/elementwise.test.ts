@@ -14,7 +14,7 @@ import {
 } from "../reference/elementwise.js";
 
 const SIZES = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1027];
-const GRIDS: [number, number][] = [[1, 1], [3, 5], [4, 8], [7, 9], [17, 33], [128, 784]];
+const GRIDS: [number, number][] = [[1, 1], [3, 5], [4, 8], [7, 9], [17, 33], [6, 36], [5, 50], [128, 784]];
 /** One f32 rounding of an exact f64 result. */
 const ONE_ROUNDING = { atol: 1e-30, rtol: 2 ** -24 };
 const GUARD = 4;

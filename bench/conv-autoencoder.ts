@@ -10,15 +10,13 @@
 // Run: npx tsx bench/conv-autoencoder.ts [--quick] [--no-cpu] [--no-peers] [--no-profile]
 // (--quick: fewer runs; --no-cpu: skip tfjs's cpu backend; --no-peers: skip
 // tfjs altogether, for iterating on ours; --no-profile: the comparison table only)
-import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
-import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
-import type { Kernels } from "../src/wasm/kernels.js";
-import { getEngine } from "../src/wasm/module.js";
+import { lcg, prototypeMixes } from "./data.js";
+import { kernelTable, phaseTable, profileEpochs, profileReconstruct, sumCalls, sumMs, type Phases } from "./profile.js";
 import { cpuMedianMs, environmentLine, epochTimer, fixed, median, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { epochCallbacks, predictCall, startTfjsWasm, tfjsWasmVersion } from "./tfjs.js";
 
 const SIDE = 28;
 const FEATURES = SIDE * SIDE;
@@ -71,11 +69,7 @@ const OUR_CONFIG: AutoencoderConfig = {
  * to learn. An LCG, seeded: the same numbers on every run and for every library.
  */
 function syntheticImages(rows: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const next = lcg(seed);
   const prototypes = Array.from({ length: 16 }, () => {
     const img = new Float32Array(FEATURES);
     for (let stroke = 0; stroke < 3; stroke++) {
@@ -93,17 +87,7 @@ function syntheticImages(rows: number, seed: number): Float32Array {
     }
     return img;
   });
-  const out = new Float32Array(rows * FEATURES);
-  for (let r = 0; r < rows; r++) {
-    const a = prototypes[Math.floor(next() * 16)]!;
-    const b = prototypes[Math.floor(next() * 16)]!;
-    const t = next();
-    for (let j = 0; j < FEATURES; j++) {
-      const v = t * a[j]! + (1 - t) * b[j]! + 0.05 * (next() - 0.5);
-      out[r * FEATURES + j] = Math.min(1, Math.max(0, v));
-    }
-  }
-  return out;
+  return prototypeMixes(rows, prototypes, 0.05, next);
 }
 
 interface Rate {
@@ -171,12 +155,7 @@ function tfjsModel(): tf.Sequential {
 
 /** predict + dataSync over `rows` rows (Float32Array in and out, like reconstruct): wall and CPU ms per call. */
 async function tfjsInfer(backend: string, model: tf.Sequential, x: Float32Array, rows: number, timing: TimingOptions, cpuCalls: number) {
-  const data = x.subarray(0, rows * FEATURES);
-  const predict = () => {
-    const y = tf.tidy(() => model.predict(tf.tensor4d(data, [rows, SIDE, SIDE, 1]), { batchSize: INFER_BATCH }) as tf.Tensor);
-    y.dataSync();
-    y.dispose();
-  };
+  const predict = predictCall(model, x.subarray(0, rows * FEATURES), [rows, SIDE, SIDE, 1], INFER_BATCH);
   return { wallMs: await medianMs(`tfjs-${backend} predict`, predict, timing), cpuMs: cpuMedianMs(predict, cpuCalls) };
 }
 
@@ -189,7 +168,7 @@ async function tfjsTrain(model: tf.Sequential, x: Float32Array, samples: number,
       batchSize: BATCH,
       shuffle: true,
       verbose: 0,
-      callbacks: { onEpochBegin: async () => timer.onEpochBegin(), onEpochEnd: async () => timer.onEpochEnd() },
+      callbacks: epochCallbacks(timer),
     });
     return { timer, loss: history.history.loss as number[] };
   } finally {
@@ -230,19 +209,6 @@ async function benchTfjsCpu(x: Float32Array): Promise<Result> {
   };
 }
 
-/** Starts tfjs's wasm backend on one thread; returns which binary it runs. */
-async function startTfjsWasm(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
-  setThreadsCount(1);
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
-  const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
-  const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
-  const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
-  return `${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${getThreadsCount()})`;
-}
-
 // ---- profile: every kernel call of a real fit, timed -----------------------
 
 /**
@@ -254,112 +220,31 @@ async function startTfjsWasm(): Promise<string> {
 type Phase = "forward" | "backward" | "optimizer" | "housekeeping";
 const LOSS_SUMS = new Set(["f32_bce_logits_sum", "f32_bce_sum", "f32_mse_sum", "f32_l1_sum"]);
 const OPTIMIZERS = new Set(["f32_adam_step", "f32_sgd_step"]);
-
-interface Tally {
-  ms: number;
-  calls: number;
-  flops: number;
-  phase: Phase;
-}
-
-/**
- * The tally key of a call: the convolution kernels by image n×h×w×c and filter
- * count (with FLOPs, padded taps included), gemm by m×n×k, im2col/col2im by
- * image, others by name.
- */
-function keyOf(name: string, args: number[]): { key: string; flops: number } {
-  if (name.startsWith("f32_gemm_")) return { key: `${name} ${args[4]}×${args[5]}×${args[6]}`, flops: 2 * args[4]! * args[5]! * args[6]! };
-  // f32_conv2d_nhwc and _adjoint: (out, in, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, ...);
-  // _filter_grad: (wm, x, g, n, h, w, c, ...), the same from n on.
-  if (name.startsWith("f32_conv2d_nhwc")) {
-    const at = name.endsWith("_filter_grad") ? 3 : 4;
-    const [n, h, w, c, kh, kw] = args.slice(at, at + 6) as [number, number, number, number, number, number];
-    const [oh, ow, f] = args.slice(at + 10, at + 13) as [number, number, number];
-    return { key: `${name} ${n}×${h}×${w}×${c}, f ${f}`, flops: 2 * n * oh * ow * kh * kw * c * f };
-  }
-  // im2col(col, x, n, h, w, c, ...), col2im(x, col, n, h, w, c, ...)
-  if (name === "f32_im2col_nhwc" || name === "f32_col2im_nhwc") return { key: `${name} ${args[3]}×${args[4]}×${args[5]}`, flops: 0 };
-  return { key: name, flops: 0 };
-}
-
-/** Replaces the engine's kernels with timed wrappers while `fn` runs, adding into `tallies`. */
-async function withTimedKernels<T>(tallies: Map<string, Tally>, fn: () => T | Promise<T>): Promise<T> {
-  const engine = getEngine() as { kernels: Kernels };
-  const raw = engine.kernels;
-  const timed: Record<string, unknown> = {};
+const phases: Phases = () => {
   let phase: Phase = "housekeeping";
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value !== "function") continue;
-    const f = value as (...args: number[]) => unknown;
-    timed[name] = (...args: number[]) => {
-      if (name === "f32_gather_rows") phase = "forward";
-      else if (OPTIMIZERS.has(name)) phase = "optimizer";
-      const t0 = performance.now();
-      const out = f(...args);
-      const ms = performance.now() - t0;
-      const { key, flops } = keyOf(name, args);
-      const full = `${phase}|${key}`;
-      const tally = tallies.get(full) ?? { ms: 0, calls: 0, flops: 0, phase };
-      tally.ms += ms;
-      tally.calls++;
-      tally.flops += flops;
-      tallies.set(full, tally);
-      if (LOSS_SUMS.has(name) && phase === "forward") phase = "backward";
-      else if (OPTIMIZERS.has(name)) phase = "housekeeping";
-      return out;
-    };
-  }
-  engine.kernels = timed as unknown as Kernels;
-  try {
-    return await fn();
-  } finally {
-    engine.kernels = raw;
-  }
-}
+  return (name) => {
+    if (name === "f32_gather_rows") phase = "forward";
+    else if (OPTIMIZERS.has(name)) phase = "optimizer";
+    const current = phase;
+    // The phase of the calls after this one.
+    if (LOSS_SUMS.has(name) && phase === "forward") phase = "backward";
+    else if (OPTIMIZERS.has(name)) phase = "housekeeping";
+    return current;
+  };
+};
+const KERNEL_COLUMN = "kernel (conv: image n×h×w×c, f filters; gemm m×n×k)";
 
-/** Wall time of one fit epoch in ms. */
-async function epochMs(model: Autoencoder, data: { data: Float32Array; shape: number[] }, yieldEveryMs?: number): Promise<number> {
-  const timer = epochTimer();
-  await model.fit(data, { epochs: 1, batchSize: BATCH, yieldEveryMs, onEpochBegin: timer.onEpochBegin, onEpochEnd: timer.onEpochEnd });
-  return timer.times[0]!;
-}
-
-function kernelTable(tallies: Map<string, Tally>, runs: number, totalMs: number, withPhase: boolean, per: string): string {
-  const rows = [...tallies]
-    .map(([full, t]) => ({ key: full.split("|")[1]!, phase: t.phase, ms: t.ms / runs, calls: t.calls / runs, gflops: t.flops ? t.flops / t.ms / 1e6 : NaN }))
-    .sort((a, b) => b.ms - a.ms)
-    .map((r) => [r.key, ...(withPhase ? [r.phase] : []), fixed(r.calls, 1), fixed(r.ms, 3), `${fixed((100 * r.ms) / totalMs)}%`, fixed(r.gflops)]);
-  return markdownTable(["kernel (conv: image n×h×w×c, f filters; gemm m×n×k)", ...(withPhase ? ["phase"] : []), `calls/${per}`, `ms/${per}`, "share", "GFLOP/s"], rows);
-}
-
-const sumMs = (tallies: Map<string, Tally>, keep: (key: string) => boolean = () => true): number =>
-  [...tallies].filter(([k]) => keep(k.split("|")[1]!)).reduce((a, [, t]) => a + t.ms, 0);
 /** The products: gemm and the convolution kernels (im2col-free lowering). */
 const isGemm = (key: string) => key.startsWith("f32_gemm_") || key.startsWith("f32_conv2d_nhwc");
 const isLowering = (key: string) => key.startsWith("f32_im2col") || key.startsWith("f32_col2im");
 
-/**
- * Rounds of three interleaved epochs (as fit runs by default, without yields
- * to the event loop, without yields and with timed kernels), so the noise of
- * a shared machine hits all three alike; medians over the rounds.
- */
+/** Interleaved epochs (see profileEpochs); medians over the rounds. */
 async function profileTraining(x: Float32Array): Promise<string> {
   const train = PLAN.ours.train;
   const steps = Math.ceil(train / BATCH);
   const data = { data: x.subarray(0, train * FEATURES), shape: [train, SIDE, SIDE, 1] };
   const rounds = quick ? 3 : 5;
-  const plain: number[] = [];
-  const noYield: number[] = [];
-  const timedEpochs: number[] = [];
-  const tallies = new Map<string, Tally>();
-  for (let r = 0; r < rounds; r++) {
-    const model = await Autoencoder.create(OUR_CONFIG);
-    await epochMs(model, data);
-    plain.push(await epochMs(model, data));
-    noYield.push(await epochMs(model, data, 1e9));
-    timedEpochs.push(await withTimedKernels(tallies, () => epochMs(model, data, 1e9)));
-    model.dispose();
-  }
+  const { plain, noYield, timedEpochs, tallies } = await profileEpochs(OUR_CONFIG, data, BATCH, rounds, phases);
   const runs = rounds * steps;
   const step = median(plain) / steps;
   const stepNoYield = median(noYield) / steps;
@@ -368,14 +253,9 @@ async function profileTraining(x: Float32Array): Promise<string> {
   const kernels = sumMs(tallies) / runs;
   const gemm = sumMs(tallies, isGemm) / runs;
   const lowering = sumMs(tallies, isLowering) / runs;
-  const calls = [...tallies.values()].reduce((a, t) => a + t.calls, 0) / runs;
+  const calls = sumCalls(tallies) / runs;
   const pct = (ms: number) => `${fixed((100 * ms) / stepTimed)}%`;
-
-  const phases = new Map<string, number>();
-  for (const t of tallies.values()) phases.set(t.phase, (phases.get(t.phase) ?? 0) + t.ms / runs);
-  const phaseRows = [...phases].sort((a, b) => b[1] - a[1]).map(([p, ms]) => [p, fixed(ms, 3), pct(ms)]);
-  phaseRows.push(["JS outside kernels (incl. ~0.1 µs timer per call)", fixed(stepTimed - kernels, 3), pct(stepTimed - kernels)]);
-  const gemmFlops = [...tallies].filter(([k]) => isGemm(k.split("|")[1]!)).reduce((a, [, t]) => a + t.flops, 0) / runs;
+  const gemmFlops = [...tallies.values()].filter((t) => isGemm(t.key)).reduce((a, t) => a + t.flops, 0) / runs;
   // GFLOP/s are nominal: padded taps counted, though the kernels skip them.
 
   return [
@@ -385,9 +265,9 @@ async function profileTraining(x: Float32Array): Promise<string> {
       `products (conv kernels and gemm) ${fixed(gemm, 3)} ms (${pct(gemm)}, ${fixed(gemmFlops / gemm / 1e6)} GFLOP/s), im2col/col2im ${fixed(lowering, 3)} ms (${pct(lowering)}), ` +
       `other kernels ${fixed(kernels - gemm - lowering, 3)} ms (${pct(kernels - gemm - lowering)}), ` +
       `JS ${fixed(stepTimed - kernels, 3)} ms (${pct(stepTimed - kernels)}). Shares are of the timed step.\n`,
-    markdownTable(["part", "ms/step", "share"], phaseRows),
+    phaseTable(tallies, runs, stepTimed, kernels),
     "",
-    kernelTable(tallies, runs, stepTimed, true, "step"),
+    kernelTable(tallies, KERNEL_COLUMN, runs, stepTimed, true, "step"),
   ].join("\n");
 }
 
@@ -396,17 +276,7 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
   const rows = PLAN.ours.infer;
   const input = { data: x.subarray(0, rows * FEATURES), shape: [rows, SIDE, SIDE, 1] };
   const rounds = quick ? 5 : 15;
-  const plain: number[] = [];
-  let timedTotal = 0;
-  const tallies = new Map<string, Tally>();
-  for (let r = 0; r < rounds; r++) {
-    let t0 = performance.now();
-    model.reconstruct(input);
-    plain.push(performance.now() - t0);
-    t0 = performance.now();
-    await withTimedKernels(tallies, () => model.reconstruct(input));
-    timedTotal += performance.now() - t0;
-  }
+  const { plain, timedTotal, tallies } = await profileReconstruct(model, input, rounds, phases);
   const call = timedTotal / rounds;
   const kernels = sumMs(tallies) / rounds;
   const gemm = sumMs(tallies, isGemm) / rounds;
@@ -417,14 +287,12 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
       `im2col/col2im ${fixed(lowering, 2)} ms (${fixed((100 * lowering) / call)}%), ` +
       `other kernels ${fixed(kernels - gemm - lowering, 2)} ms (${fixed((100 * (kernels - gemm - lowering)) / call)}%), ` +
       `outside kernels (input copy in, output copy out, JS) ${fixed(call - kernels, 2)} ms (${fixed((100 * (call - kernels)) / call)}%).\n`,
-    kernelTable(tallies, rounds, call, false, "call"),
+    kernelTable(tallies, KERNEL_COLUMN, rounds, call, false, "call"),
   ].join("\n");
 }
 
 // ---- main -------------------------------------------------------------------
 
-const require = createRequire(import.meta.url);
-const tfjsWasmVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
 const startLoad = fixed(loadavg()[0], 2);
 const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
 

@@ -4,17 +4,16 @@
 // gradient kernel; its input gradient of conv2d is conv2dTranspose
 // (Conv2DBackpropInput) and that of conv2dTranspose is conv2d.
 // Run: npx tsx bench/conv.ts [--quick]
-import { createRequire } from "node:module";
 import { cpus } from "node:os";
-import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { conv2d } from "../src/ops/conv2d.js";
 import { conv2dTranspose } from "../src/ops/conv2d-transpose.js";
 import { Tape } from "../src/ops/tape.js";
 import { Tensor } from "../src/ops/tensor.js";
 import { init } from "../src/wasm/module.js";
+import { seededData as data, relativeDiff } from "./data.js";
 import { environmentLine, fixed, gigaPerSecond, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { startTfjsWasm } from "./tfjs.js";
 
 interface Case {
   name: string;
@@ -39,17 +38,6 @@ const CASES: Case[] = [
 
 const quick = process.argv.includes("--quick");
 const timing: TimingOptions = quick ? { time: 200, warmupTime: 100, iterations: 5 } : { time: 800, warmupTime: 300 };
-
-/** Deterministic data in [-1, 1) (an LCG; benches need no quality randomness). */
-function data(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Output spatial size ("same"): conv divides by the stride, convT multiplies. */
 const outSide = (c: Case, side: number) => (c.transpose ? side * c.s : Math.ceil(side / c.s));
@@ -129,25 +117,10 @@ async function benchTfjs(c: Case): Promise<Result> {
   return { forward: gigaPerSecond(f, forward), input: gigaPerSecond(f, input), filter: Number.NaN, out };
 }
 
-/** Largest |ours − theirs| over max |theirs|: a guard against timing a wrong convolution. */
-function relativeDiff(ours: Float32Array, theirs: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < theirs.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
-    scale = Math.max(scale, Math.abs(theirs[i]!));
-  }
-  return diff / (scale || 1);
-}
-
 const ours = new Map<string, Result>();
 for (const c of CASES) ours.set(c.name, await benchOurs(c));
 
-const require = createRequire(import.meta.url);
-setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
-setThreadsCount(1);
-tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
+await startTfjsWasm();
 const theirs = new Map<string, Result>();
 for (const c of CASES) theirs.set(c.name, await benchTfjs(c));
 

@@ -8,15 +8,25 @@
 // Run: npx tsx bench/dense-autoencoder.ts [--quick] [--no-cpu] [--no-profile]
 // (--quick: fewer runs, no long run; --no-cpu: skip tfjs's cpu backend;
 // --no-profile: the comparison table only)
-import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
-import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
-import type { Kernels } from "../src/wasm/kernels.js";
 import { getEngine } from "../src/wasm/module.js";
+import { lcg, prototypeMixes } from "./data.js";
+import {
+  epochMs,
+  kernelTable,
+  phaseTable,
+  profileEpochs,
+  profileReconstruct,
+  sumCalls,
+  sumMs,
+  withTimedKernels,
+  type Phases,
+  type Tallies,
+} from "./profile.js";
 import { cpuMedianMs, environmentLine, epochTimer, fixed, median, markdownTable, medianMs, ratio, type TimingOptions } from "./report.js";
+import { epochCallbacks, predictCall, startTfjsWasm, tfjsWasmVersion } from "./tfjs.js";
 
 const FEATURES = 784;
 const WIDTHS = [FEATURES, 512, 128, 32, 128, 512, FEATURES];
@@ -59,23 +69,9 @@ const OUR_CONFIG: AutoencoderConfig = {
  * same numbers on every run and for every library.
  */
 function syntheticImages(rows: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const next = lcg(seed);
   const prototypes = Array.from({ length: 16 }, () => Float32Array.from({ length: FEATURES }, () => next()));
-  const out = new Float32Array(rows * FEATURES);
-  for (let r = 0; r < rows; r++) {
-    const a = prototypes[Math.floor(next() * 16)]!;
-    const b = prototypes[Math.floor(next() * 16)]!;
-    const t = next();
-    for (let j = 0; j < FEATURES; j++) {
-      const v = t * a[j]! + (1 - t) * b[j]! + 0.1 * (next() - 0.5);
-      out[r * FEATURES + j] = Math.min(1, Math.max(0, v));
-    }
-  }
-  return out;
+  return prototypeMixes(rows, prototypes, 0.1, next);
 }
 
 interface Result {
@@ -138,33 +134,14 @@ async function benchTfjs(backend: "wasm" | "cpu", x: Float32Array): Promise<Resu
     batchSize: BATCH,
     shuffle: true,
     verbose: 0,
-    callbacks: { onEpochBegin: async () => timer.onEpochBegin(), onEpochEnd: async () => timer.onEpochEnd() },
+    callbacks: epochCallbacks(timer),
   });
   xs.dispose();
-  // Like reconstruct: a Float32Array in, a Float32Array out.
-  const rows = x.subarray(0, infer * FEATURES);
-  const predict = () => {
-    const y = tf.tidy(() => model.predict(tf.tensor2d(rows, [infer, FEATURES]), { batchSize: INFER_BATCH }) as tf.Tensor);
-    y.dataSync();
-    y.dispose();
-  };
+  const predict = predictCall(model, x.subarray(0, infer * FEATURES), [infer, FEATURES], INFER_BATCH);
   const wallMs = await medianMs(`tfjs-${backend} predict`, predict, backend === "cpu" ? cpuInferTiming : inferTiming);
   const cpuMs = cpuMedianMs(predict, backend === "cpu" ? 3 : quick ? 5 : 15);
   model.dispose();
   return summarize(`tfjs-${backend}`, train, timer, history.history.loss as number[], { rows: infer, wallMs, cpuMs });
-}
-
-/** Starts tfjs's wasm backend on one thread; returns which binary it runs. */
-async function startTfjsWasm(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
-  setThreadsCount(1);
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
-  const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
-  const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
-  const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
-  return `${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${getThreadsCount()})`;
 }
 
 // ---- profile: every kernel call of a real fit, timed -----------------------
@@ -178,42 +155,8 @@ function phaseOf(kernel: string): Phase {
   return "per-step housekeeping";
 }
 
-interface Tally {
-  ms: number;
-  calls: number;
-  flops: number;
-}
-
-/** Replaces the engine's kernels with timed wrappers while `fn` runs, adding into `tallies` (key: kernel, or kernel and m×n×k). */
-async function withTimedKernels<T>(tallies: Map<string, Tally>, fn: () => T | Promise<T>): Promise<T> {
-  const engine = getEngine() as { kernels: Kernels };
-  const raw = engine.kernels;
-  const timed: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value !== "function") continue;
-    const f = value as (...args: number[]) => unknown;
-    const gemm = name.startsWith("f32_gemm_");
-    timed[name] = (...args: number[]) => {
-      const t0 = performance.now();
-      const out = f(...args);
-      const ms = performance.now() - t0;
-      // gemm args: c, a, b, bias, m, n, k, accumulate, work
-      const key = gemm ? `${name} ${args[4]}×${args[5]}×${args[6]}` : name;
-      const tally = tallies.get(key) ?? { ms: 0, calls: 0, flops: 0 };
-      tally.ms += ms;
-      tally.calls++;
-      if (gemm) tally.flops += 2 * args[4]! * args[5]! * args[6]!;
-      tallies.set(key, tally);
-      return out;
-    };
-  }
-  engine.kernels = timed as unknown as Kernels;
-  try {
-    return await fn();
-  } finally {
-    engine.kernels = raw;
-  }
-}
+const phases: Phases = () => phaseOf;
+const KERNEL_COLUMN = "kernel (gemm m×n×k)";
 
 /** Median time of `await setTimeout(0)`, the yield fit makes every yieldEveryMs (25 ms by default). */
 async function yieldMs(): Promise<number> {
@@ -226,29 +169,10 @@ async function yieldMs(): Promise<number> {
   return median(times);
 }
 
-/** Wall time of one fit epoch in ms. */
-async function epochMs(model: Autoencoder, data: { data: Float32Array; shape: number[] }, yieldEveryMs?: number): Promise<number> {
-  const timer = epochTimer();
-  await model.fit(data, { epochs: 1, batchSize: BATCH, yieldEveryMs, onEpochBegin: timer.onEpochBegin, onEpochEnd: timer.onEpochEnd });
-  return timer.times[0]!;
-}
-
-function kernelTable(tallies: Map<string, Tally>, runs: number, totalMs: number, withPhase: boolean, per: string): string {
-  const rows = [...tallies]
-    .map(([key, t]) => ({ key, ms: t.ms / runs, calls: t.calls / runs, gflops: t.flops ? t.flops / t.ms / 1e6 : NaN }))
-    .sort((a, b) => b.ms - a.ms)
-    .map((r) => [r.key, ...(withPhase ? [phaseOf(r.key.split(" ")[0]!)] : []), fixed(r.calls, 1), fixed(r.ms, 3), `${fixed((100 * r.ms) / totalMs)}%`, fixed(r.gflops)]);
-  return markdownTable(["kernel (gemm m×n×k)", ...(withPhase ? ["phase"] : []), `calls/${per}`, `ms/${per}`, "share", "GFLOP/s"], rows);
-}
-
-const sumMs = (tallies: Map<string, Tally>, keep: (key: string) => boolean = () => true): number =>
-  [...tallies].filter(([k]) => keep(k)).reduce((a, [, t]) => a + t.ms, 0);
 const isGemm = (key: string) => key.startsWith("f32_gemm_");
 
 /**
- * Rounds of three interleaved epochs (as fit runs by default, without yields
- * to the event loop, without yields and with timed kernels), so the noise of
- * a shared machine hits all three alike; medians over the rounds. Each round
+ * Interleaved epochs (see profileEpochs); medians over the rounds. Each round
  * starts from a fresh model and one warm-up epoch, so every round times steps
  * 33-128 of a training run, before Adam's moments can decay into subnormals
  * (see longRun).
@@ -258,18 +182,7 @@ async function profileTraining(x: Float32Array): Promise<string> {
   const steps = Math.ceil(train / BATCH);
   const data = { data: x.subarray(0, train * FEATURES), shape: [train, FEATURES] };
   const rounds = quick ? 3 : 7;
-  const plain: number[] = [];
-  const noYield: number[] = [];
-  const timedEpochs: number[] = [];
-  const tallies = new Map<string, Tally>();
-  for (let r = 0; r < rounds; r++) {
-    const model = await Autoencoder.create(OUR_CONFIG);
-    await epochMs(model, data);
-    plain.push(await epochMs(model, data));
-    noYield.push(await epochMs(model, data, 1e9));
-    timedEpochs.push(await withTimedKernels(tallies, () => epochMs(model, data, 1e9)));
-    model.dispose();
-  }
+  const { plain, noYield, timedEpochs, tallies } = await profileEpochs(OUR_CONFIG, data, BATCH, rounds, phases);
   const runs = rounds * steps;
   const yieldLatency = await yieldMs();
   const step = median(plain) / steps;
@@ -278,16 +191,8 @@ async function profileTraining(x: Float32Array): Promise<string> {
   const stepTimed = timedEpochs.reduce((a, b) => a + b, 0) / runs;
   const kernels = sumMs(tallies) / runs;
   const gemm = sumMs(tallies, isGemm) / runs;
-  const calls = [...tallies.values()].reduce((a, t) => a + t.calls, 0) / runs;
+  const calls = sumCalls(tallies) / runs;
   const pct = (ms: number) => `${fixed((100 * ms) / stepTimed)}%`;
-
-  const phases = new Map<string, number>();
-  for (const [key, t] of tallies) {
-    const phase = phaseOf(key.split(" ")[0]!);
-    phases.set(phase, (phases.get(phase) ?? 0) + t.ms / runs);
-  }
-  const phaseRows = [...phases].sort((a, b) => b[1] - a[1]).map(([p, ms]) => [p, fixed(ms, 3), pct(ms)]);
-  phaseRows.push(["JS outside kernels (incl. ~0.1 µs timer per call)", fixed(stepTimed - kernels, 3), pct(stepTimed - kernels)]);
 
   return [
     `## Where our training step goes (batch ${BATCH}; ${rounds} rounds × ${steps} steps; every kernel call timed with performance.now())\n`,
@@ -296,9 +201,9 @@ async function profileTraining(x: Float32Array): Promise<string> {
       `so yielding every 25 ms costs ≈ ${fixed((100 * yieldLatency) / (25 + yieldLatency))}% of wall time); mean with timed kernels ${fixed(stepTimed, 3)} ms, ${fixed(calls, 0)} kernel calls per step. ` +
       `gemm ${fixed(gemm, 3)} ms (${pct(gemm)}), other kernels ${fixed(kernels - gemm, 3)} ms (${pct(kernels - gemm)}), ` +
       `JS ${fixed(stepTimed - kernels, 3)} ms (${pct(stepTimed - kernels)}). Shares are of the timed step.\n`,
-    markdownTable(["part", "ms/step", "share"], phaseRows),
+    phaseTable(tallies, runs, stepTimed, kernels),
     "",
-    kernelTable(tallies, runs, stepTimed, true, "step"),
+    kernelTable(tallies, KERNEL_COLUMN, runs, stepTimed, true, "step"),
   ].join("\n");
 }
 
@@ -307,17 +212,7 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
   const rows = PLAN.ours.infer;
   const input = { data: x.subarray(0, rows * FEATURES), shape: [rows, FEATURES] };
   const rounds = quick ? 5 : 15;
-  const plain: number[] = [];
-  let timedTotal = 0;
-  const tallies = new Map<string, Tally>();
-  for (let r = 0; r < rounds; r++) {
-    let t0 = performance.now();
-    model.reconstruct(input);
-    plain.push(performance.now() - t0);
-    t0 = performance.now();
-    await withTimedKernels(tallies, () => model.reconstruct(input));
-    timedTotal += performance.now() - t0;
-  }
+  const { plain, timedTotal, tallies } = await profileReconstruct(model, input, rounds, phases);
   const call = timedTotal / rounds;
   const kernels = sumMs(tallies) / rounds;
   const gemm = sumMs(tallies, isGemm) / rounds;
@@ -326,7 +221,7 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
     `call: ${fixed(median(plain), 2)} ms median, ${fixed(call, 2)} ms mean with timed kernels: gemm ${fixed(gemm, 2)} ms (${fixed((100 * gemm) / call)}%), ` +
       `other kernels ${fixed(kernels - gemm, 2)} ms (${fixed((100 * (kernels - gemm)) / call)}%), ` +
       `outside kernels (input copy in, output copy out, JS) ${fixed(call - kernels, 2)} ms (${fixed((100 * (call - kernels)) / call)}%).\n`,
-    kernelTable(tallies, rounds, call, false, "call"),
+    kernelTable(tallies, KERNEL_COLUMN, rounds, call, false, "call"),
   ].join("\n");
 }
 
@@ -352,10 +247,10 @@ async function longRun(x: Float32Array): Promise<string> {
   };
   const rows: string[][] = [];
   for (let epoch = 1; epoch <= LONG_EPOCHS; epoch++) {
-    const tallies = new Map<string, Tally>();
-    const ms = await withTimedKernels(tallies, () => epochMs(model, data, 1e9));
+    const tallies: Tallies = new Map();
+    const ms = await withTimedKernels(tallies, phases, () => epochMs(model, data, BATCH, 1e9));
     if (epoch === 2 || epoch % 4 === 0) {
-      const adam = tallies.get("f32_adam_step")!;
+      const adam = [...tallies.values()].find((t) => t.key === "f32_adam_step")!;
       rows.push([String(model.step), fixed(ms / steps, 2), fixed(adam.ms / adam.calls, 2), String(subnormals(state[0]!)), String(subnormals(state[1]!))]);
     }
   }
@@ -368,8 +263,6 @@ async function longRun(x: Float32Array): Promise<string> {
 
 // ---- main -------------------------------------------------------------------
 
-const require = createRequire(import.meta.url);
-const tfjsWasmVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
 const startLoad = fixed(loadavg()[0], 2);
 const x = syntheticImages(Math.max(PLAN.ours.train, PLAN.ours.infer), 12345);
 

@@ -3,13 +3,12 @@
 // backend on one small shape. Run: npx tsx bench/gemm.ts [--quick] [--cpu-time]
 // (--cpu-time times with process CPU time instead of wall time: use it when
 // other jobs share the machine, since a descheduled call inflates wall time).
-import { createRequire } from "node:module";
 import { cpus } from "node:os";
-import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init } from "../src/wasm/module.js";
+import { seededData as data, relativeDiff } from "./data.js";
 import { cpuTimeMs, environmentLine, fixed, gigaPerSecond, markdownTable, medianTimes, ratio, type TimingOptions } from "./report.js";
+import { startTfjsWasm, tfjsWasmVersion } from "./tfjs.js";
 
 type Form = "nn" | "nt" | "tn";
 const FORMS: Form[] = ["nn", "nt", "tn"];
@@ -44,17 +43,6 @@ const timing: TimingOptions = {
   ...(quick ? { time: 300, warmupTime: 100, iterations: 2 } : { time: 1500, warmupTime: 300, iterations: 3 }),
   ...(cpuTime ? { now: cpuTimeMs } : {}),
 };
-
-/** Deterministic test data in [-1, 1) (an LCG; benches need no quality randomness). */
-function data(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Operands for one shape: A is m×k (k×m for TN), B is k×n (n×k for NT); the same numbers for every form. */
 function operands({ m, n, k }: Shape, form: Form) {
@@ -104,32 +92,10 @@ async function measure(engine: Engine, shape: Shape, form: Form): Promise<Measur
   return { ours: gigaPerSecond(flops, ms.ours), theirs: gigaPerSecond(flops, ms.theirs), diff };
 }
 
-/** Largest |ours - theirs| over max |theirs|: a guard against timing a wrong product. */
-function relativeDiff(ours: Float32Array, theirs: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < theirs.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
-    scale = Math.max(scale, Math.abs(theirs[i]!));
-  }
-  return diff / (scale || 1);
-}
-
-const require = createRequire(import.meta.url);
-const wasmDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/";
-const tfjsVersion = (require("@tensorflow/tfjs-backend-wasm/package.json") as { version: string }).version;
-
 const shapes = quick ? SHAPES.slice(0, 3) : SHAPES;
 const engine = await init();
 
-setWasmPaths(wasmDir);
-setThreadsCount(1);
-tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-if (!(await tf.setBackend("wasm"))) throw new Error("tfjs wasm backend failed to initialize");
-const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
-const threaded = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
-const binary = simd && threaded ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
-const wasmThreads = getThreadsCount();
+const binary = await startTfjsWasm();
 
 const rows: string[][] = [];
 for (const shape of shapes) {
@@ -149,7 +115,7 @@ for (const form of FORMS) {
 
 console.log(`# f32 gemm, GFLOP/s (median; 2·m·n·k flops per call), single thread`);
 console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"}`);
-console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsVersion}: ran ${binary} (SIMD ${simd ? "yes" : "no"}, threaded ${threaded ? "yes" : "no"}, XNNPACK threads ${wasmThreads})`);
+console.log(`tfjs ${tf.version.tfjs}, wasm backend ${tfjsWasmVersion}: ran ${binary}`);
 console.log(`shape is m×n×k: C[m×n] = op(A)[m×k]·op(B)[k×n]; NT = B transposed, TN = A transposed; no bias; ours and tfjs timed in alternating rounds, ${cpuTime ? "process CPU time" : "wall time"}\n`);
 console.log(markdownTable(["shape", "form", "ours", "tfjs-wasm", "ours/tfjs", "autoencoder use"], rows));
 console.log(`\ntfjs cpu backend (plain JS), small shape:\n`);

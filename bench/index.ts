@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Files in bench/ that are not benches: this runner and the shared helpers. */
-const HELPERS = new Set(["index.ts", "report.ts"]);
+const HELPERS = new Set(["index.ts", "report.ts", "data.ts", "profile.ts", "tfjs.ts"]);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

@@ -71,14 +71,14 @@ export function decodeModelFile(bytes: Uint8Array, checksum: Checksum = crc32): 
   const stored = view.getUint32(12, true);
   const actual = checksum(body);
   if (stored !== actual) {
-    const checksum = `checksum expected ${hex32(stored)}, found ${hex32(actual)}`;
+    const mismatch = `checksum expected ${hex32(stored)}, found ${hex32(actual)}`;
     const needed = declaredLength(body);
     if (needed !== undefined && needed.bytes > body.length) {
       throw new ModelFormatError(
-        `truncated model file: expected ${needed.exact ? "" : "at least "}${HEADER_BYTES + needed.bytes} bytes, found ${bytes.length} (${checksum})`,
+        `truncated model file: expected ${needed.exact ? "" : "at least "}${HEADER_BYTES + needed.bytes} bytes, found ${bytes.length} (${mismatch})`,
       );
     }
-    throw new ModelFormatError(`corrupted model file: ${checksum}`);
+    throw new ModelFormatError(`corrupted model file: ${mismatch}`);
   }
   let decoded;
   try {

@@ -234,9 +234,8 @@ const phases: Phases = () => {
 };
 const KERNEL_COLUMN = "kernel (conv: image n×h×w×c, f filters; gemm m×n×k)";
 
-/** The products: gemm and the convolution kernels (im2col-free lowering). */
+/** The products: gemm and the convolution kernels (implicit gemm: no im2col matrix is written). */
 const isGemm = (key: string) => key.startsWith("f32_gemm_") || key.startsWith("f32_conv2d_nhwc");
-const isLowering = (key: string) => key.startsWith("f32_im2col") || key.startsWith("f32_col2im");
 
 /** Interleaved epochs (see profileEpochs); medians over the rounds. */
 async function profileTraining(x: Float32Array): Promise<string> {
@@ -252,7 +251,6 @@ async function profileTraining(x: Float32Array): Promise<string> {
   const stepTimed = timedEpochs.reduce((a, b) => a + b, 0) / runs;
   const kernels = sumMs(tallies) / runs;
   const gemm = sumMs(tallies, isGemm) / runs;
-  const lowering = sumMs(tallies, isLowering) / runs;
   const calls = sumCalls(tallies) / runs;
   const pct = (ms: number) => `${fixed((100 * ms) / stepTimed)}%`;
   const gemmFlops = [...tallies.values()].filter((t) => isGemm(t.key)).reduce((a, t) => a + t.flops, 0) / runs;
@@ -262,8 +260,8 @@ async function profileTraining(x: Float32Array): Promise<string> {
     `## Where our training step goes (batch ${BATCH}; ${rounds} rounds × ${steps} steps; every kernel call timed with performance.now())\n`,
     `step, median: ${fixed(step, 3)} ms as fit runs it (${fixed(rate(BATCH, step), 0)} samples/s), ${fixed(stepNoYield, 3)} ms with yieldEveryMs = ∞; ` +
       `mean with timed kernels ${fixed(stepTimed, 3)} ms, ${fixed(calls, 0)} kernel calls per step. ` +
-      `products (conv kernels and gemm) ${fixed(gemm, 3)} ms (${pct(gemm)}, ${fixed(gemmFlops / gemm / 1e6)} GFLOP/s), im2col/col2im ${fixed(lowering, 3)} ms (${pct(lowering)}), ` +
-      `other kernels ${fixed(kernels - gemm - lowering, 3)} ms (${pct(kernels - gemm - lowering)}), ` +
+      `products (conv kernels and gemm) ${fixed(gemm, 3)} ms (${pct(gemm)}, ${fixed(gemmFlops / gemm / 1e6)} GFLOP/s), ` +
+      `other kernels ${fixed(kernels - gemm, 3)} ms (${pct(kernels - gemm)}), ` +
       `JS ${fixed(stepTimed - kernels, 3)} ms (${pct(stepTimed - kernels)}). Shares are of the timed step.\n`,
     phaseTable(tallies, runs, stepTimed, kernels),
     "",
@@ -280,12 +278,10 @@ async function profileInference(model: Autoencoder, x: Float32Array): Promise<st
   const call = timedTotal / rounds;
   const kernels = sumMs(tallies) / rounds;
   const gemm = sumMs(tallies, isGemm) / rounds;
-  const lowering = sumMs(tallies, isLowering) / rounds;
   return [
     `## Where our inference goes (reconstruct of ${rows} rows in ${Math.ceil(rows / INFER_BATCH)} chunks of ${INFER_BATCH})\n`,
     `call: ${fixed(median(plain), 2)} ms median (${fixed(rate(rows, median(plain)), 0)} samples/s), ${fixed(call, 2)} ms mean with timed kernels: products (conv kernels and gemm) ${fixed(gemm, 2)} ms (${fixed((100 * gemm) / call)}%), ` +
-      `im2col/col2im ${fixed(lowering, 2)} ms (${fixed((100 * lowering) / call)}%), ` +
-      `other kernels ${fixed(kernels - gemm - lowering, 2)} ms (${fixed((100 * (kernels - gemm - lowering)) / call)}%), ` +
+      `other kernels ${fixed(kernels - gemm, 2)} ms (${fixed((100 * (kernels - gemm)) / call)}%), ` +
       `outside kernels (input copy in, output copy out, JS) ${fixed(call - kernels, 2)} ms (${fixed((100 * (call - kernels)) / call)}%).\n`,
     kernelTable(tallies, KERNEL_COLUMN, rounds, call, false, "call"),
   ].join("\n");

@@ -26,8 +26,7 @@ export type Phases = () => (kernel: string) => string;
 
 /**
  * The tally key of a call: the convolution kernels by image n×h×w×c and filter
- * count (with FLOPs, padded taps included), gemm by m×n×k, im2col/col2im by
- * image, others by name.
+ * count (with FLOPs, padded taps included), gemm by m×n×k, others by name.
  */
 function keyOf(name: string, args: number[]): { key: string; flops: number } {
   // gemm: (c, a, b, bias, m, n, k, accumulate, work)
@@ -40,8 +39,6 @@ function keyOf(name: string, args: number[]): { key: string; flops: number } {
     const [oh, ow, f] = args.slice(at + 10, at + 13) as [number, number, number];
     return { key: `${name} ${n}×${h}×${w}×${c}, f ${f}`, flops: 2 * n * oh * ow * kh * kw * c * f };
   }
-  // im2col(col, x, n, h, w, c, ...), col2im(x, col, n, h, w, c, ...)
-  if (name === "f32_im2col_nhwc" || name === "f32_col2im_nhwc") return { key: `${name} ${args[3]}×${args[4]}×${args[5]}`, flops: 0 };
   return { key: name, flops: 0 };
 }
 

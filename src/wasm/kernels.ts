@@ -149,23 +149,11 @@ export interface Kernels {
   // ---- convolution, batch norm, pooling (assembly/conv.ts, batchnorm.ts, pool.ts) ----
   // Images are NHWC: x[n, h, w, c], channels innermost. Pointers need only
   // 4-byte alignment here.
-  /**
-   * col[n·oh·ow, kh·kw·c] = receptive fields of x[n, h, w, c]: row (b, oy, ox),
-   * column (ky, kx, ci) holds x[b, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci],
-   * 0 outside the image. Column order is that of a [kh, kw, c, f] filter.
-   */
-  f32_im2col_nhwc(col: Ptr, x: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
-  /**
-   * x (+)= col scattered back (the adjoint of f32_im2col_nhwc, same arguments);
-   * each x element adds its terms in (row, ky, kx) order.
-   */
-  f32_col2im_nhwc(x: Ptr, col: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    accumulate: number): void;
   // Convolution without an im2col matrix: the image is packed straight into the
-  // gemm tile. wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix; the
-  // geometry arguments are f32_im2col_nhwc's; work is convWorkspaceBytes
+  // gemm tile. wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix,
+  // im2col(x) the [n·oh·ow, kh·kw·c] matrix of receptive fields (row (b, oy,
+  // ox), column (ky, kx, ci): x[b, oy·sh − padTop + ky, ox·sw − padLeft + kx,
+  // ci], 0 outside the image; assembly/conv.ts); work is convWorkspaceBytes
   // (src/ops/conv2d.ts) of scratch.
   /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0): f32_gemm_nn's bits on the im2col matrix (but for the sign of an all-zero sum). */
   f32_conv2d_nhwc(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,

@@ -1104,49 +1104,16 @@ function convFewChannels(
             }
             const out0 = yr + (<usize>j << 2);
             const out1 = out0 + ldw;
+            const acc = accumulate ? 1 : 0;
             const bj = bias + (<usize>j << 2);
-            if (accumulate) {
-              acc00 = f32x4.add(v128.load(out0), acc00);
-              acc01 = f32x4.add(v128.load(out0, 16), acc01);
-              acc02 = f32x4.add(v128.load(out0, 32), acc02);
-              acc03 = f32x4.add(v128.load(out0, 48), acc03);
-              acc10 = f32x4.add(v128.load(out1), acc10);
-              acc11 = f32x4.add(v128.load(out1, 16), acc11);
-              acc12 = f32x4.add(v128.load(out1, 32), acc12);
-              acc13 = f32x4.add(v128.load(out1, 48), acc13);
-            }
-            if (withBias) {
-              const b0 = v128.load(bj);
-              const b1 = v128.load(bj, 16);
-              const b2 = v128.load(bj, 32);
-              const b3 = v128.load(bj, 48);
-              acc00 = f32x4.add(acc00, b0);
-              acc01 = f32x4.add(acc01, b1);
-              acc02 = f32x4.add(acc02, b2);
-              acc03 = f32x4.add(acc03, b3);
-              acc10 = f32x4.add(acc10, b0);
-              acc11 = f32x4.add(acc11, b1);
-              acc12 = f32x4.add(acc12, b2);
-              acc13 = f32x4.add(acc13, b3);
-            }
-            if (epilogue != EPI_NONE) {
-              acc00 = epilogueVector(acc00, out0, epilogue, alpha, maskDelta);
-              acc01 = epilogueVector(acc01, out0 + 16, epilogue, alpha, maskDelta);
-              acc02 = epilogueVector(acc02, out0 + 32, epilogue, alpha, maskDelta);
-              acc03 = epilogueVector(acc03, out0 + 48, epilogue, alpha, maskDelta);
-              acc10 = epilogueVector(acc10, out1, epilogue, alpha, maskDelta);
-              acc11 = epilogueVector(acc11, out1 + 16, epilogue, alpha, maskDelta);
-              acc12 = epilogueVector(acc12, out1 + 32, epilogue, alpha, maskDelta);
-              acc13 = epilogueVector(acc13, out1 + 48, epilogue, alpha, maskDelta);
-            }
-            v128.store(out0, acc00);
-            v128.store(out0, acc01, 16);
-            v128.store(out0, acc02, 32);
-            v128.store(out0, acc03, 48);
-            v128.store(out1, acc10);
-            v128.store(out1, acc11, 16);
-            v128.store(out1, acc12, 32);
-            v128.store(out1, acc13, 48);
+            finishVector(acc00, out0, acc, withBias ? bj : 0, epilogue, alpha, maskDelta);
+            finishVector(acc01, out0 + 16, acc, withBias ? bj + 16 : 0, epilogue, alpha, maskDelta);
+            finishVector(acc02, out0 + 32, acc, withBias ? bj + 32 : 0, epilogue, alpha, maskDelta);
+            finishVector(acc03, out0 + 48, acc, withBias ? bj + 48 : 0, epilogue, alpha, maskDelta);
+            finishVector(acc10, out1, acc, withBias ? bj : 0, epilogue, alpha, maskDelta);
+            finishVector(acc11, out1 + 16, acc, withBias ? bj + 16 : 0, epilogue, alpha, maskDelta);
+            finishVector(acc12, out1 + 32, acc, withBias ? bj + 32 : 0, epilogue, alpha, maskDelta);
+            finishVector(acc13, out1 + 48, acc, withBias ? bj + 48 : 0, epilogue, alpha, maskDelta);
           }
           ox++;
           yr += ldw;
@@ -1177,34 +1144,14 @@ function convFewChannels(
           }
           const out = yr + (<usize>j << 2);
           const bj = bias + (<usize>j << 2);
-          if (accumulate) {
-            acc0 = f32x4.add(v128.load(out), acc0);
-            acc1 = f32x4.add(v128.load(out, 16), acc1);
-            acc2 = f32x4.add(v128.load(out, 32), acc2);
-            acc3 = f32x4.add(v128.load(out, 48), acc3);
-            acc4 = f32x4.add(v128.load(out, 64), acc4);
-            acc5 = f32x4.add(v128.load(out, 80), acc5);
-            acc6 = f32x4.add(v128.load(out, 96), acc6);
-            acc7 = f32x4.add(v128.load(out, 112), acc7);
-          }
-          if (withBias) {
-            acc0 = f32x4.add(acc0, v128.load(bj));
-            acc1 = f32x4.add(acc1, v128.load(bj, 16));
-            acc2 = f32x4.add(acc2, v128.load(bj, 32));
-            acc3 = f32x4.add(acc3, v128.load(bj, 48));
-            acc4 = f32x4.add(acc4, v128.load(bj, 64));
-            acc5 = f32x4.add(acc5, v128.load(bj, 80));
-            acc6 = f32x4.add(acc6, v128.load(bj, 96));
-            acc7 = f32x4.add(acc7, v128.load(bj, 112));
-          }
-          v128.store(out, acc0);
-          v128.store(out, acc1, 16);
-          v128.store(out, acc2, 32);
-          v128.store(out, acc3, 48);
-          v128.store(out, acc4, 64);
-          v128.store(out, acc5, 80);
-          v128.store(out, acc6, 96);
-          v128.store(out, acc7, 112);
+          finishVector(acc0, out, accumulate ? 1 : 0, withBias ? bj : 0);
+          finishVector(acc1, out + 16, accumulate ? 1 : 0, withBias ? bj + 16 : 0);
+          finishVector(acc2, out + 32, accumulate ? 1 : 0, withBias ? bj + 32 : 0);
+          finishVector(acc3, out + 48, accumulate ? 1 : 0, withBias ? bj + 48 : 0);
+          finishVector(acc4, out + 64, accumulate ? 1 : 0, withBias ? bj + 64 : 0);
+          finishVector(acc5, out + 80, accumulate ? 1 : 0, withBias ? bj + 80 : 0);
+          finishVector(acc6, out + 96, accumulate ? 1 : 0, withBias ? bj + 96 : 0);
+          finishVector(acc7, out + 112, accumulate ? 1 : 0, withBias ? bj + 112 : 0);
         }
         for (; j + 4 <= f; j += 4) {
           let acc = f32x4.splat(0);
@@ -1250,9 +1197,12 @@ function applyEpilogue(out: usize, len: i32, epilogue: i32, alpha: f32, maskDelt
 }
 
 /** C = (C + acc) + bias for one vector (C = acc + bias without accumulate; bias 0: none). */
-@inline function finishVector(acc: v128, c: usize, accumulate: i32, bias: usize): void {
+@inline function finishVector(
+  acc: v128, c: usize, accumulate: i32, bias: usize, epilogue: i32 = EPI_NONE, alpha: f32 = 0, maskDelta: usize = 0,
+): void {
   if (accumulate) acc = f32x4.add(v128.load(c), acc);
   if (bias != 0) acc = f32x4.add(acc, v128.load(bias));
+  if (epilogue != EPI_NONE) acc = epilogueVector(acc, c, epilogue, alpha, maskDelta);
   v128.store(c, acc);
 }
 

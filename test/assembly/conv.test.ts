@@ -115,24 +115,58 @@ const kernelCases: GridCase[] = [
   { label: "n2 9x9x6 k2x2 f300 s33 valid (f 300: two blocks, gaps)", n: 2, h: 9, w: 9, c: 6, kh: 2, kw: 2, f: 300, sh: 3, sw: 3, padding: "valid" },
 ];
 
+/**
+ * A forward case: its inputs (the same seeds for the plain and the fused
+ * kernel) and, writing and accumulating onto y0, the f64 result, the sum of
+ * the terms' magnitudes that bounds its error, and the number of terms.
+ */
+function forwardCase(s: GridCase) {
+  const g = windowOf(s);
+  const k = s.kh * s.kw * s.c;
+  const m = s.n * g.oh * g.ow;
+  const x = randomArray(imageSize(g), s.h * 7 + s.f);
+  const w = randomArray(k * s.f, s.kw + 3 * s.c);
+  const b = randomArray(s.f, s.f + 2);
+  const y0 = randomArray(m * s.f, 5);
+  const col = im2colRef(x, ...args(g));
+  const product = matmul(col, w, m, k, s.f);
+  const scale = matmul(col, w, m, k, s.f, true);
+  const priors = [null, y0].map((prior) => ({
+    prior,
+    expected: product.map((v, i) => v + (prior ? prior[i]! : 0) + b[i % s.f]!),
+    bound: scale.map((v, i) => v + (prior ? Math.abs(prior[i]!) : 0) + Math.abs(b[i % s.f]!)),
+  }));
+  return { g, size: m * s.f, terms: k + 2, inputs: { a: x, b: w, bias: b }, priors };
+}
+
+/** An adjoint case, as forwardCase: the bias goes in only when writing (onto x0, none). */
+function adjointCase(s: GridCase) {
+  const g = windowOf(s);
+  const k = s.kh * s.kw * s.c;
+  const m = s.n * g.oh * g.ow;
+  const p = randomArray(m * s.f, s.w * 11 + s.c);
+  const w = randomArray(k * s.f, s.kh + 5 * s.f);
+  const b = randomArray(s.c, s.c + 9);
+  const x0 = randomArray(imageSize(g), 6);
+  const wt = transpose(w, k, s.f);
+  const product = col2imRef(matmul(p, wt, m, s.f, k), null, ...args(g));
+  const scale = col2imRef(matmul(p, wt, m, s.f, k, true), null, ...args(g));
+  const priors = [null, x0].map((prior) => ({
+    prior,
+    inputs: { a: p, b: w, bias: prior ? undefined : b },
+    expected: product.map((v, i) => v + (prior ? prior[i]! : b[i % s.c]!)),
+    bound: scale.map((v, i) => v + Math.abs(prior ? prior[i]! : b[i % s.c]!)),
+  }));
+  return { g, size: imageSize(g), terms: s.kh * s.kw * s.f + 2, priors };
+}
+
 describe("f32_conv2d_nhwc", () => {
   it.each(kernelCases.map((s) => [s.label, s] as const))("%s: y = im2col(x)·w + b against f64, writing and accumulating", async (_, s) => {
     const e = await engine();
-    const g = windowOf(s);
-    const k = s.kh * s.kw * s.c;
-    const m = s.n * g.oh * g.ow;
-    const x = randomArray(imageSize(g), s.h * 7 + s.f);
-    const w = randomArray(k * s.f, s.kw + 3 * s.c);
-    const b = randomArray(s.f, s.f + 2);
-    const y0 = randomArray(m * s.f, 5);
-    const col = im2colRef(x, ...args(g));
-    const product = matmul(col, w, m, k, s.f);
-    const scale = matmul(col, w, m, k, s.f, true);
-    for (const prior of [null, y0]) {
-      const expected = product.map((v, i) => v + (prior ? prior[i]! : 0) + b[i % s.f]!);
-      const bound = scale.map((v, i) => v + (prior ? Math.abs(prior[i]!) : 0) + Math.abs(b[i % s.f]!));
-      const got = runConv(e, "forward", g, s.f, { a: x, b: w, bias: b }, m * s.f, prior);
-      expectSumClose(got, expected, bound, k + 2, `${s.label} accumulate=${prior ? 1 : 0}`);
+    const c = forwardCase(s);
+    for (const { prior, expected, bound } of c.priors) {
+      const got = runConv(e, "forward", c.g, s.f, c.inputs, c.size, prior);
+      expectSumClose(got, expected, bound, c.terms, `${s.label} accumulate=${prior ? 1 : 0}`);
     }
   });
 
@@ -162,22 +196,10 @@ describe("f32_conv2d_nhwc", () => {
 describe("f32_conv2d_nhwc_adjoint", () => {
   it.each(kernelCases.map((s) => [s.label, s] as const))("%s: x = col2im(p·wᵀ) + b against f64, writing and accumulating", async (_, s) => {
     const e = await engine();
-    const g = windowOf(s);
-    const k = s.kh * s.kw * s.c;
-    const m = s.n * g.oh * g.ow;
-    const p = randomArray(m * s.f, s.w * 11 + s.c);
-    const w = randomArray(k * s.f, s.kh + 5 * s.f);
-    const b = randomArray(s.c, s.c + 9);
-    const x0 = randomArray(imageSize(g), 6);
-    const wt = transpose(w, k, s.f);
-    const product = col2imRef(matmul(p, wt, m, s.f, k), null, ...args(g));
-    const scale = col2imRef(matmul(p, wt, m, s.f, k, true), null, ...args(g));
-    for (const prior of [null, x0]) {
-      const bias = prior ? undefined : b;
-      const expected = product.map((v, i) => v + (prior ? prior[i]! : b[i % s.c]!));
-      const bound = scale.map((v, i) => v + Math.abs(prior ? prior[i]! : b[i % s.c]!));
-      const got = runConv(e, "adjoint", g, s.f, { a: p, b: w, bias }, imageSize(g), prior);
-      expectSumClose(got, expected, bound, s.kh * s.kw * s.f + 2, `${s.label} accumulate=${prior ? 1 : 0}`);
+    const c = adjointCase(s);
+    for (const { prior, inputs, expected, bound } of c.priors) {
+      const got = runConv(e, "adjoint", c.g, s.f, inputs, c.size, prior);
+      expectSumClose(got, expected, bound, c.terms, `${s.label} accumulate=${prior ? 1 : 0}`);
     }
   });
 
@@ -291,26 +313,15 @@ function expectSameBits(got: Float32Array, want: Float32Array, label: string): v
 describe("f32_conv2d_nhwc_fused", () => {
   it.each(kernelCases.map((s) => [s.label, s] as const))("%s: epilogue(im2col(x)·w + b) against f64 and the separate pass's bits", async (_, s) => {
     const e = await engine();
-    const g = windowOf(s);
-    const k = s.kh * s.kw * s.c;
-    const m = s.n * g.oh * g.ow;
-    const x = randomArray(imageSize(g), s.h * 7 + s.f);
-    const w = randomArray(k * s.f, s.kw + 3 * s.c);
-    const b = randomArray(s.f, s.f + 2);
-    const y0 = randomArray(m * s.f, 5);
-    const mask = maskArray(m * s.f, s.c + 41);
-    const col = im2colRef(x, ...args(g));
-    const product = matmul(col, w, m, k, s.f);
-    const scale = matmul(col, w, m, k, s.f, true);
-    for (const prior of [null, y0]) {
-      const plain = runConv(e, "forward", g, s.f, { a: x, b: w, bias: b }, m * s.f, prior);
-      const linear = product.map((v, i) => v + (prior ? prior[i]! : 0) + b[i % s.f]!);
-      const bound = scale.map((v, i) => v + (prior ? Math.abs(prior[i]!) : 0) + Math.abs(b[i % s.f]!));
+    const c = forwardCase(s);
+    const mask = maskArray(c.size, s.c + 41);
+    for (const { prior, expected, bound } of c.priors) {
+      const plain = runConv(e, "forward", c.g, s.f, c.inputs, c.size, prior);
       for (const epi of EPILOGUES) {
         const label = `${s.label} accumulate=${prior ? 1 : 0} ${epi.name}`;
-        const got = runFused(e, "forward", g, s.f, { a: x, b: w, bias: b }, m * s.f, prior, epi, mask);
+        const got = runFused(e, "forward", c.g, s.f, c.inputs, c.size, prior, epi, mask);
         // relu, leaky relu (alpha < 1) and the mask shrink an error, so the sum's bound holds after them.
-        expectSumClose(got, epilogueRef(linear, refEpilogue(epi, mask)), bound, k + 2, label);
+        expectSumClose(got, epilogueRef(expected, refEpilogue(epi, mask)), bound, c.terms, label);
         expectSameBits(got, separatePass(e, plain, epi, mask), label);
       }
     }
@@ -320,26 +331,14 @@ describe("f32_conv2d_nhwc_fused", () => {
 describe("f32_conv2d_nhwc_adjoint_fused", () => {
   it.each(kernelCases.map((s) => [s.label, s] as const))("%s: epilogue(col2im(p·wᵀ) + b) against f64 and the separate pass's bits", async (_, s) => {
     const e = await engine();
-    const g = windowOf(s);
-    const k = s.kh * s.kw * s.c;
-    const m = s.n * g.oh * g.ow;
-    const p = randomArray(m * s.f, s.w * 11 + s.c);
-    const w = randomArray(k * s.f, s.kh + 5 * s.f);
-    const b = randomArray(s.c, s.c + 9);
-    const x0 = randomArray(imageSize(g), 6);
-    const mask = maskArray(imageSize(g), s.f + 43);
-    const wt = transpose(w, k, s.f);
-    const product = col2imRef(matmul(p, wt, m, s.f, k), null, ...args(g));
-    const scale = col2imRef(matmul(p, wt, m, s.f, k, true), null, ...args(g));
-    for (const prior of [null, x0]) {
-      const bias = prior ? undefined : b;
-      const plain = runConv(e, "adjoint", g, s.f, { a: p, b: w, bias }, imageSize(g), prior);
-      const linear = product.map((v, i) => v + (prior ? prior[i]! : b[i % s.c]!));
-      const bound = scale.map((v, i) => v + Math.abs(prior ? prior[i]! : b[i % s.c]!));
+    const c = adjointCase(s);
+    const mask = maskArray(c.size, s.f + 43);
+    for (const { prior, inputs, expected, bound } of c.priors) {
+      const plain = runConv(e, "adjoint", c.g, s.f, inputs, c.size, prior);
       for (const epi of EPILOGUES) {
         const label = `${s.label} accumulate=${prior ? 1 : 0} ${epi.name}`;
-        const got = runFused(e, "adjoint", g, s.f, { a: p, b: w, bias }, imageSize(g), prior, epi, mask);
-        expectSumClose(got, epilogueRef(linear, refEpilogue(epi, mask)), bound, s.kh * s.kw * s.f + 2, label);
+        const got = runFused(e, "adjoint", c.g, s.f, inputs, c.size, prior, epi, mask);
+        expectSumClose(got, epilogueRef(expected, refEpilogue(epi, mask)), bound, c.terms, label);
         expectSameBits(got, separatePass(e, plain, epi, mask), label);
       }
     }

@@ -46,6 +46,7 @@ interface ScoreStats {
 const KIND = "anomaly-detector";
 
 export class AnomalyDetector extends AutoencoderEstimator {
+  protected readonly className = "AnomalyDetector";
   private contamination_: number;
   private quantile_: number | undefined;
   private readonly codeSize: number | undefined;

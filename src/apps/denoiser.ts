@@ -22,6 +22,7 @@ export interface DenoiserOptions extends EstimatorTrainingOptions {
 const KIND = "denoiser";
 
 export class Denoiser extends AutoencoderEstimator {
+  protected readonly className = "Denoiser";
   readonly noise: NoiseConfig;
   private readonly codeSize: number | undefined;
 

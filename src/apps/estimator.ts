@@ -57,6 +57,8 @@ export abstract class AutoencoderEstimator {
   private readonly given: AutoencoderConfig | Autoencoder | undefined;
   private readonly scalerKind: ScalerKind;
   private readonly training: EstimatorTrainingOptions;
+  /** The class's name in messages (stated, as the minified bundle's class names are not). */
+  protected abstract readonly className: string;
 
   protected constructor(model: AutoencoderConfig | Autoencoder | undefined, scaler: ScalerKind, training: EstimatorTrainingOptions) {
     if (model !== undefined && (model === null || typeof model !== "object")) {
@@ -173,13 +175,13 @@ export abstract class AutoencoderEstimator {
   protected fitted(): { model: Autoencoder; sampleShape: number[] } {
     this.assertLive();
     if (!this.model_ || !this.sampleShape_) {
-      throw new AutoencoderError(`${this.constructor.name}: this instance is not fitted yet; call \`await ${this.constructor.name[0]!.toLowerCase()}${this.constructor.name.slice(1)}.fit(x)\` first`);
+      throw new AutoencoderError(`${this.className}: this instance is not fitted yet; call \`await ${this.className[0]!.toLowerCase()}${this.className.slice(1)}.fit(x)\` first`);
     }
     return { model: this.model_, sampleShape: this.sampleShape_ };
   }
 
   protected assertLive(): void {
-    if (this.disposed) throw new DisposedError(`this ${this.constructor.name} was disposed; create or load a new one`);
+    if (this.disposed) throw new DisposedError(`this ${this.className} was disposed; create or load a new one`);
   }
 
   /** The estimator file: see the top of this file. */

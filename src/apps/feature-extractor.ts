@@ -12,6 +12,7 @@ export interface FeatureExtractorOptions extends ReducerOptions {
 const DEFAULT_FEATURES = 32;
 
 export class FeatureExtractor extends Reducer {
+  protected override readonly className: string = "FeatureExtractor";
   constructor(options: FeatureExtractorOptions = {}) {
     super({ ...options, nComponents: options?.nComponents ?? (options?.model ? undefined : DEFAULT_FEATURES) });
   }

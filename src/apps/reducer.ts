@@ -26,6 +26,7 @@ export interface ReducerOptions extends EstimatorTrainingOptions {
 const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
 
 export class Reducer extends AutoencoderEstimator {
+  protected readonly className: string = "Reducer";
   private readonly requested: number | undefined;
 
   constructor(options: ReducerOptions = {}) {
@@ -98,7 +99,7 @@ export class Reducer extends AutoencoderEstimator {
   }
 
   private async restore(bytes: Uint8Array): Promise<void> {
-    await this.loadFile(bytes, this.fileKind(), this.constructor.name);
+    await this.loadFile(bytes, this.fileKind(), this.className);
   }
 
   protected fileKind(): string {

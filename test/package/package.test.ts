@@ -46,6 +46,9 @@ async function train(lib) {
 }
 
 const result = { exports: Object.keys(full).sort(), slimExports: Object.keys(slim).sort() };
+// The bundle is minified without kept names: the classes that show theirs state them.
+result.errorNames = Object.keys(full).filter((k) => k.endsWith("Error")).map((k) => [k, new full[k]("m").name]);
+result.unfitted = ["AnomalyDetector", "StandardScaler"].map((k) => { try { const instance = new full[k](); (instance.predict ?? instance.transform).call(instance, [[1]]); } catch (error) { return error.message; } });
 result.full = await train(full);
 try {
   await train(slim);
@@ -124,6 +127,10 @@ describe("the built package", () => {
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, any>;
     expect(result.exports, `stderr: ${stderr}`).toEqual(expect.arrayContaining(["Autoencoder", "init", "layers", "UnsupportedRuntimeError"]));
     expect(result.slimExports).toEqual(result.exports);
+    expect(result.errorNames.length).toBeGreaterThanOrEqual(8);
+    for (const [exported, name] of result.errorNames) expect(name, "the error's name in the minified bundle").toBe(exported);
+    expect(result.unfitted[0]).toMatch(/^AnomalyDetector: this instance is not fitted yet; call `await anomalyDetector\.fit\(x\)`/);
+    expect(result.unfitted[1]).toMatch(/^StandardScaler: this instance is not fitted yet/);
     expect(result.full.codeShape).toEqual([12, 2]);
     expect(result.full.code).toHaveLength(24);
     expect(result.full.loss).toHaveLength(3);

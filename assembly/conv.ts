@@ -35,6 +35,17 @@ import { EPI_MASK, EPI_NONE, epilogueVector as epilogueOf, MR, NR, storeTile } f
   for (; i < len; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
+/** dst[0..len) = value */
+@inline function fillRun(dst: usize, value: f32, len: i32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    v128.store(dst + (<usize>i << 2), v);
+    v128.store(dst + (<usize>i << 2), v, 16);
+  }
+  for (; i < len; i++) store<f32>(dst + (<usize>i << 2), value);
+}
+
 // Runs shorter than two vectors (few channels) go through 64-bit moves or
 // scalar adds: at one channel they are most of the work, and the vector
 // loops' bookkeeping would double it.
@@ -525,6 +536,7 @@ function adjointImplicit(
   }
   if (!accumulate) {
     if (bias == 0) zeroRun(x, n * h * w * c);
+    else if (c == 1) fillRun(x, load<f32>(bias), n * h * w);
     else {
       const pixelBytes = <usize>c << 2;
       const end = x + <usize>(n * h * w) * pixelBytes;

@@ -14,12 +14,26 @@ const enum Loss {
 }
 
 const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
+const ONE: v128 = f32x4(1, 1, 1, 1);
 
-/** The f32 part of a term: log1p(e^-|z|) for BCE from logits, log p for BCE. */
+/** e^-|z| for BCE from logits, shared by its term and its gradient; unused otherwise. */
 // @ts-ignore: decorator
-@inline function termF32(loss: Loss, a: v128, lo: v128, hi: v128): v128 {
+@inline function expPart(loss: Loss, a: v128): v128 {
+  return loss == Loss.BceLogits ? vexp(v128.or(a, SIGN)) : a;
+}
+
+/** sigmoid(z) - t from e = e^-|z|: vsigmoid's operations (math.ts) on the e it computes, so the bits of the backward's. */
+// @ts-ignore: decorator
+@inline function sigmoidDiff(z: v128, t: v128, e: v128): v128 {
+  const numerator = v128.bitselect(ONE, e, f32x4.ge(z, f32x4.splat(0)));
+  return f32x4.sub(f32x4.div(numerator, f32x4.add(ONE, e)), t);
+}
+
+/** The f32 part of a term: log1p(e^-|z|) for BCE from logits (e = expPart), log p for BCE. */
+// @ts-ignore: decorator
+@inline function termF32(loss: Loss, a: v128, e: v128, lo: v128, hi: v128): v128 {
   switch (loss) {
-    case Loss.BceLogits: return vlog1p(vexp(v128.or(a, SIGN)));
+    case Loss.BceLogits: return vlog1p(e);
     case Loss.Bce: return vlog(f32x4.pmin(f32x4.pmax(a, lo), hi));
     default: return a;
   }
@@ -48,7 +62,7 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
 }
 
 // @ts-ignore: decorator
-@inline function lossSum(loss: Loss, a: usize, b: usize, eps: f32, n: i32): f64 {
+@inline function lossSum(loss: Loss, a: usize, b: usize, eps: f32, n: i32, diff: usize = 0): f64 {
   const lo = splat(eps);
   const hi = splat(1 - eps);
   let s01 = f64x2.splat(0);
@@ -62,9 +76,15 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const b0 = v128.load(b + off);
     const a1 = v128.load(a + off, 16);
     const b1 = v128.load(b + off, 16);
-    const u0 = termF32(loss, a0, lo, hi);
+    const e0 = expPart(loss, a0);
+    const e1 = expPart(loss, a1);
+    if (diff != 0) {
+      v128.store(diff + off, sigmoidDiff(a0, b0, e0));
+      v128.store(diff + off, sigmoidDiff(a1, b1, e1), 16);
+    }
+    const u0 = termF32(loss, a0, e0, lo, hi);
     const v0 = termF32b(loss, a0, lo, hi);
-    const u1 = termF32(loss, a1, lo, hi);
+    const u1 = termF32(loss, a1, e1, lo, hi);
     const v1 = termF32b(loss, a1, lo, hi);
     s01 = f64x2.add(s01, termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)));
     s23 = f64x2.add(s23, termF64(loss, highF64(a0), highF64(b0), highF64(u0), highF64(v0)));
@@ -75,7 +95,9 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const off = <usize>i << 2;
     const a0 = v128.load(a + off);
     const b0 = v128.load(b + off);
-    const u0 = termF32(loss, a0, lo, hi);
+    const e0 = expPart(loss, a0);
+    if (diff != 0) v128.store(diff + off, sigmoidDiff(a0, b0, e0));
+    const u0 = termF32(loss, a0, e0, lo, hi);
     const v0 = termF32b(loss, a0, lo, hi);
     s01 = f64x2.add(s01, termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)));
     s23 = f64x2.add(s23, termF64(loss, highF64(a0), highF64(b0), highF64(u0), highF64(v0)));
@@ -86,7 +108,9 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const off = <usize>i << 2;
     const a0 = splat(load<f32>(a + off));
     const b0 = splat(load<f32>(b + off));
-    const u0 = termF32(loss, a0, lo, hi);
+    const e0 = expPart(loss, a0);
+    if (diff != 0) store<f32>(diff + off, lane0(sigmoidDiff(a0, b0, e0)));
+    const u0 = termF32(loss, a0, e0, lo, hi);
     const v0 = termF32b(loss, a0, lo, hi);
     tail += f64x2.extract_lane(termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)), 0);
   }
@@ -158,6 +182,15 @@ export function f32_mse_backward(dpred: usize, pred: usize, target: usize, scale
 
 export function f32_bce_logits_sum(logits: usize, target: usize, n: i32): f64 {
   return lossSum(Loss.BceLogits, logits, target, 0, n);
+}
+
+/**
+ * f32_bce_logits_sum's value, and diff[i] = sigmoid(z_i) - t_i written on the
+ * way (from the same e^-|z|): scale·diff (added to dz when accumulating) has
+ * f32_bce_logits_backward's bits.
+ */
+export function f32_bce_logits_sum_diff(logits: usize, target: usize, diff: usize, n: i32): f64 {
+  return lossSum(Loss.BceLogits, logits, target, 0, n, diff);
 }
 
 export function f32_bce_logits_backward(dlogits: usize, logits: usize, target: usize, scale: f32, n: i32, accumulate: i32): void {

@@ -17,11 +17,15 @@ export const BCE_EPSILON = 1e-7;
 type Sum = (k: Kernels, pred: number, target: number, n: number) => number;
 type Backward = (k: Kernels, dpred: number, pred: number, target: number, scale: number, n: number, accumulate: number) => void;
 
+function checkTarget(name: string, pred: Tensor, target: Tensor): void {
+  if (pred.size !== target.size) {
+    throw new ShapeError(`${name}: expected a target of shape [${pred.shape.join(", ")}], found [${target.shape.join(", ")}]`);
+  }
+}
+
 function pointwiseLoss(name: string, sum: Sum, backward: Backward) {
   return (tape: Tape | null, pred: Tensor, target: Tensor, scale: number): number => {
-    if (pred.size !== target.size) {
-      throw new ShapeError(`${name}: expected a target of shape [${pred.shape.join(", ")}], found [${target.shape.join(", ")}]`);
-    }
+    checkTarget(name, pred, target);
     const k = getEngine().kernels;
     const value = scale * sum(k, pred.ptr, target.ptr, pred.size);
     if (tape && pred.requiresGrad) {
@@ -46,11 +50,24 @@ export const l1Loss = pointwiseLoss(
   (k, dp, p, t, s, n, acc) => k.f32_l1_backward(dp, p, t, s, n, acc),
 );
 
-export const bceWithLogitsLoss = pointwiseLoss(
-  "bce",
-  (k, z, t, n) => k.f32_bce_logits_sum(z, t, n),
-  (k, dz, z, t, s, n, acc) => k.f32_bce_logits_backward(dz, z, t, s, n, acc),
-);
+/**
+ * BCE from logits. When recording, one pass gives the value and
+ * d = sigmoid(z) − t from the same e^−|z|; the backward only scales d. Same
+ * bits as f32_bce_logits_sum and f32_bce_logits_backward.
+ */
+export function bceWithLogitsLoss(tape: Tape | null, pred: Tensor, target: Tensor, scale: number): number {
+  checkTarget("bce", pred, target);
+  const { kernels: k, arena } = getEngine();
+  if (!tape || !pred.requiresGrad) return scale * k.f32_bce_logits_sum(pred.ptr, target.ptr, pred.size);
+  const diff = arena.scratch(pred.size * 4);
+  const value = scale * k.f32_bce_logits_sum_diff(pred.ptr, target.ptr, diff, pred.size);
+  tape.record(() => {
+    const dz = tape.gradTarget(pred);
+    if (dz.accumulate) k.f32_axpy(dz.ptr, diff, scale, pred.size);
+    else k.f32_scale(dz.ptr, diff, scale, pred.size);
+  });
+  return value;
+}
 
 export const bceLoss = pointwiseLoss(
   "bce",

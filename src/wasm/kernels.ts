@@ -74,6 +74,8 @@ export interface Kernels {
   f32_mse_backward(dpred: Ptr, pred: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
   /** Σ max(z,0) - z·t + log(1 + exp(-|z|)): binary cross-entropy of sigmoid(z), stable. */
   f32_bce_logits_sum(logits: Ptr, target: Ptr, n: number): number;
+  /** f32_bce_logits_sum, also writing diff[i] = sigmoid(z_i) - t_i: scale·diff (f32_scale, or f32_axpy onto a prior) has f32_bce_logits_backward's bits. */
+  f32_bce_logits_sum_diff(logits: Ptr, target: Ptr, diff: Ptr, n: number): number;
   /** d/dz = sigmoid(z) - t */
   f32_bce_logits_backward(dlogits: Ptr, logits: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
   /** Σ -(t·log p + (1-t)·log(1-p)) with p clamped to [eps, 1-eps]. */

@@ -205,6 +205,44 @@ describe.each(LOSSES)("f32_$name", (loss) => {
   });
 });
 
+describe("f32_bce_logits_sum_diff", () => {
+  // Logits over every range of the grid, huge ones, ±0 and a NaN; 1e-4 scale is not exact in f32 on purpose.
+  const inputs = (n: number, seed: number) => {
+    const z = randomArray(n, seed, -90, 90);
+    [1e4, -1e4, 3.4e38, -0, 0, Number.NaN].forEach((v, i) => {
+      if (3 * i < n) z[3 * i] = v;
+    });
+    return { z, t: targets(n, seed + 1) };
+  };
+  it.each(SIZES)("n=%i: f32_bce_logits_sum's value; scale·diff (f32_scale / f32_axpy) has f32_bce_logits_backward's bits", async (n) => {
+    const e = await engine();
+    e.arena.scoped(() => {
+      const { z, t } = inputs(n, 40 + n);
+      const pz = put(e, z);
+      const pt = put(e, t);
+      const diff = blank(e, n + 4, 9);
+      const value = e.kernels.f32_bce_logits_sum_diff(pz, pt, diff, n);
+      const sum = e.kernels.f32_bce_logits_sum(pz, pt, n);
+      expect(Object.is(value, sum) || (Number.isNaN(value) && Number.isNaN(sum)), `n=${n}: ${value} vs ${sum}`).toBe(true);
+      expect(Array.from(e.arena.read(diff + 4 * n, 4)), `n=${n}: wrote past the end`).toEqual([9, 9, 9, 9]);
+      for (const scale of [SCALE, 1e-4]) {
+        const prior = randomArray(n, 7 + n);
+        for (const acc of [0, 1]) {
+          const viaDiff = put(e, prior);
+          const direct = put(e, prior);
+          if (acc) e.kernels.f32_axpy(viaDiff, diff, scale, n);
+          else e.kernels.f32_scale(viaDiff, diff, scale, n);
+          e.kernels.f32_bce_logits_backward(direct, pz, pt, scale, n, acc);
+          const got = bits(e.arena.read(viaDiff, n));
+          const want = bits(e.arena.read(direct, n));
+          const i = got.findIndex((g, j) => g !== want[j]);
+          if (i >= 0) expect.fail(`n=${n} scale=${scale} accumulate=${acc}: at [${i}] (z=${z[i]}, t=${t[i]}) backward ${want[i]!.toString(16)}, via diff ${got[i]!.toString(16)}`);
+        }
+      }
+    });
+  });
+});
+
 describe("loss special cases", () => {
   it("bce_logits at huge logits: no overflow, exact limits", async () => {
     const e = await engine();

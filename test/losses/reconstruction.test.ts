@@ -1,6 +1,8 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bceLoss, bceWithLogitsLoss, l1Loss, mseLoss } from "../../src/losses/reconstruction.js";
-import { randomArray } from "../helpers.js";
+import { Tape } from "../../src/ops/tape.js";
+import { Tensor } from "../../src/ops/tensor.js";
+import { engine, put, randomArray } from "../helpers.js";
 import { checkOp } from "../ops/check-op.js";
 import { lossRef } from "../reference/nn.js";
 
@@ -41,6 +43,30 @@ describe("reconstruction losses", () => {
       op: (tape, [p, t]) => bceLoss(tape, p!, t!, 1),
       reference: ([p, t]) => lossRef.bce(p!, t!),
       eps: 1e-7,
+    });
+  });
+});
+
+describe("bce from logits, one pass for value and gradient", () => {
+  it.each([1, 5, 8, 33, 1027])("n=%i: the value and gradient bits of f32_bce_logits_sum and f32_bce_logits_backward, writing and accumulating", async (n) => {
+    const e = await engine();
+    e.arena.scoped(() => {
+      const z = randomArray(n, 60 + n, -12, 12);
+      const t = randomArray(n, 61 + n, 0, 1);
+      const scale = 1 / (3 * n);
+      const pred = new Tensor(put(e, z), [1, n], true);
+      const target = new Tensor(put(e, t), [1, n]);
+      const tape = new Tape();
+      // Twice on one prediction: the second backward to run writes, the first adds.
+      const value = bceWithLogitsLoss(tape, pred, target, scale);
+      bceWithLogitsLoss(tape, pred, target, 2 * scale);
+      tape.backward();
+      expect(value).toBe(scale * e.kernels.f32_bce_logits_sum(pred.ptr, target.ptr, n));
+      const want = e.arena.scratch(4 * n);
+      e.kernels.f32_bce_logits_backward(want, pred.ptr, target.ptr, 2 * scale, n, 0);
+      e.kernels.f32_bce_logits_backward(want, pred.ptr, target.ptr, scale, n, 1);
+      const bits = (ptr: number) => Array.from(new Uint32Array(e.arena.read(ptr, n).buffer));
+      expect(bits(pred.grad!.ptr)).toEqual(bits(want));
     });
   });
 });

@@ -218,7 +218,7 @@ async function benchTfjsCpu(x: Float32Array): Promise<Result> {
  * zeroing, rollback copies) count as housekeeping.
  */
 type Phase = "forward" | "backward" | "optimizer" | "housekeeping";
-const LOSS_SUMS = new Set(["f32_bce_logits_sum", "f32_bce_sum", "f32_mse_sum", "f32_l1_sum"]);
+const LOSS_SUMS = new Set(["f32_bce_logits_sum", "f32_bce_logits_sum_diff", "f32_bce_sum", "f32_mse_sum", "f32_l1_sum"]);
 const OPTIMIZERS = new Set(["f32_adam_step", "f32_sgd_step"]);
 const phases: Phases = () => {
   let phase: Phase = "housekeeping";

@@ -1465,6 +1465,28 @@ function filterGradFewChannels(
       const c1 = c0 + ldc;
       const two = r + 1 < m;
       let j = 0;
+      // The odd last row alone: half the products of pairing it with the zero row.
+      if (!two) {
+        for (; j + 16 <= f; j += 16) {
+          let acc0 = f32x4.splat(0);
+          let acc1 = f32x4.splat(0);
+          let acc2 = f32x4.splat(0);
+          let acc3 = f32x4.splat(0);
+          let gp = gb + (<usize>j << 2);
+          for (let i = 0; i < kc; i++, gp += ldc) {
+            const av = v128.load32_splat(a0 + (<usize>i << 2));
+            acc0 = f32x4.add(acc0, f32x4.mul(av, v128.load(gp)));
+            acc1 = f32x4.add(acc1, f32x4.mul(av, v128.load(gp, 16)));
+            acc2 = f32x4.add(acc2, f32x4.mul(av, v128.load(gp, 32)));
+            acc3 = f32x4.add(acc3, f32x4.mul(av, v128.load(gp, 48)));
+          }
+          const o = <usize>j << 2;
+          finishVector(acc0, c0 + o, loadC ? 1 : 0, 0);
+          finishVector(acc1, c0 + o + 16, loadC ? 1 : 0, 0);
+          finishVector(acc2, c0 + o + 32, loadC ? 1 : 0, 0);
+          finishVector(acc3, c0 + o + 48, loadC ? 1 : 0, 0);
+        }
+      }
       for (; j + 16 <= f; j += 16) {
         let acc00 = f32x4.splat(0);
         let acc01 = f32x4.splat(0);

@@ -8,7 +8,7 @@
 // col2im is its adjoint: rows scattered back, added where windows overlap.
 // Dilation 1: for fixed ky the kx·c entries of a row are contiguous in x.
 
-import { EPI_MASK, EPI_NONE, epilogueVector as epilogueOf, MR, NR, storeTile } from "./tile";
+import { EPI_MASK, EPI_NONE, EPI_RELU, epilogueVector as epilogueOf, MR, NR, storeTile } from "./tile";
 /** dst[0..len) = src[0..len); v128 body, scalar tail. */
 @inline function copyRun(dst: usize, src: usize, len: i32): void {
   let i = 0;
@@ -1038,7 +1038,18 @@ function convFewChannels(
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, f: i32, accumulate: i32, taps: usize,
   epilogue: i32, alpha: f32, maskDelta: usize,
 ): void {
-  // One loop per epilogue, so that the per-vector bias and accumulate tests fold away.
+  // One loop per case, so that the per-vector bias, accumulate and epilogue
+  // tests fold away; the epilogue too for the two one-channel layers of a
+  // convolutional autoencoder (a fused ReLU on a biased output, and the
+  // input gradient's mask).
+  if (!accumulate && bias != 0 && epilogue == EPI_RELU) {
+    convFewChannelsBody(true, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, EPI_RELU, alpha, maskDelta);
+    return;
+  }
+  if (!accumulate && bias == 0 && epilogue == EPI_MASK) {
+    convFewChannelsBody(false, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, EPI_MASK, alpha, maskDelta);
+    return;
+  }
   if (bias != 0) {
     if (accumulate) convFewChannelsBody(true, true, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);
     else convFewChannelsBody(true, false, y, x, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, taps, epilogue, alpha, maskDelta);

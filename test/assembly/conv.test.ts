@@ -328,6 +328,20 @@ describe("f32_conv2d_nhwc_fused", () => {
   });
 });
 
+describe("f32_conv2d_nhwc_fused without a bias (an input gradient's mask)", () => {
+  it.each(kernelCases.map((s) => [s.label, s] as const))("%s: the separate pass's bits, writing", async (_, s) => {
+    const e = await engine();
+    const c = forwardCase(s);
+    const inputs = { a: c.inputs.a, b: c.inputs.b };
+    const mask = maskArray(c.size, s.c + 47);
+    const plain = runConv(e, "forward", c.g, s.f, inputs, c.size, null);
+    for (const epi of EPILOGUES) {
+      const got = runFused(e, "forward", c.g, s.f, inputs, c.size, null, epi, mask);
+      expectSameBits(got, separatePass(e, plain, epi, mask), `${s.label} no bias ${epi.name}`);
+    }
+  });
+});
+
 describe("f32_conv2d_nhwc_adjoint_fused", () => {
   it.each(kernelCases.map((s) => [s.label, s] as const))("%s: epilogue(col2im(p·wᵀ) + b) against f64 and the separate pass's bits", async (_, s) => {
     const e = await engine();

@@ -4,7 +4,7 @@
 // where it cancels (z·t, (1 - t)). *_backward write, or add to, scale·∂sum/∂pred.
 // Every element, in the vector body or the scalar tail, goes through the same
 // f32x4 code, so its bits do not depend on n.
-import { finishSum, highF64, lane0, lowF64, splat, vexp, vlog, vlog1p, vsigmoid } from "./math";
+import { finishSum, highF64, lane0, lowF64, splat, vexp, vlog, vlog1p, vsigmoid, vsigmoidFromExp } from "./math";
 
 const enum Loss {
   Mse,
@@ -14,7 +14,6 @@ const enum Loss {
 }
 
 const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
-const ONE: v128 = f32x4(1, 1, 1, 1);
 
 /** e^-|z| for BCE from logits, shared by its term and its gradient; unused otherwise. */
 // @ts-ignore: decorator
@@ -22,11 +21,10 @@ const ONE: v128 = f32x4(1, 1, 1, 1);
   return loss == Loss.BceLogits ? vexp(v128.or(a, SIGN)) : a;
 }
 
-/** sigmoid(z) - t from e = e^-|z|: vsigmoid's operations (math.ts) on the e it computes, so the bits of the backward's. */
+/** sigmoid(z) - t from e = e^-|z|: the bits of the backward's vsigmoid(z) - t. */
 // @ts-ignore: decorator
 @inline function sigmoidDiff(z: v128, t: v128, e: v128): v128 {
-  const numerator = v128.bitselect(ONE, e, f32x4.ge(z, f32x4.splat(0)));
-  return f32x4.sub(f32x4.div(numerator, f32x4.add(ONE, e)), t);
+  return f32x4.sub(vsigmoidFromExp(z, e), t);
 }
 
 /** The f32 part of a term: log1p(e^-|z|) for BCE from logits (e = expPart), log p for BCE. */

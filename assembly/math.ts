@@ -168,7 +168,12 @@ const NAN: v128 = i32x4(0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7fc00000);
 /** 1 / (1 + e^-x), from t = e^-|x| ∈ (0, 1] so nothing overflows. */
 // @ts-ignore: decorator
 @inline export function vsigmoid(x: v128): v128 {
-  const t = vexp(v128.or(x, SIGN));
+  return vsigmoidFromExp(x, vexp(v128.or(x, SIGN)));
+}
+
+/** sigmoid(x) given t = e^-|x| (for callers that need t too): vsigmoid's bits. */
+// @ts-ignore: decorator
+@inline export function vsigmoidFromExp(x: v128, t: v128): v128 {
   const numerator = v128.bitselect(ONE, t, f32x4.ge(x, ZERO));
   return f32x4.div(numerator, f32x4.add(ONE, t));
 }

@@ -27,15 +27,7 @@ import { EPI_MASK, EPI_NONE, EPI_RELU, epilogueVector as epilogueOf, MR, NR, sto
   }
 }
 
-/** dst[0..len) = 0 */
-@inline function zeroRun(dst: usize, len: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) v128.store(dst + (<usize>i << 2), z);
-  for (; i < len; i++) store<f32>(dst + (<usize>i << 2), 0);
-}
-
-/** dst[0..len) = value */
+/** dst[0..len) = value; v128 body, scalar tail. */
 @inline function fillRun(dst: usize, value: f32, len: i32): void {
   const v = f32x4.splat(value);
   let i = 0;
@@ -43,6 +35,7 @@ import { EPI_MASK, EPI_NONE, EPI_RELU, epilogueVector as epilogueOf, MR, NR, sto
     v128.store(dst + (<usize>i << 2), v);
     v128.store(dst + (<usize>i << 2), v, 16);
   }
+  for (; i + 4 <= len; i += 4) v128.store(dst + (<usize>i << 2), v);
   for (; i < len; i++) store<f32>(dst + (<usize>i << 2), value);
 }
 
@@ -61,7 +54,7 @@ import { EPI_MASK, EPI_NONE, EPI_RELU, epilogueVector as epilogueOf, MR, NR, sto
 
 @inline function zeroAny(dst: usize, len: i32): void {
   if (len >= 8) {
-    zeroRun(dst, len);
+    fillRun(dst, 0, len);
     return;
   }
   let i = 0;
@@ -535,7 +528,7 @@ function adjointImplicit(
     return;
   }
   if (!accumulate) {
-    if (bias == 0) zeroRun(x, n * h * w * c);
+    if (bias == 0) fillRun(x, 0, n * h * w * c);
     else if (c == 1) fillRun(x, load<f32>(bias), n * h * w);
     else {
       const pixelBytes = <usize>c << 2;
@@ -641,7 +634,7 @@ function adjointGather(
   let listCount = 0;
   let listKy = 0;
   let listKx = 0;
-  zeroRun(zeros, f);
+  fillRun(zeros, 0, f);
   transposedTaps(rowTaps, h, kh, sh, padTop, oh);
   transposedTaps(colTaps, w, kw, sw, padLeft, ow);
   // op(B) [taps·f, c], 8-column panels [taps·f][8]: depth (t, fi), column ci holds wm[t·c + ci, fi].
@@ -875,7 +868,7 @@ export function f32_conv2d_nhwc_filter_grad(
   const depth = n * oh * ow;
   if (m <= 0 || f <= 0) return;
   if (depth <= 0) {
-    if (!accumulate) zeroRun(wm, m * f);
+    if (!accumulate) fillRun(wm, 0, m * f);
     return;
   }
   if (c < MR) {
@@ -1433,7 +1426,7 @@ function filterGradFewChannels(
   const pixelBytes = <usize>c << 2;
   const step = <usize>sw * pixelBytes;
   // A padding row of zeros pairs with the last row when m is odd.
-  if (mEven > m) zeroRun(colT + <usize>m * ldt, kcMax);
+  if (mEven > m) fillRun(colT + <usize>m * ldt, 0, kcMax);
   const pixels = oh * ow;
   for (let p0 = 0; p0 < depth; p0 += kcMax) {
     const kc = min(kcMax, depth - p0);

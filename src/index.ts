@@ -12,7 +12,7 @@ export {
 } from "./errors.js";
 export { layers } from "./layers/index.js";
 export type {
-  DenseOptions, DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, LayerSpec, Initializer,
+  DenseOptions, DenseSpec, ActivationSpec, DropoutSpec, FlattenSpec, ReshapeSpec, LayerSpec, Initializer, BiasInitializer,
   Conv2dSpec, Conv2dTransposeSpec, ConvOptions, ConvTransposeOptions, BatchNormSpec, MaxPool2dSpec, UpSampling2dSpec,
 } from "./layers/index.js";
 export type { Activation } from "./ops/activation.js";

@@ -7,7 +7,7 @@ import { conv2d, conv2dGeometry, type Padding } from "../ops/conv2d.js";
 import { conv2dTranspose, conv2dTransposeGeometry } from "../ops/conv2d-transpose.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
-import { INITIALIZERS, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
+import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
 
 export interface ConvOptions {
   /** Output channels. */
@@ -24,8 +24,10 @@ export interface ConvOptions {
   alpha?: number;
   /** Add a bias per filter. Default true. */
   useBias?: boolean;
-  /** Initial filters. Default "glorotUniform". */
+  /** Initial filters. Default "glorotUniform" (Keras); "torchUniform" is PyTorch's nn.Conv2d / nn.ConvTranspose2d. */
   kernelInitializer?: Initializer;
+  /** Initial bias. Default "zeros" (Keras); "torchUniform" is PyTorch's, U(±1/√fanIn). */
+  biasInitializer?: BiasInitializer;
 }
 
 export interface ConvTransposeOptions extends ConvOptions {
@@ -71,6 +73,8 @@ class ConvBase implements Layer {
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
     if (!INITIALIZERS.includes(init)) throw new ConfigError(`${where}: unknown kernelInitializer ${JSON.stringify(init)}; expected one of ${INITIALIZERS.join(", ")}`);
+    const biasInit = spec.biasInitializer ?? "zeros";
+    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${where}: unknown biasInitializer ${JSON.stringify(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
     this.activation = parseActivation(spec.activation, where);
     this.endsWithSigmoid = this.activation === "sigmoid";
     this.strides = pair(spec.strides, 1);
@@ -80,6 +84,8 @@ class ConvBase implements Layer {
     const f = spec.filters;
     const shape = transposed ? [kh, kw, f, channels] : [kh, kw, channels, f];
     // Keras' fans for a filter [kh, kw, a, b]: fanIn = kh·kw·a, fanOut = kh·kw·b.
+    // PyTorch's fan_in is the same: in·kh·kw for Conv2d and, from its
+    // [in, out, kh, kw] weight, out·kh·kw for ConvTranspose2d.
     const fanIn = kh * kw * shape[2]!;
     const fanOut = kh * kw * shape[3]!;
     try {
@@ -93,7 +99,7 @@ class ConvBase implements Layer {
       throw error;
     }
     this.kernel = ctx.addParam({ name: `${name}.kernel`, shape, init, fanIn, fanOut });
-    this.bias = spec.useBias === false ? null : ctx.addParam({ name: `${name}.bias`, shape: [f], init: "zeros", fanIn, fanOut });
+    this.bias = spec.useBias === false ? null : ctx.addParam({ name: `${name}.bias`, shape: [f], init: biasInit, fanIn, fanOut });
     this.params = this.bias ? [this.kernel, this.bias] : [this.kernel];
   }
 

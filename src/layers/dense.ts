@@ -3,7 +3,7 @@ import { ConfigError, ShapeError } from "../errors.js";
 import { activation, parseActivation, type Activation } from "../ops/activation.js";
 import { linear } from "../ops/linear.js";
 import type { Tensor } from "../ops/tensor.js";
-import { INITIALIZERS, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
+import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
 
 export interface DenseOptions {
   /** Activation after the affine map. Default "linear". */
@@ -12,8 +12,10 @@ export interface DenseOptions {
   alpha?: number;
   /** Add a bias. Default true. */
   useBias?: boolean;
-  /** Initial weights. Default "glorotUniform"; "heUniform"/"heNormal" suit ReLU layers. */
+  /** Initial weights. Default "glorotUniform" (Keras); "heUniform"/"heNormal" suit ReLU layers; "torchUniform" is PyTorch's nn.Linear. */
   kernelInitializer?: Initializer;
+  /** Initial bias. Default "zeros" (Keras); "torchUniform" is PyTorch's nn.Linear, U(±1/√fanIn). */
+  biasInitializer?: BiasInitializer;
 }
 
 export interface DenseSpec extends DenseOptions {
@@ -46,11 +48,13 @@ export class Dense implements Layer {
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
     if (!INITIALIZERS.includes(init)) throw new ConfigError(`${name} (dense): unknown kernelInitializer ${JSON.stringify(init)}; expected one of ${INITIALIZERS.join(", ")}`);
+    const biasInit = spec.biasInitializer ?? "zeros";
+    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${name} (dense): unknown biasInitializer ${JSON.stringify(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
     this.activation = parseActivation(spec.activation, `${name} (dense)`);
     this.alpha = spec.alpha;
     const features = inputShape[0]!;
     this.kernel = ctx.addParam({ name: `${name}.kernel`, shape: [features, units], init, fanIn: features, fanOut: units });
-    this.bias = spec.useBias === false ? null : ctx.addParam({ name: `${name}.bias`, shape: [units], init: "zeros", fanIn: features, fanOut: units });
+    this.bias = spec.useBias === false ? null : ctx.addParam({ name: `${name}.bias`, shape: [units], init: biasInit, fanIn: features, fanOut: units });
     this.params = this.bias ? [this.kernel, this.bias] : [this.kernel];
     this.outputShape = [units];
     this.endsWithSigmoid = this.activation === "sigmoid";

@@ -17,7 +17,7 @@ export type { DropoutSpec } from "./dropout.js";
 export type { Conv2dSpec, Conv2dTransposeSpec, ConvOptions, ConvTransposeOptions } from "./conv.js";
 export type { BatchNormSpec } from "./batch-norm.js";
 export type { MaxPool2dSpec, UpSampling2dSpec } from "./pooling.js";
-export type { BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec, State, StateSpec } from "./layer.js";
+export type { BiasInitializer, BuildContext, ForwardContext, Initializer, Layer, LayerSpec, Param, ParamSpec, State, StateSpec } from "./layer.js";
 
 /** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
 export const layers = {

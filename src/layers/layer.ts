@@ -3,7 +3,12 @@
 import type { Tape } from "../ops/tape.js";
 import type { Tensor } from "../ops/tensor.js";
 
-export const INITIALIZERS = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "zeros", "ones"] as const;
+// "torchUniform" is PyTorch's default for Linear and Conv layers, weights and
+// biases alike: kaiming_uniform_(a = √5) has bound gain·√(3/fanIn) with
+// gain = √(2/(1 + a²)) = √(1/3), that is U(±1/√fanIn), the bound of its bias.
+export const INITIALIZERS = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "torchUniform", "zeros", "ones"] as const;
+export const BIAS_INITIALIZERS = ["zeros", "torchUniform"] as const;
+export type BiasInitializer = (typeof BIAS_INITIALIZERS)[number];
 export type Initializer = (typeof INITIALIZERS)[number];
 
 export interface ParamSpec {

@@ -71,6 +71,11 @@ export class ParamSlab {
           k.f32_rand_uniform(tensor.ptr, n, seed, stream, 0, -limit, limit);
           break;
         }
+        case "torchUniform": {
+          const limit = 1 / Math.sqrt(spec.fanIn);
+          k.f32_rand_uniform(tensor.ptr, n, seed, stream, 0, -limit, limit);
+          break;
+        }
         // Plain (not truncated) normals, unlike Keras' defaults.
         case "glorotNormal": k.f32_rand_normal(tensor.ptr, n, seed, stream, 0, 0, Math.sqrt(2 / (spec.fanIn + spec.fanOut))); break;
         case "heNormal": k.f32_rand_normal(tensor.ptr, n, seed, stream, 0, 0, Math.sqrt(2 / spec.fanIn)); break;

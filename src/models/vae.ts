@@ -28,6 +28,21 @@ export interface VAEConfig {
   decoder: LayerSpec[];
   /** Decoder likelihood: "bce" Bernoulli (default; inputs in [0, 1]) or "mse" Gaussian with unit variance. */
   loss?: "bce" | "mse";
+  /**
+   * How a batch's per-sample losses make the objective the optimizer sees:
+   * "mean" over the batch (default, Keras) or "sum" over it (PyTorch's
+   * reduction='sum', as its examples/vae). The gradient differs by the batch
+   * size, which Adam's ε does not cancel; the history reports per-sample means
+   * either way.
+   */
+  reduction?: "mean" | "sum";
+  /**
+   * Bernoulli decoder ending in a sigmoid: compute BCE from its logits
+   * (default true, stable for any logit) or on its probabilities clamped to
+   * [1e-7, 1 − 1e-7] as Keras' from_logits=False (PyTorch's
+   * binary_cross_entropy instead clamps each log at −100).
+   */
+  fromLogits?: boolean;
   /** Weight of the KL term (β-VAE). Default 1. */
   beta?: number;
   /** Training steps over which the KL weight ramps linearly from 0 to β. Default 0 (no warm-up). */
@@ -100,6 +115,10 @@ export class VAE extends ModelBase {
     if (typeof beta !== "number" || !(beta >= 0) || !Number.isFinite(beta)) throw new ConfigError(`VAE: expected beta >= 0, found ${JSON.stringify(config.beta)}`);
     const warmup = config.klWarmupSteps ?? 0;
     if (!Number.isInteger(warmup) || warmup < 0) throw new ConfigError(`VAE: expected klWarmupSteps to be an integer >= 0, found ${JSON.stringify(config.klWarmupSteps)}`);
+    const reduction = config.reduction ?? "mean";
+    if (reduction !== "mean" && reduction !== "sum") throw new ConfigError(`VAE: unknown reduction ${JSON.stringify(config.reduction)}; expected "mean" or "sum"`);
+    const fromLogits = config.fromLogits ?? true;
+    if (typeof fromLogits !== "boolean") throw new ConfigError(`VAE: expected fromLogits to be true or false, found ${JSON.stringify(config.fromLogits)}`);
     if (!Array.isArray(config.encoder)) throw new ConfigError("VAE: expected encoder to be an array of layers");
     if (!Array.isArray(config.decoder) || config.decoder.length === 0) throw new ConfigError("VAE: expected at least one decoder layer");
     const params = new ParamCollector();
@@ -113,6 +132,9 @@ export class VAE extends ModelBase {
       throw new ShapeError(`VAE: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
     }
     const normalized: VAEConfig = { ...config, input, loss, beta, klWarmupSteps: warmup, seed };
+    // Written only when not the default, so files of the defaults stay as they were.
+    if (reduction === "mean") delete normalized.reduction;
+    if (fromLogits) delete normalized.fromLogits;
     return new VAE(normalized, params, { encoder, mu, logVar, decoder }, seed);
   }
 
@@ -163,12 +185,14 @@ export class VAE extends ModelBase {
     const { mu, logVar } = this.heads(x, ctx);
     const eps = ctx.training ? this.normal(rows, STREAM.sample, ctx.step) : this.normalPerRow(rows, ctx.firstRow ?? 0);
     const z = reparameterize(ctx.tape, mu, logVar, eps);
-    const fused = this.bernoulli && this.decoder.endsWithSigmoid;
+    const fused = this.bernoulli && this.decoder.endsWithSigmoid && this.config.fromLogits !== false;
     const out = this.decoder.forward(z, { ...ctx, logits: fused });
-    const reconstruction = this.reconstructionSum(out, target, fused, ctx.tape, 1 / rows);
+    // "sum" records the batch's total (gradient × rows) and reports the mean.
+    const total = this.config.reduction === "sum" ? rows : 1;
+    const reconstruction = this.reconstructionSum(out, target, fused, ctx.tape, total / rows) / total;
     const beta = ctx.training ? this.betaAt(ctx.step) : this.config.beta ?? 1;
     // The KL is recorded with weight β (what the gradient needs) and reported unweighted.
-    const weighted = klNormalLoss(ctx.tape, mu, logVar, beta / rows);
+    const weighted = klNormalLoss(ctx.tape, mu, logVar, (beta * total) / rows) / total;
     const kl = beta > 0 ? weighted / beta : getEngine().kernels.f32_kl_normal_sum(mu.ptr, logVar.ptr, mu.size) / rows;
     return { loss: reconstruction + weighted, reconstruction, kl };
   }

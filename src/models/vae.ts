@@ -4,7 +4,7 @@
 // per sample, in nats. Scoring (encode, reconstruct, reconstructionError) uses
 // μ, so it is deterministic; sample() and the log-likelihood estimate draw.
 import { ConfigError, ShapeError } from "../errors.js";
-import { layers, type ForwardContext, type LayerSpec } from "../layers/index.js";
+import { layers, type BiasInitializer, type ForwardContext, type Initializer, type LayerSpec } from "../layers/index.js";
 import { klNormalLoss } from "../losses/kl-normal.js";
 import { bceLoss, bceWithLogitsLoss, mseLoss } from "../losses/reconstruction.js";
 import { reparameterize } from "../ops/reparameterize.js";
@@ -24,6 +24,8 @@ export interface VAEConfig {
   encoder: LayerSpec[];
   /** Size of the code z. */
   latent: number;
+  /** Initializers of the μ and log σ² dense heads. Default Glorot-uniform kernels, zero biases (Keras). */
+  heads?: { kernelInitializer?: Initializer; biasInitializer?: BiasInitializer };
   /** Layers from z back to the input's shape. */
   decoder: LayerSpec[];
   /** Decoder likelihood: "bce" Bernoulli (default; inputs in [0, 1]) or "mse" Gaussian with unit variance. */
@@ -124,7 +126,10 @@ export class VAE extends ModelBase {
     const params = new ParamCollector();
     const encoder = new Network("encoder", config.encoder, input, params);
     // The heads are dense: they flatten a multi-dimensional encoder output (a free reshape).
-    const head = encoder.outputShape.length === 1 ? [layers.dense(latent)] : [layers.flatten(), layers.dense(latent)];
+    const heads = config.heads ?? {};
+    if (typeof heads !== "object" || heads === null) throw new ConfigError(`VAE: expected heads to be { kernelInitializer?, biasInitializer? }, found ${JSON.stringify(config.heads)}`);
+    const dense = layers.dense(latent, { kernelInitializer: heads.kernelInitializer, biasInitializer: heads.biasInitializer });
+    const head = encoder.outputShape.length === 1 ? [dense] : [layers.flatten(), dense];
     const mu = new Network("mu", head, encoder.outputShape, params);
     const logVar = new Network("logVar", head, encoder.outputShape, params);
     const decoder = new Network("decoder", config.decoder, [latent], params);

@@ -1,0 +1,114 @@
+// PyTorch's examples/vae reproduced: 784-400-(20, 20)-400-784, ReLU, sigmoid
+// output, Adam 1e-3, batch 128, loss = summed BCE + KL over the batch, 10
+// epochs, on the standard MNIST (60,000 train / 10,000 test). Our model takes
+// PyTorch's conventions: its default Linear initialization (torchUniform),
+// the loss summed over the batch (reduction "sum") and BCE on the sigmoid's
+// probabilities. Prints our test negative ELBO per epoch beside the reference
+// curve (PyTorch 1.13 CPU on this data), and, when /usr/bin/python3 has torch,
+// trains PyTorch's model on one thread in the same run for the wall time.
+// Run: npx tsx examples/pytorch-vae.ts        (PYTORCH=0 to leave PyTorch out)
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { layers, VAE } from "../src/index.js";
+import { loadMnist, mnistDataDir } from "./lib/mnist.js";
+
+const EPOCHS = 10;
+/** Test negative ELBO per epoch of PyTorch's examples/vae, PyTorch 1.13 CPU, standard MNIST. */
+const REFERENCE = [126.9, 115.41, 111.39, 109.63, 108.05, 107.17, 106.48, 105.92, 105.64, 105.25];
+/** The target: every epoch within this many nats of the reference. */
+const TOLERANCE = 0.5;
+const PYTHON = "/usr/bin/python3";
+
+// The same model, data, batches of 128 and Adam in PyTorch, on one thread.
+const PYTORCH_SCRIPT = `
+import sys, time, numpy as np, torch
+from torch import nn
+from torch.nn import functional as F
+torch.set_num_threads(1)
+torch.manual_seed(1)
+d = sys.argv[1]
+def images(name):
+    return torch.from_numpy(np.fromfile(d + "/" + name, dtype=np.uint8, offset=16).astype(np.float32).reshape(-1, 784) / 255)
+train, test = images("train-images-idx3-ubyte"), images("t10k-images-idx3-ubyte")
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc21, self.fc22, self.fc3, self.fc4 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20), nn.Linear(20, 400), nn.Linear(400, 784)
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+def loss_function(recon, x, mu, logvar):
+    return F.binary_cross_entropy(recon, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+model = VAE()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+start = time.perf_counter()
+for epoch in range(${EPOCHS}):
+    model.train()
+    order = torch.randperm(len(train))
+    for i in range(0, len(train), 128):
+        x = train[order[i:i + 128]]
+        opt.zero_grad()
+        recon, mu, logvar = model(x)
+        loss = loss_function(recon, x, mu, logvar)
+        loss.backward()
+        opt.step()
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for i in range(0, len(test), 128):
+            x = test[i:i + 128]
+            recon, mu, logvar = model(x)
+            total += loss_function(recon, x, mu, logvar).item()
+    print(f"{epoch + 1} {total / len(test):.4f} {time.perf_counter() - start:.2f}", flush=True)
+`;
+
+const { train, test } = await loadMnist();
+console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${EPOCHS} epochs\n`);
+
+const torchInit = { kernelInitializer: "torchUniform", biasInitializer: "torchUniform" } as const;
+const vae = await VAE.create({
+  input: [784],
+  encoder: [layers.dense(400, { activation: "relu", ...torchInit })],
+  latent: 20,
+  decoder: [layers.dense(400, { activation: "relu", ...torchInit }), layers.dense(784, { activation: "sigmoid", ...torchInit })],
+  heads: torchInit,
+  loss: "bce",
+  reduction: "sum",
+  fromLogits: false,
+  optimizer: { name: "adam", learningRate: 1e-3 },
+  seed: 1,
+});
+const ours: number[] = [];
+const oursSeconds: number[] = [];
+const started = performance.now();
+await vae.fit(train.x, {
+  epochs: EPOCHS,
+  batchSize: 128,
+  validationData: test.x,
+  onEpochEnd: (epoch, logs) => {
+    ours.push(logs.valLoss!);
+    oursSeconds.push((performance.now() - started) / 1000);
+    process.stderr.write(`epoch ${epoch + 1}: test −ELBO ${logs.valLoss!.toFixed(2)} (${oursSeconds.at(-1)!.toFixed(1)} s)\n`);
+  },
+});
+vae.dispose();
+
+let torch: { loss: number[]; seconds: number } | null = null;
+if (process.env.PYTORCH !== "0" && existsSync(PYTHON)) {
+  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir()], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const lines = run.status === 0 ? run.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)) : [];
+  if (lines.length === EPOCHS) torch = { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
+  else console.log(`PyTorch did not run (${(run.stderr || String(run.error)).trim().split("\n").at(-1)}); our figures only\n`);
+}
+
+console.log(`| epoch | reference (PyTorch 1.13) | ours | ours − reference | within ${TOLERANCE} nats |${torch ? " PyTorch, this run |" : ""}`);
+console.log(`| --- | --- | --- | --- | --- |${torch ? " --- |" : ""}`);
+ours.forEach((v, e) => {
+  const d = v - REFERENCE[e]!;
+  console.log(`| ${e + 1} | ${REFERENCE[e]!.toFixed(2)} | ${v.toFixed(2)} | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${Math.abs(d) <= TOLERANCE ? "yes" : "no"} |${torch ? ` ${torch.loss[e]!.toFixed(2)} |` : ""}`);
+});
+const all = ours.every((v, e) => Math.abs(v - REFERENCE[e]!) <= TOLERANCE);
+console.log(`\nEvery epoch within ${TOLERANCE} nats of the reference: ${all ? "yes" : "no"}`);
+console.log(`Wall time for ${EPOCHS} epochs (training and the per-epoch test pass): ours ${oursSeconds.at(-1)!.toFixed(1)} s${torch ? `, PyTorch on one thread ${torch.seconds.toFixed(1)} s` : ""}`);

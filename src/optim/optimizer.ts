@@ -2,11 +2,12 @@
 // gradients and each state slot are contiguous regions of n floats.
 import { ConfigError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
+import { checkSchedule, learningRateAt, type LearningRateSchedule } from "./schedules.js";
 
 export interface AdamConfig {
   name: "adam" | "adamw";
-  /** Step size. Default 1e-3. */
-  learningRate?: number;
+  /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 1e-3. */
+  learningRate?: number | LearningRateSchedule;
   /** Decay of the first moment. Default 0.9. */
   beta1?: number;
   /** Decay of the second moment. Default 0.999. */
@@ -19,8 +20,8 @@ export interface AdamConfig {
 
 export interface SgdConfig {
   name: "sgd";
-  /** Step size. Default 0.01. */
-  learningRate?: number;
+  /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 0.01. */
+  learningRate?: number | LearningRateSchedule;
   /** Momentum μ. Default 0. */
   momentum?: number;
   /** Nesterov momentum. Default false. */
@@ -46,6 +47,8 @@ export interface Optimizer {
   readonly stateSlots: number;
   /** Steps taken so far (restored with a saved optimizer state). */
   steps: number;
+  /** The rate of the latest step (before any, of the first). */
+  readonly learningRate: number;
   /** One update of every parameter; returns the index of the first parameter it made non-finite, or -1. */
   step(regions: ParamRegions): number;
 }
@@ -58,6 +61,10 @@ function positive(value: unknown, name: string, fallback: number, allowZero = fa
   return v;
 }
 
+function rate(value: unknown, fallback: number): number | LearningRateSchedule {
+  return typeof value === "object" && value !== null ? checkSchedule(value) : positive(value, "learningRate", fallback);
+}
+
 function fraction(value: unknown, name: string, fallback: number): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== "number" || !(v >= 0 && v < 1)) {
@@ -66,15 +73,23 @@ function fraction(value: unknown, name: string, fallback: number): number {
   return v;
 }
 
+/** The rate of the update after `steps` earlier ones. */
+const rateAt = (rate: number | LearningRateSchedule, steps: number): number => (typeof rate === "number" ? rate : learningRateAt(rate, steps));
+
 class Adam implements Optimizer {
   readonly stateSlots = 2;
   steps = 0;
   constructor(readonly config: Required<AdamConfig>) {}
 
+  get learningRate(): number {
+    return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
+  }
+
   step({ params, grads, state, count }: ParamRegions): number {
     const c = this.config;
+    const lr = rateAt(c.learningRate, this.steps);
     this.steps++;
-    return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, c.learningRate, c.beta1, c.beta2,
+    return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
       c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps);
   }
 }
@@ -87,10 +102,15 @@ class Sgd implements Optimizer {
     return this.config.momentum > 0 ? 1 : 0;
   }
 
+  get learningRate(): number {
+    return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
+  }
+
   step({ params, grads, state, count }: ParamRegions): number {
     const c = this.config;
+    const lr = rateAt(c.learningRate, this.steps);
     this.steps++;
-    return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, c.learningRate, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
+    return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }
 }
 
@@ -100,7 +120,7 @@ export function createOptimizer(config: OptimizerConfig | "adam" | "adamw" | "sg
   if (c.name === "adam" || c.name === "adamw") {
     return new Adam({
       name: c.name,
-      learningRate: positive(c.learningRate, "learningRate", 1e-3),
+      learningRate: rate(c.learningRate, 1e-3),
       beta1: fraction(c.beta1, "beta1", 0.9),
       beta2: fraction(c.beta2, "beta2", 0.999),
       epsilon: positive(c.epsilon, "epsilon", 1e-8),
@@ -110,7 +130,7 @@ export function createOptimizer(config: OptimizerConfig | "adam" | "adamw" | "sg
   if (c.name === "sgd") {
     return new Sgd({
       name: "sgd",
-      learningRate: positive(c.learningRate, "learningRate", 0.01),
+      learningRate: rate(c.learningRate, 0.01),
       momentum: fraction(c.momentum, "momentum", 0),
       nesterov: Boolean(c.nesterov),
       weightDecay: positive(c.weightDecay, "weightDecay", 0, true),

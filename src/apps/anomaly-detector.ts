@@ -9,6 +9,7 @@
 import { ConfigError, DataError, ModelFormatError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
@@ -189,11 +190,11 @@ export class AnomalyDetector extends AutoencoderEstimator {
   }
 
   /** The detector as bytes: model, scaler, settings and training scores (see estimator.ts). */
-  save(): Uint8Array {
+  save(options: SaveOptions = {}): Uint8Array {
     const { scores } = this.scoreStats();
     return this.saveFile(KIND, { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null }, [
       { name: "decision_scores", shape: [scores.length], data: scores },
-    ]);
+    ], options);
   }
 
   /** Restores a detector saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */

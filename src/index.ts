@@ -17,6 +17,8 @@ export type {
 } from "./layers/index.js";
 export type { Activation } from "./ops/activation.js";
 export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.js";
+export { exponentialDecay, cosineDecay, piecewiseConstant, learningRateAt } from "./optim/schedules.js";
+export type { LearningRateSchedule, ExponentialDecay, CosineDecay, PiecewiseConstant } from "./optim/schedules.js";
 export type { ReconstructionLoss } from "./losses/reconstruction.js";
 export { Autoencoder, type AutoencoderConfig, type SparsityConfig } from "./models/autoencoder.js";
 export type { NoiseConfig } from "./ops/corrupt.js";

@@ -157,4 +157,31 @@ describe("readNpy", () => {
   it("refuses input that is not a Uint8Array", () => {
     expect(() => readNpy(new ArrayBuffer(4) as unknown as Uint8Array)).toThrow("found an ArrayBuffer (wrap it");
   });
+
+  // Each of these was quoted whole, or overflowed the stack, before messages went through describe().
+  it.each<[string, Uint8Array, string]>([
+    ["a 200 KB header", npy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': '${"A".repeat(200_000)}'}`, f32le(1), 2), "'x'"],
+    ["a 200 KB broken header", npy(`{'descr': '<f4', 'shape': (1, ${"7".repeat(200_000)}`, f32le(1), 2), "the header is not a Python dict literal"],
+    ["a 200 KB key", npy(`{'${"k".repeat(200_000)}': 1}`, f32le(1), 2), "expected the header keys"],
+    ["10,000 keys", npy(`{${Array.from({ length: 10_000 }, (_, i) => `'k${i}': 1`).join(", ")}}`, f32le(1), 2), "(10000 keys)"],
+    ["a 200 KB descr", npy(header("<f4" + "x".repeat(200_000), "(1,)"), f32le(1), 2), "is not supported"],
+    ["a 200 KB string as shape", npy(`{'descr': '<f4', 'fortran_order': False, 'shape': '${"s".repeat(200_000)}', }`, f32le(1), 2), "'shape' to be a tuple"],
+    ["30,000 dimensions", npy(header("<f4", `(${"1, ".repeat(30_000)}2)`), f32le(1), 2), "30001 dimensions"],
+    ["5,000 levels of nesting", npy(`{'descr': ${"(".repeat(5000)}${")".repeat(5000)}}`, f32le(1), 2), "nested deeper than 32 levels"],
+  ])("quotes %s within a bound", (_, bytes, fragment) => {
+    refuses(bytes, fragment);
+    let message = "";
+    try {
+      readNpy(bytes);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.length).toBeLessThan(600);
+  });
+
+  it("reads a dtype spelled with leading zeros and reports it canonically", () => {
+    const t = readNpy(npy(header("<f" + "0".repeat(50) + "4", "(1,)"), f32le(1.5)));
+    expect(t.dtype).toBe("<f4");
+    expect(Array.from(t.data)).toEqual([1.5]);
+  });
 });

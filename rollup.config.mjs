@@ -5,21 +5,42 @@
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
 //   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/onnx.js        the `autoencoders/onnx` entry (toOnnx, fromOnnx); the
+//                       model classes it needs come from dist/index.js, so
+//                       one copy of them (and of the wasm core) is loaded;
 //   dist/cli.js         the `autoencoders` command (package.json "bin"), Node
 //                       only, self-contained (the wasm embedded).
+// Each bundle has a source map beside it (sources included, since src/ is not
+// published), chained from tsc's maps: `node --enable-source-maps` (or
+// NODE_OPTIONS=--enable-source-maps) shows stack frames in src/*.ts.
 import { transform } from "esbuild";
-import { chmod, copyFile, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
+
+/** tsc's output with its source map, so the bundles map back to src/*.ts. */
+const tscSourceMaps = () => ({
+  name: "tsc-source-maps",
+  async load(id) {
+    if (!id.endsWith(".js") || !existsSync(`${id}.map`)) return null;
+    const code = await readFile(id, "utf8");
+    const map = JSON.parse(await readFile(`${id}.map`, "utf8"));
+    // The embedded wasm's base64 would be a second copy in the map: its text is not worth showing.
+    if (id.endsWith("core-wasm.generated.js")) map.sourcesContent = null;
+    return { code: code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), map };
+  },
+});
 
 /**
- * Minifies the library bundles (size and parse time). Names are not kept:
- * esbuild's keepNames adds a call per function and class, about a millisecond
- * of start-up; the classes that show their names (errors, estimators) state them.
+ * Minifies the library bundles (size and parse time). keepNames, so classes
+ * print and compare by their names (`PCA.name === "PCA"`, `ShapeError: …`).
+ * lineLimit keeps the lines short: Node prints the line a stack trace starts
+ * on, and one line would be the whole bundle with the embedded wasm.
  */
 const minify = () => ({
   name: "minify",
   async renderChunk(code) {
-    const result = await transform(code, { minify: true, format: "esm", target: "es2022" });
-    return { code: result.code, map: null };
+    const result = await transform(code, { minify: true, keepNames: true, lineLimit: 1000, format: "esm", target: "es2022", sourcemap: true });
+    return { code: result.code, map: result.map };
   },
 });
 
@@ -48,9 +69,41 @@ const executable = () => ({
 });
 
 const external = ["node:fs/promises"];
+const output = (file, extra = {}) => ({ file, format: "es", sourcemap: true, ...extra });
+
+/**
+ * The onnx entry takes the model classes and the error classes from the
+ * default entry instead of bundling copies, so `instanceof` holds across the
+ * two; describe() (not exported there) is bundled from errors.js itself.
+ */
+const ERRORS = "\0errors-from-index";
+const fromIndex = () => ({
+  name: "from-index",
+  resolveId(source, importer) {
+    if (!importer) return null;
+    if (importer === ERRORS) return source === "./index.js" ? { id: source, external: true } : null;
+    if (/\/interop\//.test(importer) && /\/models\/(autoencoder|vae)\.js$/.test(source)) return { id: "./index.js", external: true };
+    if (/(^|\/)errors\.js$/.test(source)) return ERRORS;
+    return null;
+  },
+  load(id) {
+    if (id !== ERRORS) return null;
+    return [
+      'export { AutoencoderError, ShapeError, DataError, ConfigError, DivergenceError, ModelFormatError, UnsupportedRuntimeError, DisposedError } from "./index.js";',
+      `export { describe } from ${JSON.stringify(new URL("./dist-tsc/errors.js", import.meta.url).pathname)};`,
+    ].join("\n");
+  },
+});
 
 export default [
-  { input: "dist-tsc/index.js", output: { file: "dist/index.js", format: "es" }, external, plugins: [minify()] },
-  { input: "dist-tsc/index.js", output: { file: "dist/slim.js", format: "es" }, external, plugins: [withoutDefaultCore(), copyWasm(), minify()] },
-  { input: "dist-tsc/cli/main.js", output: { file: "dist/cli.js", format: "es", banner: "#!/usr/bin/env node" }, external: (id) => id.startsWith("node:"), plugins: [executable()] },
+  { input: "dist-tsc/index.js", output: output("dist/index.js"), external, plugins: [tscSourceMaps(), minify()] },
+  { input: "dist-tsc/index.js", output: output("dist/slim.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
+  {
+    input: "dist-tsc/cli/main.js",
+    // env -S passes the flag: the command's --debug stack names src/*.ts lines.
+    output: output("dist/cli.js", { banner: "#!/usr/bin/env -S node --enable-source-maps" }),
+    external: (id) => id.startsWith("node:"),
+    plugins: [tscSourceMaps(), executable()],
+  },
 ];

@@ -2,7 +2,7 @@
 // validation, early stopping, callbacks, cancellation, divergence checks.
 // The data is copied into the wasm memory once per fit; each step gathers its
 // batch there and releases its scratch at the end.
-import { ConfigError, DivergenceError } from "../errors.js";
+import { ConfigError, describe, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
 import { Tape } from "../ops/tape.js";
 import { Tensor } from "../ops/tensor.js";
@@ -29,6 +29,8 @@ export interface Trainable {
   step: number;
   /** Epochs trained over the model's life (across fit calls); keys each epoch's shuffle. */
   epochsTrained: number;
+  /** True once `dispose()` freed the model's memory; training stops at the next step. */
+  readonly isDisposed: boolean;
   /** Loss of a batch; records on ctx.tape when training. */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
 }
@@ -119,9 +121,71 @@ const now = (): number => (typeof performance !== "undefined" ? performance.now(
 function checkInteger(value: unknown, name: string, fallback: number, min: number): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new ConfigError(`fit: expected ${name} to be an integer >= ${min}, found ${String(value)}`);
+    throw new ConfigError(`fit: expected ${name} to be an integer >= ${min}, found ${describe(value)}`);
   }
   return v;
+}
+
+function checkOptional(value: unknown, name: string, type: "boolean" | "function"): void {
+  if (value !== undefined && typeof value !== type) {
+    throw new ConfigError(`fit: expected ${name} to be a ${type}, found ${describe(value)}`);
+  }
+}
+
+interface Stopping {
+  monitor: "loss" | "valLoss" | null;
+  patience: number;
+  minDelta: number;
+  restoreBestWeights: boolean;
+}
+
+/** Early stopping settings, every field checked; null when early stopping is off. */
+function checkStopping(value: unknown): Stopping | null {
+  if (value === undefined || value === false) return null;
+  if (value !== true && (typeof value !== "object" || value === null || Array.isArray(value))) {
+    throw new ConfigError(`fit: expected earlyStopping to be a boolean or { monitor, patience, minDelta, restoreBestWeights }, found ${describe(value)}`);
+  }
+  const o = (value === true ? {} : value) as EarlyStoppingOptions;
+  const monitor = o.monitor;
+  if (monitor !== undefined && monitor !== "loss" && monitor !== "valLoss") {
+    throw new ConfigError(`fit: expected earlyStopping.monitor to be "loss" or "valLoss", found ${describe(monitor)}`);
+  }
+  const patience = checkInteger(o.patience, "earlyStopping.patience", 3, 0);
+  const minDelta = o.minDelta ?? 0;
+  if (typeof minDelta !== "number" || !Number.isFinite(minDelta) || minDelta < 0) {
+    throw new ConfigError(`fit: expected earlyStopping.minDelta to be a finite number >= 0, found ${describe(o.minDelta)}`);
+  }
+  checkOptional(o.restoreBestWeights, "earlyStopping.restoreBestWeights", "boolean");
+  return { monitor: monitor ?? null, patience, minDelta, restoreBestWeights: o.restoreBestWeights !== false };
+}
+
+/** Checks every option of `fit` before any memory is taken. */
+function checkOptions(options: FitOptions): { epochs: number; batchSize: number; split: number; stopping: Stopping | null; yieldEvery: number } {
+  if (typeof options !== "object" || options === null) throw new ConfigError(`fit: expected options to be an object, found ${describe(options)}`);
+  const epochs = checkInteger(options.epochs, "epochs", 1, 1);
+  const batchSize = checkInteger(options.batchSize, "batchSize", 32, 1);
+  const split = options.validationSplit ?? 0;
+  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
+    throw new ConfigError(`fit: expected validationSplit in [0, 1), found ${describe(options.validationSplit)}`);
+  }
+  const yieldEvery = options.yieldEveryMs ?? 25;
+  if (typeof yieldEvery !== "number" || !Number.isFinite(yieldEvery) || yieldEvery < 0) {
+    throw new ConfigError(`fit: expected yieldEveryMs to be a finite number of milliseconds >= 0, found ${describe(options.yieldEveryMs)}`);
+  }
+  checkOptional(options.shuffle, "shuffle", "boolean");
+  checkOptional(options.onEpochBegin, "onEpochBegin", "function");
+  checkOptional(options.onEpochEnd, "onEpochEnd", "function");
+  checkOptional(options.onBatchEnd, "onBatchEnd", "function");
+  const signal = options.signal as unknown;
+  if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof (signal as AbortSignal).throwIfAborted !== "function")) {
+    throw new ConfigError(`fit: expected signal to be an AbortSignal, found ${describe(signal)}`);
+  }
+  return { epochs, batchSize, split, stopping: checkStopping(options.earlyStopping), yieldEvery };
+}
+
+/** Throws once the model was disposed: its memory may already belong to another model. */
+function assertLive(model: Trainable): void {
+  if (model.isDisposed) throw new DisposedError("fit: the model was disposed during training; training stopped and its memory was not touched again");
 }
 
 /** Rows of a batch copied into a persistent block, checked for NaN/Infinity. */
@@ -151,7 +215,7 @@ export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: num
     const n = Math.min(batchSize, rows - start);
     arena.scoped(() => {
       const x = new Tensor(xPtr + start * cols * 4, [n, cols]);
-      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step });
+      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step, firstRow: start });
       for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * n;
     });
   }
@@ -161,16 +225,10 @@ export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: num
 }
 
 export async function fitLoop(model: Trainable, data: FitData, options: FitOptions = {}): Promise<History> {
-  const epochs = checkInteger(options.epochs, "epochs", 1, 1);
-  const batchSize = checkInteger(options.batchSize, "batchSize", 32, 1);
-  const split = options.validationSplit ?? 0;
-  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
-    throw new ConfigError(`fit: expected validationSplit in [0, 1), found ${String(options.validationSplit)}`);
-  }
+  const { epochs, batchSize, split, stopping, yieldEvery } = checkOptions(options);
   if (split > 0 && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
-  const stopping = options.earlyStopping === true ? {} : options.earlyStopping || null;
-  const yieldEvery = options.yieldEveryMs ?? 25;
   options.signal?.throwIfAborted();
+  assertLive(model);
 
   const { arena, kernels } = getEngine();
   const cols = data.x.cols;
@@ -208,11 +266,19 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
     let waited = 0;
     let lastYield = now();
     const evalBatch = Math.max(batchSize, 256);
+    // The counters that go with the weights in the slab's rollback copy, taken
+    // before each update; null until the first update of this fit.
+    let kept: { step: number; optimizerSteps: number } | null = null;
+    const rollback = () => {
+      model.slab.rollback();
+      model.step = kept!.step;
+      model.optimizer.steps = kept!.optimizerSteps;
+    };
 
     for (let epoch = 0; epoch < epochs; epoch++) {
       await options.onEpochBegin?.(epoch);
+      assertLive(model);
       if (options.shuffle !== false) kernels.u32_permutation(perm, trainRows, model.seed, STREAM.shuffle, model.epochsTrained);
-      model.slab.saveRollback();
       const started = now();
       const sums: Record<string, number> = {};
       let seen = 0;
@@ -225,16 +291,22 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
           model.states.snapshot();
           const result = model.batchLoss(xb, xb, { tape, training: true, seed: model.seed, step: model.step });
           if (!Number.isFinite(result.loss)) {
+            // These weights are finite but give a non-finite loss (SGD can take
+            // them to 1e38): go back to those of the last step whose loss was finite.
             model.states.restoreSnapshot();
-            throw new DivergenceError(`fit: the loss became ${result.loss} at epoch ${epoch + 1}, step ${batch + 1}; the weights from before that step are kept`, epoch, batch);
+            if (kept) rollback();
+            const which = kept ? "the weights before the previous update (the last with a finite loss) are restored" : "the weights given to fit are kept";
+            throw new DivergenceError(`fit: the loss became ${result.loss} at epoch ${epoch + 1}, step ${batch + 1}; ${which}`, epoch, batch);
           }
           tape.backward();
           model.slab.zeroGradsExcept((p) => tape.wrote(p));
+          model.slab.saveRollback();
+          kept = { step: model.step, optimizerSteps: model.optimizer.steps };
           // A non-finite gradient shows up here too: it makes its parameter non-finite.
           if (model.optimizer.step(model.slab.regions) >= 0) {
-            model.slab.rollback();
+            rollback();
             model.states.restoreSnapshot();
-            throw new DivergenceError(`fit: the update at epoch ${epoch + 1}, step ${batch + 1} made the weights non-finite (is the learning rate too high?); the weights from the start of epoch ${epoch + 1} are restored`, epoch, batch);
+            throw new DivergenceError(`fit: the update at epoch ${epoch + 1}, step ${batch + 1} made the weights non-finite (is the learning rate too high?); the weights from before that update are restored`, epoch, batch);
           }
           model.step++;
           return result;
@@ -243,10 +315,12 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
         seen += rows;
         const elapsed = now() - started;
         await options.onBatchEnd?.(batch, { epoch, loss: sums.loss! / seen, samples: seen, epochSamples: trainRows, samplesPerSecond: seen / Math.max(elapsed / 1000, 1e-9) });
+        assertLive(model);
         if (options.signal?.aborted) options.signal.throwIfAborted();
         if (now() - lastYield > yieldEvery) {
           await yieldToEventLoop();
           lastYield = now();
+          assertLive(model);
           options.signal?.throwIfAborted();
         }
       }
@@ -266,22 +340,24 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
         }
       }
       await options.onEpochEnd?.(epoch, logs);
+      assertLive(model);
       if (stopping) {
         const value = monitor === "valLoss" ? logs.valLoss! : logs.loss;
-        if (value < best - (stopping.minDelta ?? 0)) {
+        if (value < best - stopping.minDelta) {
           best = value;
           bestEpoch = epoch;
           waited = 0;
-          if (stopping.restoreBestWeights !== false) model.slab.backup();
-        } else if (++waited >= (stopping.patience ?? 3)) {
+          if (stopping.restoreBestWeights) model.slab.backup();
+        } else if (++waited >= stopping.patience) {
           break;
         }
       }
     }
-    if (stopping && stopping.restoreBestWeights !== false && bestEpoch >= 0) model.slab.restoreBackup();
+    if (stopping && stopping.restoreBestWeights && bestEpoch >= 0) model.slab.restoreBackup();
     return history;
   } finally {
-    model.slab.dropBackup();
+    // dispose() already freed the slab's copies along with the slab.
+    if (!model.isDisposed) model.slab.dropBackup();
     if (perm) arena.free(perm);
     for (const r of owned) r.free();
   }

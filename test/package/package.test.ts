@@ -46,7 +46,7 @@ async function train(lib) {
 }
 
 const result = { exports: Object.keys(full).sort(), slimExports: Object.keys(slim).sort() };
-// The bundle is minified without kept names: the classes that show theirs state them.
+// The bundle is minified with kept names: each error class has its own.
 result.errorNames = Object.keys(full).filter((k) => k.endsWith("Error")).map((k) => [k, new full[k]("m").name]);
 result.unfitted = ["AnomalyDetector", "StandardScaler"].map((k) => { try { const instance = new full[k](); (instance.predict ?? instance.transform).call(instance, [[1]]); } catch (error) { return error.message; } });
 result.full = await train(full);

@@ -164,7 +164,7 @@ export interface Kernels {
   /** dst[i] (f32) = src[i] (f64), rounded to nearest. */
   f32_from_f64(dst: Ptr, src: Ptr, n: number): void;
 
-  // ---- convolution, batch norm, pooling (assembly/conv.ts, batchnorm.ts, pool.ts) ----
+  // ---- convolution, batch norm, pooling (assembly/conv-*.ts, batchnorm.ts, pool.ts) ----
   // Images are NHWC: x[n, h, w, c], channels innermost. Pointers need only
   // 4-byte alignment here.
   // Convolution without an im2col matrix: the image is packed straight into the

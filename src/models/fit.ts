@@ -2,6 +2,7 @@
 // validation, early stopping, callbacks, cancellation, divergence checks.
 // The data is copied into the wasm memory once per fit; each step gathers its
 // batch there and releases its scratch at the end.
+import { keysOf } from "../options.js";
 import { ConfigError, describe, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
 import { Tape } from "../ops/tape.js";
@@ -85,6 +86,14 @@ export interface FitOptions {
   /** Longest time between yields to the event loop, in ms. Default 25. */
   yieldEveryMs?: number;
 }
+
+/** FitOptions' keys: option objects from JavaScript are checked against them (src/options.ts). */
+export const FIT_OPTION_KEYS = /* @__PURE__ */ keysOf<FitOptions>({
+  epochs: true, batchSize: true, validationSplit: true, shuffle: true, earlyStopping: true,
+  onEpochBegin: true, onEpochEnd: true, onBatchEnd: true, signal: true, yieldEveryMs: true,
+});
+/** The models' fit options: FitOptions and validationData. */
+export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validationData"];
 
 /** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
 export interface History {

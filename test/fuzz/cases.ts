@@ -38,7 +38,7 @@ const INTERESTING_BYTES = [0x00, 0xff, 0x7f, 0x80, 0x01, 0x20, 0x0a, 0x22, 0x27,
 
 /** One to four random edits of `bytes`: bit flips, interesting bytes, inserted or deleted runs, truncation. */
 export function mutateBytes(r: Random, bytes: Uint8Array): Uint8Array {
-  let out = bytes.slice();
+  let out: Uint8Array = bytes.slice();
   for (let edits = 1 + int(r, 4); edits > 0; edits--) {
     const at = int(r, out.length + 1);
     switch (int(r, 6)) {

@@ -49,13 +49,18 @@ for (let i = 0; i < Math.max(PER_MODEL, PER_READER); i++) {
 
 type Counts = { ok: number; typed: number; other: number; hang: number; overBound: number };
 const counts = new Map<string, Counts>();
-const failures: string[] = [];
+/** Failures grouped by kind and message (numbers masked), each with its count and first case. */
+const failures = new Map<string, { count: number; first: string; targets: Set<string> }>();
 const count = (target: string): Counts => {
   if (!counts.has(target)) counts.set(target, { ok: 0, typed: 0, other: 0, hang: 0, overBound: 0 });
   return counts.get(target)!;
 };
 const fail = (task: Task, what: string): void => {
-  if (failures.length < 40) failures.push(`${task.target} seed ${task.seed} case ${task.index}: ${what}`);
+  const key = what.slice(0, 120).replace(/\d+/g, "N");
+  const group = failures.get(key) ?? { count: 0, first: `${task.target} seed ${task.seed} case ${task.index}: ${what}`, targets: new Set<string>() };
+  group.count++;
+  group.targets.add(task.target);
+  failures.set(key, group);
 };
 
 let next = 0;
@@ -146,5 +151,7 @@ for (const [target, c] of counts) {
   for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += c[k];
 }
 console.log(`| all | ${tasks.length} | ${total.ok} | ${total.typed} | ${total.other} | ${total.hang} | ${total.overBound} |`);
-for (const f of failures) console.log(`- ${f}`);
+for (const g of [...failures.values()].sort((a, b) => b.count - a.count)) {
+  console.log(`- ${g.count}× (${[...g.targets].join(", ")}), first: ${g.first}`);
+}
 process.exitCode = total.other + total.hang + total.overBound === 0 ? 0 : 1;

@@ -8,9 +8,9 @@
 // (|i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8) and |b1 are converted as numpy's
 // astype(np.float32) would, 64-bit integers through float64 (so values
 // beyond 2^53 may round twice). A finite <f8 value outside the float32 range
-// is refused rather than turned into Infinity. Big-endian data, Fortran order
-// (unless at most one dimension exceeds 1, where the layouts coincide),
-// structured and object dtypes are refused with a DataError saying so.
+// is refused rather than turned into Infinity. Fortran-order arrays are
+// returned in C order (transposed as np.ascontiguousarray would). Big-endian
+// data, structured and object dtypes are refused with a DataError saying so.
 import { DataError, ShapeError, describe } from "../errors.js";
 
 export interface NpyArray {
@@ -83,9 +83,6 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const { shape, fortranOrder } = header;
   const { kind, size, descr } = parseDescr(header.descr);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (fortranOrder && shape.filter((d) => d > 1).length > 1) {
-    throw fail(`fortran_order is True: only C-order arrays are supported; save np.ascontiguousarray(a) instead`);
-  }
   const available = bytes.length - dataStart;
   if (available < count * size) {
     throw fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${count * size} bytes of data, found ${available}`);
@@ -93,7 +90,38 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (available > count * size) {
     throw fail(`expected ${count * size} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - count * size} more`);
   }
-  return { data: convert(bytes, dataStart, count, kind, size), shape, dtype: descr };
+  const values = convert(bytes, dataStart, count, kind, size);
+  // Where at most one dimension exceeds 1 the two layouts are the same bytes.
+  const data = fortranOrder && shape.filter((d) => d > 1).length > 1 ? fortranToC(values, shape) : values;
+  return { data, shape, dtype: descr };
+}
+
+/**
+ * The C-order (row-major) copy of values stored in Fortran order (column-major: the first index varies
+ * fastest). Walks the output in C order, keeping the Fortran offset of the current index as it counts.
+ */
+function fortranToC(values: Float32Array, shape: number[]): Float32Array {
+  const ndim = shape.length;
+  const strides = new Array<number>(ndim);
+  for (let k = 0, stride = 1; k < ndim; k++) {
+    strides[k] = stride;
+    stride *= shape[k]!;
+  }
+  const index = new Array<number>(ndim).fill(0);
+  const out = new Float32Array(values.length);
+  let from = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = values[from]!;
+    for (let k = ndim - 1; k >= 0; k--) {
+      if (++index[k]! < shape[k]!) {
+        from += strides[k]!;
+        break;
+      }
+      from -= strides[k]! * (shape[k]! - 1);
+      index[k] = 0;
+    }
+  }
+  return out;
 }
 
 function parseDescr(descr: string): { kind: Kind; size: number; descr: string } {

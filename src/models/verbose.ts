@@ -1,8 +1,10 @@
 // fit's `verbose`, as Keras's: 0 silent (the default), 1 a progress line per
 // epoch that batches update in place on a terminal (one line per epoch
 // elsewhere, where a carriage return would only pile up), 2 one line per epoch.
-// Output goes to process.stdout where there is one (Node, Deno, Bun), else to
-// console.log a line at a time (browsers, workers).
+// Lines go to console.log. The in-place line needs a stream: Node's console
+// holds its stdout as `_stdout`, used when it is a terminal. The core names no
+// Node global (the bundles run on edge runtimes: test/runtimes/edge.test.ts),
+// and where there is no such stream, verbose 1 prints one line per epoch.
 import { ConfigError, describe } from "../errors.js";
 import type { BatchLogs, EpochLogs, FitOptions } from "./fit.js";
 
@@ -26,8 +28,8 @@ export function checkVerbose(verbose: unknown): Verbosity {
 
 function defaultSink(): ProgressSink {
   type Stream = { write?: (text: string) => unknown; isTTY?: boolean };
-  const stdout = (globalThis as { process?: { stdout?: Stream } }).process?.stdout;
-  if (stdout && typeof stdout.write === "function") return { write: (text) => void stdout.write!(text), tty: stdout.isTTY === true };
+  const stream = (console as { _stdout?: Stream })._stdout;
+  if (stream && typeof stream.write === "function" && stream.isTTY === true) return { write: (text) => void stream.write!(text), tty: true };
   return { write: (text) => console.log(text.replace(/\n$/, "")), tty: false };
 }
 

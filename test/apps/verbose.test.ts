@@ -1,4 +1,4 @@
-// fit's `verbose` (Keras's 0/1/2) on process.stdout: silent by default, one
+// fit's `verbose` (Keras's 0/1/2): silent by default, one
 // line per epoch at 2 (and at 1 off a terminal), a line updated in place by
 // the batches at 1 on a terminal. The printed losses are the history's.
 import { afterEach, describe, expect, test, vi } from "vitest";
@@ -7,22 +7,23 @@ import { Autoencoder, ConfigError, layers, Reducer } from "../../src/index.js";
 const x = { data: Float32Array.from({ length: 40 * 4 }, (_, i) => ((i * 7) % 11) / 11), shape: [40, 4] };
 const create = () => Autoencoder.create({ input: [4], encoder: [layers.dense(2, "tanh")], decoder: [layers.dense(4)], seed: 2 });
 
-/** What fit writes to process.stdout, with stdout a terminal or not. */
+/**
+ * What fit prints: console.log's lines, and with `tty` what it writes to a
+ * terminal stream standing in for Node's console._stdout.
+ */
 function captureStdout(tty: boolean): string[] {
   const written: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write);
-  Object.defineProperty(process.stdout, "isTTY", { value: tty, configurable: true });
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void written.push(`${args.join(" ")}\n`));
+  const stream = { isTTY: tty, write: (text: string) => written.push(text) };
+  Object.defineProperty(console, "_stdout", { value: stream, configurable: true, writable: true });
   return written;
 }
 
-const original = Object.getOwnPropertyDescriptor(process.stdout, "isTTY");
+const original = Object.getOwnPropertyDescriptor(console, "_stdout");
 afterEach(() => {
   vi.restoreAllMocks();
-  if (original) Object.defineProperty(process.stdout, "isTTY", original);
-  else delete (process.stdout as { isTTY?: boolean }).isTTY;
+  if (original) Object.defineProperty(console, "_stdout", original);
+  else delete (console as { _stdout?: unknown })._stdout;
 });
 
 describe("fit verbose", () => {

@@ -42,7 +42,7 @@ describe("unknown option keys", () => {
     const message = ((await thrown(() => new Reducer(loose({ foo: 1 })))) as Error).message;
     expect(message).toBe(
       'Reducer: unknown option "foo"; valid options: batchSize, earlyStopping, epochs, hiddenSizes, learningRate, model, nComponents, ' +
-        "onBatchEnd, onEpochBegin, onEpochEnd, scaler, seed, shuffle, signal, validationSplit, yieldEveryMs",
+        "onBatchEnd, onEpochBegin, onEpochEnd, scaler, seed, shuffle, signal, validationSplit, verbose, yieldEveryMs",
     );
   });
 

@@ -78,7 +78,7 @@ const IW_STREAM = STREAM.sample + 0x300;
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
-  input: true, encoder: true, latent: true, decoder: true, loss: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
+  input: true, encoder: true, latent: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
 });
 
 export class VAE extends ModelBase {

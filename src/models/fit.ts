@@ -344,8 +344,7 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
       history.epoch.push(epoch);
       for (const key of Object.keys(sums)) (history[key] ??= []).push(logs[key]!);
       // The rate of the epoch's last step (a schedule's changes per step).
-      logs.learningRate = model.optimizer.learningRate;
-      (history.learningRate ??= []).push(logs.learningRate);
+      (history.learningRate ??= []).push(model.optimizer.learningRate);
       if (val) {
         const v = meanLoss(model, val.x, val.rows, cols, evalBatch);
         logs.valLoss = v.loss;

@@ -6,6 +6,7 @@
 // into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
+import { checkOptionKeys, keysOf } from "../options.js";
 import { ConfigError, DataError, ModelFormatError } from "../errors.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { coreCrc32 } from "../models/checksum.js";
@@ -25,7 +26,7 @@ import {
   type MemberStats,
 } from "./anomaly-ensemble.js";
 import { defaultAutoencoderConfig, defaultCodeSize } from "./defaults.js";
-import { AutoencoderEstimator, inUnitInterval, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 import { sampleShapeOf } from "./scaler.js";
 import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
@@ -85,6 +86,10 @@ interface ScoreStats {
 const KIND = "anomaly-detector";
 /** Version of the saved ensemble (state.ensemble); files without one hold a single model. */
 const ENSEMBLE_VERSION = 2;
+const DETECTOR_KEYS: readonly string[] = [
+  ...TRAINING_KEYS,
+  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, ensemble: true }),
+];
 
 export class AnomalyDetector extends AutoencoderEstimator {
   protected readonly className = "AnomalyDetector";
@@ -99,6 +104,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private memberStats_: MemberStats[] = [];
 
   constructor(options: AnomalyDetectorOptions = {}) {
+    checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ensemble, ...training } = options ?? {};
     if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
     const members = ensemble ?? 1;

@@ -7,7 +7,7 @@
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError, DataError, ModelFormatError } from "../errors.js";
+import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
@@ -106,9 +106,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ensemble, ...training } = options ?? {};
-    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
+    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
     const members = ensemble ?? 1;
-    if (!Number.isInteger(members) || members < 1) throw new ConfigError(`ensemble: expected a positive integer, found ${String(ensemble)}`);
+    if (!Number.isInteger(members) || members < 1) throw new ConfigError(`ensemble: expected a positive integer, found ${describe(ensemble)}`);
     if (members > 1 && model !== undefined) throw new ConfigError(`ensemble: expected 1 with a given model (the members are built from the default architecture), found ${members}`);
     const memberTraining: EstimatorTrainingOptions = members > 1 ? { epochs: MEMBER_EPOCHS, validationSplit: 0, earlyStopping: false, ...training } : training;
     super(model, scaler ?? (standardize === false ? "none" : "standard"), memberTraining);
@@ -116,7 +116,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     this.memberTraining = memberTraining;
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -247,7 +247,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** 0/1 labels of the training samples (PyOD's labels_). */
   get labels(): Uint8Array {
     const { scores, threshold } = this.scoreStats();
-    return Uint8Array.from(scores, (s) => (s > threshold ? 1 : 0));
+    return Uint8Array.from(scores, (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
   /** 1 for anomalies (score > threshold), 0 for normal samples; with returnConfidence also predictConfidence's values. */
@@ -258,7 +258,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (options === null || typeof options !== "object") throw new ConfigError(`predict options: expected an object, found ${String(options)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
-    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold ? 1 : 0));
+    // A NaN score (or one past the threshold) is never labelled normal.
+    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold || s !== s ? 1 : 0));
     if (!options.returnConfidence) return labels;
     return { labels, confidence: predictionConfidence(stats.sorted, scores, stats.threshold, this.confidenceContamination(stats)) };
   }
@@ -281,7 +282,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * (population) std of the training scores (Kriegel et al. 2011).
    */
   predictProba(x: DataInput, method: ProbabilityMethod = "linear"): TensorData {
-    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${JSON.stringify(method)}`);
+    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${describe(method)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
     const outlier = method === "linear" ? linearProbability(scores, stats) : unifiedProbability(scores, stats);
@@ -395,7 +396,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
 function checkContamination(value: unknown): number | "auto" {
   if (value === "auto") return value;
   if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
-    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${describe(value)}`);
   }
   return value;
 }
@@ -409,7 +410,7 @@ function flaggedShare({ scores, threshold }: ScoreStats): number {
 
 function checkQuantile(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${String(value)}`);
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${describe(value)}`);
   return value;
 }
 

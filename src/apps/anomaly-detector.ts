@@ -4,7 +4,7 @@
 // (1 − contamination) percentile (np.percentile, linear), predict labels a
 // sample 1 when its score is strictly above it, and predictProba turns scores
 // into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
-import { ConfigError, DataError, ModelFormatError } from "../errors.js";
+import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import { getEngine } from "../wasm/module.js";
@@ -54,11 +54,11 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
   constructor(options: AnomalyDetectorOptions = {}) {
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ...training } = options ?? {};
-    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
+    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
     super(model, scaler ?? (standardize === false ? "none" : "standard"), training);
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -97,13 +97,14 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** 0/1 labels of the training samples (PyOD's labels_). */
   get labels(): Uint8Array {
     const { scores, threshold } = this.scoreStats();
-    return Uint8Array.from(scores, (s) => (s > threshold ? 1 : 0));
+    return Uint8Array.from(scores, (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
   /** 1 for anomalies (score > threshold), 0 for normal samples. */
   predict(x: DataInput): Uint8Array {
     const threshold = this.scoreStats().threshold;
-    return Uint8Array.from(this.decisionFunction(x), (s) => (s > threshold ? 1 : 0));
+    // A NaN score (or one past the threshold) is never labelled normal.
+    return Uint8Array.from(this.decisionFunction(x), (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
   /**
@@ -113,7 +114,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * (population) std of the training scores (Kriegel et al. 2011).
    */
   predictProba(x: DataInput, method: ProbabilityMethod = "linear"): TensorData {
-    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${JSON.stringify(method)}`);
+    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${describe(method)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
     const outlier = method === "linear" ? linearProbability(scores, stats) : unifiedProbability(scores, stats);
@@ -173,14 +174,14 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
 function checkContamination(value: unknown): number {
   if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
-    throw new ConfigError(`contamination: expected a number in (0, 0.5], found ${String(value)}`);
+    throw new ConfigError(`contamination: expected a number in (0, 0.5], found ${describe(value)}`);
   }
   return value;
 }
 
 function checkQuantile(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${String(value)}`);
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${describe(value)}`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 // Denoising as an estimator: fit on clean data (the model learns to undo the
 // configured corruption, applied to each training batch), transform noisy data
 // to cleaned data in the data's own units.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe, ModelFormatError } from "../errors.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
@@ -33,7 +33,7 @@ export class Denoiser extends AutoencoderEstimator {
     }
     super(model, scaler ?? "none", training);
     this.noise = checkNoise(noise ?? { type: "gaussian", stddev: 0.2 }, "Denoiser noise");
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -66,7 +66,12 @@ export class Denoiser extends AutoencoderEstimator {
   static async load(bytes: Uint8Array): Promise<Denoiser> {
     const denoiser = new Denoiser();
     const { state } = await denoiser.loadFile(bytes, KIND, "Denoiser");
-    (denoiser as { noise: NoiseConfig }).noise = checkNoise(state.noise as NoiseConfig, "Denoiser.load noise");
+    try {
+      (denoiser as { noise: NoiseConfig }).noise = checkNoise(state.noise as NoiseConfig, "Denoiser.load noise");
+    } catch (error) {
+      denoiser.dispose();
+      throw new ModelFormatError(`Denoiser.load: the saved noise is invalid: ${(error as Error).message}`);
+    }
     return denoiser;
   }
 }

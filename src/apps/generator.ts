@@ -1,6 +1,6 @@
 // Generation as an estimator over a VAE: fit on samples, then draw new ones
 // from the prior, or walk the code space between two samples.
-import { AutoencoderError, ConfigError, DisposedError } from "../errors.js";
+import { AutoencoderError, ConfigError, describe, DisposedError } from "../errors.js";
 import { layers } from "../layers/index.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import { toBatch } from "../models/data.js";
@@ -30,7 +30,7 @@ export class Generator {
 
   constructor(private readonly options: GeneratorOptions = {}) {
     const latent = options.latent;
-    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${String(latent)}`);
+    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${describe(latent)}`);
   }
 
   /** The trained VAE (owned by the generator: dispose() frees it). */

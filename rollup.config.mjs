@@ -5,6 +5,9 @@
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
 //   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/onnx.js        the `autoencoders/onnx` entry (toOnnx, fromOnnx); the
+//                       model classes it needs come from dist/index.js, so
+//                       one copy of them (and of the wasm core) is loaded;
 //   dist/cli.js         the `autoencoders` command (package.json "bin"), Node
 //                       only, self-contained (the wasm embedded).
 // Each bundle has a source map beside it (sources included, since src/ is not
@@ -68,9 +71,34 @@ const executable = () => ({
 const external = ["node:fs/promises"];
 const output = (file, extra = {}) => ({ file, format: "es", sourcemap: true, ...extra });
 
+/**
+ * The onnx entry takes the model classes and the error classes from the
+ * default entry instead of bundling copies, so `instanceof` holds across the
+ * two; describe() (not exported there) is bundled from errors.js itself.
+ */
+const ERRORS = "\0errors-from-index";
+const fromIndex = () => ({
+  name: "from-index",
+  resolveId(source, importer) {
+    if (!importer) return null;
+    if (importer === ERRORS) return source === "./index.js" ? { id: source, external: true } : null;
+    if (/\/interop\//.test(importer) && /\/models\/(autoencoder|vae)\.js$/.test(source)) return { id: "./index.js", external: true };
+    if (/(^|\/)errors\.js$/.test(source)) return ERRORS;
+    return null;
+  },
+  load(id) {
+    if (id !== ERRORS) return null;
+    return [
+      'export { AutoencoderError, ShapeError, DataError, ConfigError, DivergenceError, ModelFormatError, UnsupportedRuntimeError, DisposedError } from "./index.js";',
+      `export { describe } from ${JSON.stringify(new URL("./dist-tsc/errors.js", import.meta.url).pathname)};`,
+    ].join("\n");
+  },
+});
+
 export default [
   { input: "dist-tsc/index.js", output: output("dist/index.js"), external, plugins: [tscSourceMaps(), minify()] },
   { input: "dist-tsc/index.js", output: output("dist/slim.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",
     // env -S passes the flag: the command's --debug stack names src/*.ts lines.

@@ -31,13 +31,18 @@ export type Phases = () => (kernel: string) => string;
 function keyOf(name: string, args: number[]): { key: string; flops: number } {
   // gemm: (c, a, b, bias, m, n, k, accumulate, work)
   if (name.startsWith("f32_gemm_")) return { key: `${name} ${args[4]}×${args[5]}×${args[6]}`, flops: 2 * args[4]! * args[5]! * args[6]! };
-  // f32_conv2d_nhwc and _adjoint: (out, in, wm, bias, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f, ...);
-  // _filter_grad: (wm, x, g, n, h, w, c, ...), the same from n on.
-  if (name.startsWith("f32_conv2d_nhwc")) {
+  // f32_conv2d_nhwc and _adjoint: (out, in, wm, bias, geometry, accumulate, start, end, ...); _filter_grad:
+  // (wm, x, g, geometry, accumulate, start, end, work). The geometry block: n, h, w, c, kh, kw, sh, sw,
+  // padTop, padLeft, oh, ow, f (i32).
+  if (name.startsWith("f32_conv2d_nhwc") && !name.endsWith("_workspace_bytes")) {
     const at = name.endsWith("_filter_grad") ? 3 : 4;
-    const [n, h, w, c, kh, kw] = args.slice(at, at + 6) as [number, number, number, number, number, number];
-    const [oh, ow, f] = args.slice(at + 10, at + 13) as [number, number, number];
-    return { key: `${name} ${n}×${h}×${w}×${c}, f ${f}`, flops: 2 * n * oh * ow * kh * kw * c * f };
+    const block = getEngine().arena.u32.slice(args[at]! >>> 2, (args[at]! >>> 2) + 13);
+    const [n, h, w, c, kh, kw] = block.slice(0, 6) as unknown as [number, number, number, number, number, number];
+    const [oh, ow, f] = block.slice(10, 13) as unknown as [number, number, number];
+    // The share of the output the call's range holds: channels of c for the adjoint, of f otherwise.
+    const axis = name.includes("_adjoint") ? c : f;
+    const share = Math.max(0, Math.min(args[at + 3]!, axis) - Math.max(args[at + 2]!, 0)) / axis;
+    return { key: `${name} ${n}×${h}×${w}×${c}, f ${f}`, flops: 2 * n * oh * ow * kh * kw * c * f * share };
   }
   return { key: name, flops: 0 };
 }

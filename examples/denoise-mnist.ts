@@ -24,7 +24,7 @@ function psnr(a: Float32Array, b: Float32Array, size = 784): number {
   return total / n;
 }
 
-const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
+const { train, test } = await loadMnist();
 const denoiser = await new Denoiser({
   noise: NOISE,
   model: {
@@ -44,7 +44,7 @@ const noisy = await addNoise(test.x, NOISE, { seed: 99 });
 const denoised = denoiser.transform(noisy);
 const before = psnr(noisy.data, test.x.data);
 const after = psnr(denoised.data, test.x.data);
-console.log("| test images (2000) | PSNR vs clean |");
+console.log("| test images (10,000) | PSNR vs clean |");
 console.log("| --- | --- |");
 console.log(`| noisy (σ = 0.5, clipped) | ${before.toFixed(2)} dB |`);
 console.log(`| denoised | ${after.toFixed(2)} dB |`);

@@ -9,7 +9,7 @@ import { loadMnist } from "./lib/mnist.js";
 import { imageGridPng } from "./lib/png.js";
 
 const OUT = resolve("out");
-const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
+const { train, test } = await loadMnist();
 const generator = await new Generator({
   model: {
     input: [784],

@@ -7,7 +7,7 @@
 import { Autoencoder, layers, type SparsityConfig } from "../src/index.js";
 import { loadMnist } from "./lib/mnist.js";
 
-const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
+const { train, test } = await loadMnist();
 
 function mse(a: Float32Array, b: Float32Array): number {
   let s = 0;

@@ -1,9 +1,9 @@
 // Feature learning for tagging with few labels: a FeatureExtractor (a dense
-// autoencoder) trains on all 8000 training images without their labels; then
+// autoencoder) trains on all 60,000 training images without their labels; then
 // only 100 labelled images (10 per digit, a seeded choice) train k-NN and
 // logistic regression, on the learned codes or on the raw pixels (and, as a
 // linear baseline, on PCA projections of the same width). Accuracy of tagging
-// the 2000 test images.
+// the 10,000 test images.
 // Run: npx tsx examples/tagging-mnist.ts
 import { FeatureExtractor, KNeighborsClassifier, LogisticRegression, StandardScaler } from "../src/apps/index.js";
 import { init, PCA, type TensorData } from "../src/index.js";
@@ -16,7 +16,7 @@ const SEED = 7;
 const L2 = 0.01;
 
 const started = performance.now();
-const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
+const { train, test } = await loadMnist();
 
 // The labelled images: the first PER_CLASS of each digit in a seeded permutation of the training set.
 const { kernels, arena } = await init();
@@ -40,8 +40,8 @@ console.log(`MNIST: ${train.labels.length} unlabelled training images for the fe
 let t = performance.now();
 const extractor = await new FeatureExtractor({ nComponents: CODE, epochs: 15, batchSize: 128, learningRate: 2e-3, seed: 0 }).fit(train.x);
 const hidden = extractor.model.encoder.layers.map((l) => l.outputShape[0]);
-console.log(`FeatureExtractor 784-${hidden.join("-")}: ${extractor.history!.loss.length} epochs on the 8000 unlabelled images, ${((performance.now() - t) / 1000).toFixed(1)} s`);
-// Codes are standardized with statistics of all 8000 (unlabelled) training codes.
+console.log(`FeatureExtractor 784-${hidden.join("-")}: ${extractor.history!.loss.length} epochs on the 60,000 unlabelled images, ${((performance.now() - t) / 1000).toFixed(1)} s`);
+// Codes are standardized with statistics of all 60,000 (unlabelled) training codes.
 const codeScaler = await new StandardScaler().fit(extractor.transform(train.x));
 const codes = (x: TensorData): TensorData => codeScaler.transform(extractor.transform(x));
 
@@ -49,7 +49,7 @@ t = performance.now();
 const pca = await new PCA({ nComponents: CODE }).fit(train.x);
 const pcaScaler = await new StandardScaler().fit(pca.transform(train.x));
 const projections = (x: TensorData): TensorData => pcaScaler.transform(pca.transform(x));
-console.log(`PCA-${CODE} on the same 8000 images: ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+console.log(`PCA-${CODE} on the same 60,000 images: ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
 
 const features: [string, (x: TensorData) => TensorData][] = [
   ["raw pixels (784)", (x) => x],
@@ -62,7 +62,7 @@ const classifiers: [string, () => KNeighborsClassifier | LogisticRegression][] =
   [`logistic regression (l2 = ${L2})`, () => new LogisticRegression({ l2: L2 })],
 ];
 
-console.log(`Test accuracy, tagging 2000 digits from ${chosen.length} labels:\n`);
+console.log(`Test accuracy, tagging 10,000 digits from ${chosen.length} labels:\n`);
 console.log(`| classifier | ${features.map(([name]) => name).join(" | ")} |`);
 console.log(`| --- | ${features.map(() => "---:").join(" | ")} |`);
 for (const [name, make] of classifiers) {

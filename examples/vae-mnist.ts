@@ -1,6 +1,6 @@
 // PyTorch's examples/vae architecture (784-400-(20, 20)-400-784, ReLU, sigmoid
-// output, Adam 1e-3, batch 128, loss = summed BCE + KL per image) on the MNIST
-// digits of the `mnist` package: the test negative ELBO per epoch, the
+// output, Adam 1e-3, batch 128, loss = summed BCE + KL per image) on the standard
+// MNIST (60,000 train / 10,000 test): the test negative ELBO per epoch, the
 // importance-weighted log-likelihood, samples from the prior, and the learned
 // manifold of a second VAE with a 2-D code.
 // Run: npx tsx examples/vae-mnist.ts
@@ -13,7 +13,7 @@ import { imageGridPng } from "./lib/png.js";
 
 const OUT = resolve("out");
 const EPOCHS = Number(process.env.VAE_EPOCHS ?? 10);
-const { train, test } = await loadMnist({ trainSize: 8000, testSize: 2000, seed: 0 });
+const { train, test } = await loadMnist();
 
 const vae = await VAE.create(pytorchVae(20, 1));
 

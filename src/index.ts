@@ -23,6 +23,7 @@ export type { NoiseConfig } from "./ops/corrupt.js";
 export { addNoise } from "./models/noise.js";
 export { VAE, type VAEConfig, type VAELoss } from "./models/vae.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
+export type { SaveOptions } from "./models/base.js";
 export type { DataInput, TensorData } from "./models/data.js";
 export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";
 export { readCsv } from "./io/csv.js";

@@ -1,5 +1,5 @@
-// Writes the digits the browser example trains on: a seeded subset of the
-// `mnist` package's 10,000 images as raw bytes (one byte per pixel, 0..255,
+// Writes the digits the browser example trains on: the first images of the
+// standard MNIST training file as raw bytes (one byte per pixel, 0..255,
 // 784 per image) in examples/browser/data/, so the page fetches one small file
 // instead of the package's JSON:
 //   npx tsx examples/browser/make-data.ts [count]   (default 2000)
@@ -12,7 +12,7 @@ import { loadMnist, MNIST_PIXELS } from "../lib/mnist.js";
 export const DATA_DIR = fileURLToPath(new URL("./data/", import.meta.url));
 
 export async function writeDigits(count = 2000, dir = DATA_DIR): Promise<{ digits: string; labels: string }> {
-  const { train } = await loadMnist({ trainSize: count, testSize: 0, seed: 2024 });
+  const { train } = await loadMnist({ trainSize: count, testSize: 0 });
   const pixels = new Uint8Array(count * MNIST_PIXELS);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(Math.min(1, Math.max(0, train.x.data[i]!)) * 255);
   await mkdir(dir, { recursive: true });

@@ -7,7 +7,7 @@
 //   GET  /                          →  {"inputShape": [...], "codeShape": [...]}
 //
 // The model is loaded once per isolate, on the first request, and reused.
-import { Autoencoder, AutoencoderError } from "autoencoders";
+import { Autoencoder, AutoencoderError, init } from "autoencoders";
 
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -15,10 +15,17 @@ const json = (body, status = 200) =>
 /**
  * Builds a `{ fetch(request) }` handler around a model.
  * `loadModelBytes` returns the bytes of `model.save()` (a Uint8Array, or a promise of one).
+ * `options.wasm`, when given, is where the wasm core comes from (passed to
+ * `init`): Cloudflare Workers need a compiled `WebAssembly.Module` there,
+ * because they refuse to compile the copy embedded in the default entry.
  */
-export function createHandler(loadModelBytes) {
+export function createHandler(loadModelBytes, options = {}) {
   let model = null;
-  const getModel = () => (model ??= Promise.resolve(loadModelBytes()).then((bytes) => Autoencoder.load(new Uint8Array(bytes))));
+  const load = async () => {
+    if (options.wasm !== undefined) await init({ wasm: options.wasm });
+    return Autoencoder.load(new Uint8Array(await loadModelBytes()));
+  };
+  const getModel = () => (model ??= load());
   return {
     async fetch(request) {
       const ae = await getModel();

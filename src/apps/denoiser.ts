@@ -4,6 +4,7 @@
 import { ConfigError, describe, ModelFormatError } from "../errors.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
 import { defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
@@ -59,8 +60,8 @@ export class Denoiser extends AutoencoderEstimator {
     return this.scaler_ ? this.scaler_.inverseTransform({ data: out.data, shape: [out.shape[0]!, ...sampleShape] }) : out;
   }
 
-  save(): Uint8Array {
-    return this.saveFile(KIND, { noise: this.noise });
+  save(options: SaveOptions = {}): Uint8Array {
+    return this.saveFile(KIND, { noise: this.noise }, [], options);
   }
 
   static async load(bytes: Uint8Array): Promise<Denoiser> {

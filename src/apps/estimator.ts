@@ -14,6 +14,7 @@ import { decodeModelFile, encodeModelFile, type DecodedTensor, type NamedTensor 
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { assertFiniteTensors } from "../models/load-check.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
@@ -189,9 +190,9 @@ export abstract class AutoencoderEstimator {
   }
 
   /** The estimator file: see the top of this file. */
-  protected saveFile(kind: string, state: Record<string, unknown>, tensors: NamedTensor[] = []): Uint8Array {
+  protected saveFile(kind: string, state: Record<string, unknown>, tensors: NamedTensor[] = [], options: SaveOptions = {}): Uint8Array {
     const { model, sampleShape } = this.fitted();
-    const inner = decodeModelFile(model.save(), coreCrc32);
+    const inner = decodeModelFile(model.save(options), coreCrc32);
     const own: NamedTensor[] = [];
     for (const [name, t] of inner.tensors) own.push({ name, shape: t.shape, data: t.data });
     const full: EstimatorState & Record<string, unknown> = { ...state, sampleShape, scaler: this.scaler_ ? this.scaler_.toJSON() : null };

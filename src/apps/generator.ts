@@ -3,6 +3,7 @@
 import { AutoencoderError, ConfigError, describe, DisposedError } from "../errors.js";
 import { layers } from "../layers/index.js";
 import type { DataInput, TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { toBatch } from "../models/data.js";
 import type { FitOptions, History } from "../models/fit.js";
 import { VAE, type VAEConfig } from "../models/vae.js";
@@ -86,8 +87,8 @@ export class Generator {
     return this.model.encode(x);
   }
 
-  save(): Uint8Array {
-    return this.model.save();
+  save(options: SaveOptions = {}): Uint8Array {
+    return this.model.save(options);
   }
 
   static async load(bytes: Uint8Array): Promise<Generator> {

@@ -5,6 +5,7 @@
 import { ConfigError, describe } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
+import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
@@ -87,8 +88,8 @@ export class Reducer extends AutoencoderEstimator {
   }
 
   /** The reducer as bytes: the autoencoder, the scaler and the settings (see estimator.ts). */
-  save(): Uint8Array {
-    return this.saveFile(this.fileKind(), { nComponents: this.nComponents });
+  save(options: SaveOptions = {}): Uint8Array {
+    return this.saveFile(this.fileKind(), { nComponents: this.nComponents }, [], options);
   }
 
   /** Restores a reducer saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */

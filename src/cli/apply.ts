@@ -1,8 +1,8 @@
 // The commands that use a trained model: score, encode, reconstruct, generate.
 import { percentile } from "../apps/metrics.js";
 import type { TensorData } from "../models/data.js";
-import { positionalsOf, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
-import { DATA_FORMATS_HELP, FileError, outputFormat, readData, writeStdout, writeTensor } from "./data.js";
+import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
+import { checkWritable, DATA_FORMATS_HELP, FileError, outputFormat, readData, writeStdout, writeTensor, type ReadDataOptions } from "./data.js";
 import { loadModel, samplesFor, type LoadedModel } from "./model.js";
 
 const MODEL_ARG = { name: "model", help: "A model file from `autoencoders train` (or Autoencoder/VAE save() bytes)." };
@@ -23,6 +23,8 @@ export const SCORE: CommandSpec = {
       value: "C",
       help: "Label 1 about the top C share, in (0, 0.5]: the threshold is the (1 − C) quantile of a detector's training scores, or of these scores for other models.",
     },
+
+    COLUMNS_FLAG,
   ],
   notes: [
     "Scores are in the units the model sees: after the scaler saved in the model file (a detector's decision function).",
@@ -36,7 +38,7 @@ export const ENCODE: CommandSpec = {
   name: "encode",
   summary: "Codes of the samples: the encoder's output (the mean μ for a vae).",
   positionals: [MODEL_ARG, DATA_ARG],
-  flags: [OUT_FLAG("codes")],
+  flags: [OUT_FLAG("codes"), COLUMNS_FLAG],
   notes: ["CSV columns are named c0, c1, …", MODEL_KINDS_NOTE, DATA_FORMATS_HELP],
   examples: ["autoencoders encode model.aenc data.csv --out codes.csv", "autoencoders encode model.aenc images.npy --out codes.npy"],
 };
@@ -45,7 +47,7 @@ export const RECONSTRUCT: CommandSpec = {
   name: "reconstruct",
   summary: "Reconstructions of the samples, in the data's own units (the cleaned samples for a denoiser).",
   positionals: [MODEL_ARG, DATA_ARG],
-  flags: [OUT_FLAG("reconstructions")],
+  flags: [OUT_FLAG("reconstructions"), COLUMNS_FLAG],
   notes: ["CSV rows hold each sample flattened, columns c0, c1, …; .npy keeps the sample shape.", MODEL_KINDS_NOTE, DATA_FORMATS_HELP],
   examples: ["autoencoders reconstruct denoiser.aenc noisy.csv --out clean.csv"],
 };
@@ -77,23 +79,31 @@ async function report(out: string | undefined, text: string): Promise<void> {
   if (out !== undefined) await writeStdout(`${text} → ${out}\n`);
 }
 
-/** --out, checked before any work: its extension picks the writer. */
-function checkOut(command: string, args: ParsedArgs): string | undefined {
+/** --out, checked before any work: its extension picks the writer, and its directory must be writable. */
+async function checkOut(command: string, args: ParsedArgs): Promise<string | undefined> {
   const out = args.flags.get("out") as string | undefined;
-  if (out !== undefined && !/\.(csv|npy)$/i.test(out)) throw new UsageError(`${command}: --out: expected a file name ending in .csv or .npy, found ${JSON.stringify(out)}`);
+  if (out === undefined) return out;
+  if (!/\.(csv|npy)$/i.test(out)) throw new UsageError(`${command}: --out: expected a file name ending in .csv or .npy, found ${JSON.stringify(out)}`);
+  await checkWritable(out);
   return out;
+}
+
+/** --columns, for the data file. */
+function readOptions(command: string, args: ParsedArgs): ReadDataOptions {
+  const columns = args.flags.get("columns") as string | undefined;
+  return columns === undefined ? {} : { columns: parseColumns(command, columns) };
 }
 
 export async function score(args: ParsedArgs): Promise<void> {
   const [modelPath, dataPath] = positionalsOf(SCORE, args) as [string, string];
-  const out = checkOut("score", args);
+  const out = await checkOut("score", args);
   const given = args.flags.get("threshold") as number | undefined;
   const contamination = args.flags.get("contamination") as number | undefined;
   if (given !== undefined && contamination !== undefined) throw new UsageError("score: give --threshold or --contamination, not both");
   if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
     throw new UsageError(`score: --contamination: expected a number in (0, 0.5], found ${contamination}`);
   }
-  const x = await readData(dataPath);
+  const x = await readData(dataPath, readOptions("score", args));
   await withModel(modelPath, async (model) => {
     const scores = model.scores(samplesFor(model, x, dataPath));
     let threshold = given ?? model.detector?.threshold;
@@ -124,8 +134,8 @@ export async function score(args: ParsedArgs): Promise<void> {
 
 export async function encode(args: ParsedArgs): Promise<void> {
   const [modelPath, dataPath] = positionalsOf(ENCODE, args) as [string, string];
-  const out = checkOut("encode", args);
-  const x = await readData(dataPath);
+  const out = await checkOut("encode", args);
+  const x = await readData(dataPath, readOptions("encode", args));
   await withModel(modelPath, async (model) => {
     const codes = model.encode(samplesFor(model, x, dataPath));
     await writeTensor(out, forOutput(out, codes));
@@ -135,8 +145,8 @@ export async function encode(args: ParsedArgs): Promise<void> {
 
 export async function reconstruct(args: ParsedArgs): Promise<void> {
   const [modelPath, dataPath] = positionalsOf(RECONSTRUCT, args) as [string, string];
-  const out = checkOut("reconstruct", args);
-  const x = await readData(dataPath);
+  const out = await checkOut("reconstruct", args);
+  const x = await readData(dataPath, readOptions("reconstruct", args));
   await withModel(modelPath, async (model) => {
     const result = model.reconstruct(samplesFor(model, x, dataPath));
     await writeTensor(out, forOutput(out, result));
@@ -146,7 +156,7 @@ export async function reconstruct(args: ParsedArgs): Promise<void> {
 
 export async function generate(args: ParsedArgs): Promise<void> {
   const [modelPath] = positionalsOf(GENERATE, args) as [string];
-  const out = checkOut("generate", args);
+  const out = await checkOut("generate", args);
   const n = (args.flags.get("n") as number | undefined) ?? 16;
   const seed = args.flags.get("seed") as number | undefined;
   await withModel(modelPath, async (model) => {

@@ -192,3 +192,25 @@ export function wrap(text: string, width: number, indent: number): string {
   lines.push(line);
   return lines.join(`\n${" ".repeat(indent)}`);
 }
+
+/** The --columns flag of commands that read data files. */
+export const COLUMNS_FLAG: FlagSpec = {
+  name: "columns",
+  type: "string",
+  value: "C,C",
+  default: "all",
+  help: "CSV only: the columns to use, in order, by header name or 0-based index, e.g. sepal_length,sepal_width or 0,1,2,3.",
+};
+
+/** "a,b,3" → ["a", "b", 3]: a field of digits is a 0-based index, any other a header name. */
+export function parseColumns(command: string, text: string): (string | number)[] {
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.some((p) => p === "")) throw new UsageError(`${command}: --columns: expected comma-separated names or 0-based indices such as a,b or 0,2, found ${JSON.stringify(text)}`);
+  const columns = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(String(c))) throw new UsageError(`${command}: --columns: ${JSON.stringify(c)} is given twice`);
+    seen.add(String(c));
+  }
+  return columns;
+}

@@ -1,9 +1,13 @@
 /// <reference types="node" />
 // Data files in and out, chosen by extension: CSV (a header line detected),
-// NumPy .npy, and IDX (the MNIST files; u8 values scaled to [0, 1] by /255).
-// Errors name the file; the readers' own messages say where and what.
-import { open, readFile, writeFile } from "node:fs/promises";
-import { basename } from "node:path";
+// NumPy .npy, and IDX (the MNIST files; u8 values scaled to [0, 1] by /255),
+// each possibly gzip-compressed (.gz). Errors name the file; the readers' own
+// messages say where and what.
+import { constants } from "node:fs";
+import { access, open, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { AutoencoderError, DataError } from "../errors.js";
 import { readCsv } from "../io/csv.js";
 import { readIdx } from "../io/idx.js";
@@ -23,15 +27,18 @@ export type DataFormat = "csv" | "npy" | "idx";
 /** The formats of `<data>` arguments, for help texts. */
 export const DATA_FORMATS_HELP =
   "Data files by extension: .csv (numbers, a header line is detected and skipped), .npy (NumPy), " +
-  "IDX (.idx, *-ubyte such as train-images-idx3-ubyte; u8 values are scaled to [0, 1] by /255). One sample per row (the first axis).";
+  "IDX (.idx, *-ubyte such as train-images-idx3-ubyte; u8 values are scaled to [0, 1] by /255), each also gzip-compressed (.gz). " +
+  "One sample per row (the first axis).";
 
-/** The reader for a path, by its extension. */
+const isGzip = (path: string): boolean => path.toLowerCase().endsWith(".gz");
+
+/** The reader for a path, by its extension (after .gz, if any). */
 export function dataFormat(path: string, what: string): DataFormat {
-  const name = basename(path).toLowerCase();
+  const name = basename(path).toLowerCase().replace(/\.gz$/, "");
   if (name.endsWith(".csv")) return "csv";
   if (name.endsWith(".npy")) return "npy";
   if (name.endsWith(".idx") || /\.idx\d-ubyte$/.test(name) || name.endsWith("-ubyte")) return "idx";
-  throw new FileError(`${path}: unknown ${what} format: expected a name ending in .csv, .npy, .idx or -ubyte (IDX)`);
+  throw new FileError(`${path}: unknown ${what} format: expected a name ending in .csv, .npy, .idx or -ubyte (IDX), optionally followed by .gz`);
 }
 
 /** Reads a file's bytes; a missing or unreadable file is a FileError naming the path. */
@@ -62,13 +69,52 @@ function ioMessage(path: string, verb: string, error: unknown): string {
   return `cannot ${verb} ${path}: ${(e.code && reason[e.code]) ?? e.message}`;
 }
 
-/** u8 value → f32(value / 255), correctly rounded. */
-const UNIT_BYTE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+/**
+ * Checks, before any work, that `path` can be written: its directory exists
+ * and is writable, and the path is not a directory. The error says which.
+ */
+export async function checkWritable(path: string, flag = "--out"): Promise<void> {
+  const dir = dirname(resolve(path));
+  const fail = (why: string) => new FileError(`${flag} ${path}: ${why}`);
+  const dirInfo = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (dirInfo instanceof Error) {
+    if (dirInfo.code === "ENOENT") throw fail(`no such directory: ${dir}`);
+    if (dirInfo.code === "ENOTDIR") throw fail(`a part of ${dir} is not a directory`);
+    throw fail(dirInfo.message);
+  }
+  if (!dirInfo.isDirectory()) throw fail(`${dir} is not a directory`);
+  const info = await stat(path).catch(() => null);
+  if (info?.isDirectory()) throw fail("is a directory");
+  const target = info ? path : dir;
+  const denied = await access(target, constants.W_OK).then(() => null, (error: NodeJS.ErrnoException) => error);
+  if (denied) {
+    const why = denied.code === "EROFS" ? "a read-only file system" : "permission denied";
+    throw fail(info ? `the file is not writable (${why})` : `the directory ${dir} is not writable (${why})`);
+  }
+}
+
+/** Reading options of data files. */
+export interface ReadDataOptions {
+  /** CSV only: the columns to keep, in order, by header name or 0-based index. */
+  columns?: (string | number)[];
+}
+
+/** A file's bytes, gunzipped when its name ends in .gz. */
+async function readDataBytes(path: string): Promise<Uint8Array> {
+  const bytes = await readBytes(path);
+  if (!isGzip(path)) return bytes;
+  try {
+    return new Uint8Array(await promisify(gunzip)(bytes));
+  } catch (error) {
+    throw new FileError(`${path}: not gzip data, or damaged: ${(error as Error).message}`);
+  }
+}
 
 /** The samples of a data file, shape [N, ...sample shape] (a 1-D array is N samples of one value). */
-export async function readData(path: string): Promise<TensorData> {
+export async function readData(path: string, options: ReadDataOptions = {}): Promise<TensorData> {
   const format = dataFormat(path, "data");
-  const bytes = await readBytes(path);
+  if (options.columns !== undefined && format !== "csv") throw new FileError(`${path}: --columns selects CSV columns; this is a ${format} file`);
+  const bytes = await readDataBytes(path);
   let tensor: TensorData;
   try {
     if (format === "csv") {
@@ -78,14 +124,14 @@ export async function readData(path: string): Promise<TensorData> {
       } catch {
         throw new DataError("expected UTF-8 CSV text, found bytes that are not UTF-8");
       }
-      const table = readCsv(text);
+      const table = readCsv(text, options.columns === undefined ? {} : { columns: options.columns });
       tensor = { data: table.data, shape: [...table.shape] };
     } else if (format === "npy") {
       tensor = readNpy(bytes);
     } else {
       const idx = readIdx(bytes);
-      const data = idx.dtype === "u8" ? Float32Array.from(idx.data, (v) => UNIT_BYTE[v]!) : idx.data;
-      tensor = { data, shape: idx.shape };
+      if (idx.dtype === "u8") unitBytes(idx.data);
+      tensor = { data: idx.data, shape: idx.shape };
     }
   } catch (error) {
     if (error instanceof AutoencoderError) throw new FileError(`${path}: ${error.message}`);
@@ -97,6 +143,14 @@ export async function readData(path: string): Promise<TensorData> {
   if (tensor.shape[0] === 0) throw new FileError(`${path}: expected at least one sample, found none`);
   if (tensor.shape.slice(1).some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape [${tensor.shape.join(", ")}]`);
   return tensor;
+}
+
+/** u8 value → f32(value / 255), correctly rounded. */
+const UNIT_BYTE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
+/** Byte values 0–255 held as f32, scaled to [0, 1] in place (no second array of the data's size). */
+function unitBytes(data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) data[i] = UNIT_BYTE[data[i]!]!;
 }
 
 /** f32 value as the shortest decimal that reads back to the same f32. */

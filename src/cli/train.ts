@@ -7,16 +7,19 @@ import { Denoiser } from "../apps/denoiser.js";
 import { ESTIMATOR_FIT_DEFAULTS, type EstimatorTrainingOptions, type ScalerKind } from "../apps/estimator.js";
 import { Generator } from "../apps/generator.js";
 import { Reducer } from "../apps/reducer.js";
-import { DataError, ShapeError } from "../errors.js";
+import { DataError, DivergenceError, ShapeError } from "../errors.js";
 import type { TensorData } from "../models/data.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
 import type { NoiseConfig } from "../ops/corrupt.js";
 import { init } from "../wasm/module.js";
-import { positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
-import { DATA_FORMATS_HELP, FileError, readData, writeBytes, writeStdout } from "./data.js";
+import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
+import { checkWritable, DATA_FORMATS_HELP, FileError, readData, writeBytes, writeStdout } from "./data.js";
 import { ProgressBar } from "./progress.js";
 
 const KINDS = ["autoencoder", "denoiser", "vae", "detector"] as const;
+
+/** Training whose mean loss reaches this multiple of the first batch's (the untrained model's) has run away. */
+const DIVERGENCE_GROWTH = 1000;
 type Kind = (typeof KINDS)[number];
 
 export const TRAIN: CommandSpec = {
@@ -43,11 +46,14 @@ export const TRAIN: CommandSpec = {
     { name: "contamination", type: "number", value: "C", default: "0.1", help: "Detector: expected share of anomalies in the training data, in (0, 0.5]; sets the threshold." },
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
     { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
+    COLUMNS_FLAG,
+    { name: "no-optimizer-state", type: "boolean", help: "Leave Adam's moments out of the model file (smaller; training cannot resume exactly where it stopped)." },
     { name: "quiet", type: "boolean", help: "No progress output (the summary line is still printed)." },
   ],
   notes: [
     DATA_FORMATS_HELP,
     "Progress goes to stderr: a live bar on a terminal, one line per epoch otherwise. A one-line summary goes to stdout.",
+    `A loss that grows to ${DIVERGENCE_GROWTH}× the first batch's stops the run with exit code 1 and no model file (try a smaller --learning-rate or --scale standard).`,
   ],
   examples: [
     "autoencoders train data.csv --out model.aenc --code 4 --epochs 50",
@@ -66,6 +72,8 @@ interface TrainSettings {
   scale: ScalerKind | undefined;
   noise: NoiseConfig | undefined;
   contamination: number | undefined;
+  columns: (string | number)[] | undefined;
+  optimizerState: boolean;
   fit: FitOptions;
 }
 
@@ -103,6 +111,8 @@ function settingsOf(args: ParsedArgs): TrainSettings {
     scale: scale as ScalerKind | undefined,
     noise: noise === undefined ? undefined : parseNoise(noise),
     contamination,
+    columns: columnsOf(flag<string>("columns")),
+    optimizerState: flag<boolean>("no-optimizer-state") !== true,
     fit: {
       epochs: flag<number>("epochs") ?? ESTIMATOR_FIT_DEFAULTS.epochs,
       batchSize: flag<number>("batch-size") ?? ESTIMATOR_FIT_DEFAULTS.batchSize,
@@ -143,12 +153,13 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
   if (settings.learningRate !== undefined) training.learningRate = settings.learningRate;
   if (settings.hidden !== undefined) training.hiddenSizes = settings.hidden;
   const scaler = settings.scale;
+  const save = { optimizer: settings.optimizerState };
   switch (settings.kind) {
     case "autoencoder": {
       const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { nComponents: settings.code }), ...(scaler ? { scaler } : {}) });
       try {
         await reducer.fit(x);
-        return { history: reducer.history!, bytes: reducer.save() };
+        return { history: reducer.history!, bytes: reducer.save(save) };
       } finally {
         reducer.dispose();
       }
@@ -162,7 +173,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
       });
       try {
         await denoiser.fit(x);
-        return { history: denoiser.history!, bytes: denoiser.save() };
+        return { history: denoiser.history!, bytes: denoiser.save(save) };
       } finally {
         denoiser.dispose();
       }
@@ -176,7 +187,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
       });
       try {
         await detector.fit(x);
-        return { history: detector.history!, bytes: detector.save() };
+        return { history: detector.history!, bytes: detector.save(save) };
       } finally {
         detector.dispose();
       }
@@ -192,7 +203,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
       });
       try {
         await generator.fit(x);
-        return { history: generator.history!, bytes: generator.save() };
+        return { history: generator.history!, bytes: generator.save(save) };
       } finally {
         generator.dispose();
       }
@@ -203,20 +214,30 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
 export async function train(args: ParsedArgs): Promise<void> {
   const [dataPath] = positionalsOf(TRAIN, args) as [string];
   const settings = settingsOf(args);
-  const x = await readData(dataPath);
+  await checkWritable(settings.out);
+  const x = await readData(dataPath, settings.columns === undefined ? {} : { columns: settings.columns });
   await init();
   const rows = x.shape[0]!;
   const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
   const fit = fitFor(settings, rows);
-  if (args.flags.get("quiet") !== true) {
-    const bar = new ProgressBar(settings.kind, fit.epochs!);
-    let epochSamples = 0;
-    fit.onBatchEnd = (_, logs) => {
-      epochSamples = logs.epochSamples;
-      bar.update(logs.epoch, logs.samples, logs.epochSamples, logs.loss, logs.samplesPerSecond);
-    };
-    fit.onEpochEnd = (epoch, logs) => bar.epochDone(epoch, epochSamples, logs.loss, logs.samplesPerSecond, logs.valLoss);
-  }
+  const bar = args.flags.get("quiet") === true ? null : new ProgressBar(settings.kind, fit.epochs!);
+  let epochSamples = 0;
+  let firstLoss: number | undefined;
+  fit.onBatchEnd = (batch, logs) => {
+    epochSamples = logs.epochSamples;
+    firstLoss ??= logs.loss;
+    bar?.update(logs.epoch, logs.samples, logs.epochSamples, logs.loss, logs.samplesPerSecond);
+    if (firstLoss > 0 && logs.loss >= DIVERGENCE_GROWTH * firstLoss) {
+      bar?.epochDone(logs.epoch, logs.samples, logs.loss, logs.samplesPerSecond, undefined);
+      throw new DivergenceError(
+        `training diverged: the mean loss grew from ${firstLoss.toPrecision(4)} (first batch) to ${logs.loss.toPrecision(4)} at epoch ${logs.epoch + 1}, ` +
+          `over ${DIVERGENCE_GROWTH}×; no model written (try a smaller --learning-rate${settings.scale === undefined ? " or --scale standard" : ""})`,
+        logs.epoch,
+        batch,
+      );
+    }
+  };
+  if (bar) fit.onEpochEnd = (epoch, logs) => bar.epochDone(epoch, epochSamples, logs.loss, logs.samplesPerSecond, logs.valLoss);
   let trained: Trained;
   try {
     trained = await fitAndSave(settings, x, fit);
@@ -230,20 +251,22 @@ export async function train(args: ParsedArgs): Promise<void> {
   await writeStdout(`${summary(settings.kind, rows, features, trained.history, restored, settings.out, trained.bytes.length)}\n`);
 }
 
+/** The summary line: the epoch whose weights were saved and its loss (the best one when early stopping restored it). */
 function summary(kind: Kind, rows: number, features: number, history: History, restored: boolean, out: string, size: number): string {
   const epochs = history.epoch.length;
-  const last = (values: number[] | undefined) => values?.[values.length - 1];
-  const loss = last(history.loss);
-  const valLoss = last(history.valLoss);
   const monitored = history.valLoss.length === epochs && epochs > 0 ? history.valLoss : history.loss;
   const best = monitored.indexOf(Math.min(...monitored));
-  const parts = [
-    `trained ${kind} on ${rows} samples × ${features} features`,
-    `${epochs} epoch${epochs === 1 ? "" : "s"}`,
-    `final loss ${loss?.toFixed(4) ?? "-"}${valLoss === undefined ? "" : ` (val ${valLoss.toFixed(4)})`}`,
-  ];
-  if (restored && best >= 0 && best !== epochs - 1) parts.push(`best epoch ${best + 1} kept`);
+  const kept = restored && best >= 0 ? best : epochs - 1;
+  const lossText = (i: number) => `loss ${history.loss[i]?.toFixed(4) ?? "-"}${history.valLoss[i] === undefined ? "" : ` (val ${history.valLoss[i]!.toFixed(4)})`}`;
+  const parts = [`trained ${kind} on ${rows} samples × ${features} features`, `${epochs} epoch${epochs === 1 ? "" : "s"}`];
+  if (kept !== epochs - 1) parts.push(`best epoch ${kept + 1} kept: ${lossText(kept)}`, `last epoch ${lossText(epochs - 1)}`);
+  else parts.push(`final ${lossText(kept)}`);
   return `${parts.join(", ")} → ${out} (${kB(size)})`;
+}
+
+/** --columns: names or 0-based indices, comma-separated. */
+function columnsOf(text: string | undefined): (string | number)[] | undefined {
+  return text === undefined ? undefined : parseColumns("train", text);
 }
 
 const kB = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);

@@ -47,6 +47,8 @@ export interface ForwardContext {
   /** Key of this step's random draws (seed, step): identical across runs. */
   seed: number;
   step: number;
+  /** In evaluation, the index of the batch's first row in the data evaluated, so per-sample draws do not depend on the batch size. Default 0. */
+  firstRow?: number;
   /** Leave out a final sigmoid, so a BCE loss can work from logits. */
   logits?: boolean;
 }

@@ -215,7 +215,7 @@ export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: num
     const n = Math.min(batchSize, rows - start);
     arena.scoped(() => {
       const x = new Tensor(xPtr + start * cols * 4, [n, cols]);
-      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step });
+      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step, firstRow: start });
       for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * n;
     });
   }

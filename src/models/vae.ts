@@ -50,8 +50,9 @@ export interface VAELoss {
 const FORMAT = "vae";
 /** ½·log(2π) */
 const HALF_LOG_2PI = 0.9189385332046727;
-// Evaluation draws ε from its own stream with a fixed counter, so a validation
-// or evaluate() ELBO is the same number every time.
+// Evaluation draws the ε of the i-th sample evaluated from its own stream with
+// counter i, so a validation or evaluate() ELBO is the same number every time
+// and whatever the batch size.
 const EVAL_STREAM = STREAM.sample + 0x100;
 const PRIOR_STREAM = STREAM.sample + 0x200;
 const IW_STREAM = STREAM.sample + 0x300;
@@ -143,6 +144,14 @@ export class VAE extends ModelBase {
     return eps;
   }
 
+  /** ε ~ N(0, I) for rows firstRow.. of the data evaluated: row i's draw is (seed, EVAL_STREAM, counter i). */
+  private normalPerRow(rows: number, firstRow: number): Tensor {
+    const { kernels, arena } = getEngine();
+    const eps = new Tensor(arena.scratch(rows * this.latent * 4), [rows, this.latent]);
+    for (let r = 0; r < rows; r++) kernels.f32_rand_normal(eps.ptr + r * this.latent * 4, this.latent, this.seed, EVAL_STREAM, firstRow + r, 0, 1);
+    return eps;
+  }
+
   /** −log p(x|z) summed over the batch, recording its backward; `out` is logits when the decoder's sigmoid is fused. */
   private reconstructionSum(out: Tensor, target: Tensor, fused: boolean, tape: ForwardContext["tape"], scale: number): number {
     if (!this.bernoulli) return mseLoss(tape, out, target, 0.5 * scale) + scale * out.rows * out.cols * HALF_LOG_2PI;
@@ -152,7 +161,7 @@ export class VAE extends ModelBase {
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
     const rows = x.rows;
     const { mu, logVar } = this.heads(x, ctx);
-    const eps = ctx.training ? this.normal(rows, STREAM.sample, ctx.step) : this.normal(rows, EVAL_STREAM, 0);
+    const eps = ctx.training ? this.normal(rows, STREAM.sample, ctx.step) : this.normalPerRow(rows, ctx.firstRow ?? 0);
     const z = reparameterize(ctx.tape, mu, logVar, eps);
     const fused = this.bernoulli && this.decoder.endsWithSigmoid;
     const out = this.decoder.forward(z, { ...ctx, logits: fused });
@@ -317,12 +326,18 @@ export class VAE extends ModelBase {
     });
   }
 
-  /** reconstruction, kl and loss (= reconstruction + β·kl) per sample over `x`, with one fixed draw of z per sample. */
-  evaluate(x: DataInput): VAELoss {
+  /**
+   * reconstruction, kl and loss (= reconstruction + β·kl) per sample over `x`,
+   * with one fixed draw of z per sample (keyed by the sample's index, so
+   * `batchSize`, default 256, changes only the order of the sums).
+   */
+  evaluate(x: DataInput, options: { batchSize?: number } = {}): VAELoss {
+    const batchSize = options.batchSize ?? 256;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`VAE.evaluate: expected batchSize to be a positive integer, found ${JSON.stringify(options.batchSize)}`);
     const batch = this.batchOf(x, this.inputShape, "evaluate x");
     const resident = new Resident(batch, "evaluate x");
     try {
-      const m = meanLoss(this, resident.ptr, batch.rows, batch.cols, 256);
+      const m = meanLoss(this, resident.ptr, batch.rows, batch.cols, batchSize);
       return { loss: m.loss, reconstruction: m.reconstruction!, kl: m.kl! };
     } finally {
       resident.free();

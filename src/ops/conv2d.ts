@@ -101,37 +101,40 @@ export function imagesPerChunk(g: WindowGeometry): number {
   return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));
 }
 
-type Geometry = [n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number];
+/** Bytes of a geometry block: 13 i32 (assembly/conv-common.ts's ConvGeometry). */
+const GEOMETRY_BYTES = 13 * 4;
 
-const geometryArgs = (g: WindowGeometry, n = g.n): Geometry => [n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow];
-
-// Workspace bounds of the kernels (layouts in assembly/conv.ts): a 160-byte
-// header, panels (a k block is never deeper than 256), the pixel stream (16
-// bytes a pixel), its window-class runs (16 bytes each, at most one per grid
-// pixel) and depth segments (8 or 24 bytes each).
-const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
-const kBlockBound = (k: number) => Math.min(k, 256);
-
-/** Bytes of workspace f32_conv2d_nhwc, _adjoint or _filter_grad needs for geometry g (n images) and f filters. */
-export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad", g: WindowGeometry, f: number, n = g.n): number {
-  const taps = g.kh * g.kw;
-  const k = taps * g.c;
-  const pixels = g.oh * g.ow;
-  if (kernel === "forward") return 160 + 16 * kBlockBound(k) + 4 * k * roundUp(f, 8) + 16 * (n + 1) * pixels + 8 * (taps + 1);
-  if (kernel === "adjoint") {
-    // Per pixel of the image (c ≥ 4): a zero run, panels, the image's pixel stream, tap records, row and column
-    // classes and taps, a class's tap list; or (c < 4) weights in 9-column chunks, f quads, a 4-row col tile and a tap list.
-    const depth = taps * f;
-    const chunks = Math.ceil(k / 9);
-    const gather = 160 + 16 * depth + 4 * depth * roundUp(g.c, 8) + 16 * n * g.h * g.w + 24 * (3 * taps + 2) + 8 * (g.h + g.w) + 4 * (g.h * g.kh + g.w * g.kw) + 8 * taps;
-    const few = 160 + 36 * f * chunks + 16 * f + 216 * chunks;
-    return Math.max(gather, few);
-  }
-  // Tiled panels, or (c < 4) the block's transposed im2col rows; then the stream and segments.
-  const kc = kBlockBound(n * pixels);
-  const panels = Math.max(4 * kc * Math.min(roundUp(k, 4), 64) + 4 * kc * Math.min(roundUp(f, 8), 1024), 4 * kc * (roundUp(k, 2) + f));
-  return 160 + panels + 16 * (n + 1) * pixels + 128 * (pixels + 1);
+/**
+ * Writes the block the convolution kernels read their geometry from,
+ * [n, h, w, c, kh, kw, sh, sw, padTop, padLeft, oh, ow, f], into scratch of
+ * the current scope and returns its pointer.
+ */
+export function convGeometryBlock(g: WindowGeometry, f: number, n = g.n): number {
+  const { arena } = getEngine();
+  const ptr = arena.scratch(GEOMETRY_BYTES);
+  // Every field is a non-negative integer, so u32 holds the i32 the kernels read.
+  arena.u32.set([n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.oh, g.ow, f], ptr >>> 2);
+  return ptr;
 }
+
+const WORKSPACE_EXPORT = {
+  forward: "f32_conv2d_nhwc_workspace_bytes",
+  adjoint: "f32_conv2d_nhwc_adjoint_workspace_bytes",
+  filterGrad: "f32_conv2d_nhwc_filter_grad_workspace_bytes",
+} as const;
+
+/**
+ * Bytes of workspace f32_conv2d_nhwc, _adjoint or _filter_grad needs for
+ * geometry g (n images) and f filters, for any range: the kernels' own
+ * count of their layout.
+ */
+export function convWorkspaceBytes(kernel: "forward" | "adjoint" | "filterGrad", g: WindowGeometry, f: number, n = g.n): number {
+  const { arena, kernels } = getEngine();
+  return arena.scoped(() => kernels[WORKSPACE_EXPORT[kernel]](convGeometryBlock(g, f, n)));
+}
+
+/** A range [start, end) of an output's innermost axis (channels), or null for all of it. */
+export type ChannelRange = readonly [start: number, end: number] | null;
 
 /** What a kernel does to each output element once it is final: nothing, an activation, or the ReLU mask (by `mask`, laid out as the output). */
 export type Epilogue = { act: FusedActivation } | { mask: number } | null;
@@ -139,23 +142,41 @@ export type Epilogue = { act: FusedActivation } | { mask: number } | null;
 const epilogueArgs = (e: Epilogue): [number, number, number] =>
   e === null ? [EPILOGUE.none, 0, 0] : "act" in e ? [EPILOGUE[e.act.kind], e.act.alpha, 0] : [EPILOGUE.mask, 0, e.mask];
 
-/** out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias), then the epilogue: a convolution of `image` with the [kh·kw·c, f] matrix wm. */
-export function convForward(out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1, epilogue: Epilogue = null): void {
+/**
+ * out[n·oh·ow, f] (+)= im2col(image)·wm (+ bias), then the epilogue: a
+ * convolution of `image` with the [kh·kw·c, f] matrix wm, on the output
+ * channels of `range` (all by default; any split gives the bits of one call).
+ */
+export function convForward(
+  out: number, image: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1,
+  epilogue: Epilogue = null, range: ChannelRange = null,
+): void {
   const { arena, kernels } = getEngine();
+  const [f0, f1] = range ?? [0, f];
   arena.scoped(() => {
-    const work = arena.scratch(convWorkspaceBytes("forward", g, f));
-    if (epilogue === null) kernels.f32_conv2d_nhwc(out, image, wm, bias, ...geometryArgs(g), f, accumulate, work);
-    else kernels.f32_conv2d_nhwc_fused(out, image, wm, bias, ...geometryArgs(g), f, accumulate, ...epilogueArgs(epilogue), work);
+    const geometry = convGeometryBlock(g, f);
+    const work = arena.scratch(kernels.f32_conv2d_nhwc_workspace_bytes(geometry));
+    if (epilogue === null) kernels.f32_conv2d_nhwc(out, image, wm, bias, geometry, accumulate, f0, f1, work);
+    else kernels.f32_conv2d_nhwc_fused(out, image, wm, bias, geometry, accumulate, f0, f1, ...epilogueArgs(epilogue), work);
   });
 }
 
-/** image (+)= col2im(p·wmᵀ) (+ bias when not accumulating), p [n·oh·ow, f], then the epilogue: the adjoint of convForward. */
-export function convAdjoint(image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1, epilogue: Epilogue = null): void {
+/**
+ * image (+)= col2im(p·wmᵀ) (+ bias when not accumulating), p [n·oh·ow, f],
+ * then the epilogue: the adjoint of convForward, on the image channels of
+ * `range` (all by default).
+ */
+export function convAdjoint(
+  image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1,
+  epilogue: Epilogue = null, range: ChannelRange = null,
+): void {
   const { arena, kernels } = getEngine();
+  const [c0, c1] = range ?? [0, g.c];
   arena.scoped(() => {
-    const work = arena.scratch(convWorkspaceBytes("adjoint", g, f));
-    if (epilogue === null) kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, ...geometryArgs(g), f, accumulate, work);
-    else kernels.f32_conv2d_nhwc_adjoint_fused(image, p, wm, bias, ...geometryArgs(g), f, accumulate, ...epilogueArgs(epilogue), work);
+    const geometry = convGeometryBlock(g, f);
+    const work = arena.scratch(kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry));
+    if (epilogue === null) kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, geometry, accumulate, c0, c1, work);
+    else kernels.f32_conv2d_nhwc_adjoint_fused(image, p, wm, bias, geometry, accumulate, c0, c1, ...epilogueArgs(epilogue), work);
   });
 }
 
@@ -170,18 +191,25 @@ export function maskAfterGemm(target: { ptr: number; mask: number }, n: number):
 /**
  * wm[kh·kw·c, f] (+)= im2col(image)ᵀ·grad, grad [n·oh·ow, f], summed over
  * chunks of whole images (imagesPerChunk): the chunks fix the k blocks of the
- * sum, so they depend on the shapes alone.
+ * sum, so they depend on the shapes alone. On the filters of `range` (all by
+ * default): a split over what the sum goes into, never over the batch.
  */
-export function convFilterGrad(wm: number, image: number, grad: number, g: WindowGeometry, f: number, accumulate: 0 | 1): void {
-  const { arena } = getEngine();
+export function convFilterGrad(
+  wm: number, image: number, grad: number, g: WindowGeometry, f: number, accumulate: 0 | 1, range: ChannelRange = null,
+): void {
+  const { arena, kernels } = getEngine();
   const chunk = imagesPerChunk(g);
   const pixels = g.oh * g.ow;
+  const [f0, f1] = range ?? [0, f];
   arena.scoped(() => {
-    const work = arena.scratch(convWorkspaceBytes("filterGrad", g, f, chunk));
+    const geometry = convGeometryBlock(g, f, chunk);
+    const work = arena.scratch(kernels.f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry));
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
-      getEngine().kernels.f32_conv2d_nhwc_filter_grad(
-        wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, ...geometryArgs(g, nb), f, b0 > 0 ? 1 : accumulate, work);
+      // The last chunk may hold fewer images: n is the block's first field.
+      arena.u32[geometry >>> 2] = nb;
+      kernels.f32_conv2d_nhwc_filter_grad(
+        wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, geometry, b0 > 0 ? 1 : accumulate, f0, f1, work);
     }
   });
 }

@@ -155,32 +155,49 @@ export interface Kernels {
   // gemm tile. wm is a [kh, kw, c, f] filter read as a [kh·kw·c, f] matrix,
   // im2col(x) the [n·oh·ow, kh·kw·c] matrix of receptive fields (row (b, oy,
   // ox), column (ky, kx, ci): x[b, oy·sh − padTop + ky, ox·sw − padLeft + kx,
-  // ci], 0 outside the image; assembly/conv.ts); work is convWorkspaceBytes
-  // (src/ops/conv2d.ts) of scratch.
-  /** y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0): f32_gemm_nn's bits on the im2col matrix (but for the sign of an all-zero sum). */
-  f32_conv2d_nhwc(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    f: number, accumulate: number, work: Ptr): void;
-  /** x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f] (+ bias[c] when writing, unless 0): the adjoint. */
-  f32_conv2d_nhwc_adjoint(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    f: number, accumulate: number, work: Ptr): void;
-  /** wm (+)= im2col(x)ᵀ·g, g [n·oh·ow, f]: the filter gradient. */
-  f32_conv2d_nhwc_filter_grad(wm: Ptr, x: Ptr, g: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    f: number, accumulate: number, work: Ptr): void;
+  // ci], 0 outside the image; assembly/conv-common.ts).
+  // geometry: a block of 13 i32 [n, h, w, c, kh, kw, sh, sw, padTop, padLeft,
+  // oh, ow, f] (4-byte aligned; convGeometryBlock in src/ops/conv2d.ts), read
+  // by every call and never written. work: the kernel's _workspace_bytes of
+  // the geometry, private to the call.
+  // Ranges, part of the ABI: each kernel computes only the elements of its
+  // output whose innermost index (channel) lies in [start, end), bounds
+  // clamped to the axis, an empty range doing nothing; the output's other
+  // elements are neither read nor written. Every element is computed by the same operations in the
+  // same order whatever range holds it, so calls on [0, a) and [a, n) give the
+  // bits of one call on [0, n), for any a (no tile alignment needed), and
+  // disjoint ranges may run at once on one memory, each with its own work.
+  /** Bytes of work f32_conv2d_nhwc and _fused need for a geometry (any range). */
+  f32_conv2d_nhwc_workspace_bytes(geometry: Ptr): number;
+  /** Bytes of work f32_conv2d_nhwc_adjoint and _fused need for a geometry (any range). */
+  f32_conv2d_nhwc_adjoint_workspace_bytes(geometry: Ptr): number;
+  /** Bytes of work f32_conv2d_nhwc_filter_grad needs for a geometry (any range). */
+  f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry: Ptr): number;
+  /**
+   * y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f] unless 0) on output channels [f0, f1):
+   * f32_gemm_nn's bits on the im2col matrix (but for the sign of an all-zero sum).
+   */
+  f32_conv2d_nhwc(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, geometry: Ptr, accumulate: number, f0: number, f1: number, work: Ptr): void;
+  /**
+   * x[n, h, w, c] (+)= col2im(p·wmᵀ), p [n·oh·ow, f] (+ bias[c] when writing, unless 0) on
+   * image channels [c0, c1): the adjoint.
+   */
+  f32_conv2d_nhwc_adjoint(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, geometry: Ptr, accumulate: number, c0: number, c1: number, work: Ptr): void;
+  /**
+   * wm (+)= im2col(x)ᵀ·g, g [n·oh·ow, f], on filter columns [f0, f1): the filter gradient,
+   * every element summed over the whole batch of the call.
+   */
+  f32_conv2d_nhwc_filter_grad(wm: Ptr, x: Ptr, g: Ptr, geometry: Ptr, accumulate: number, f0: number, f1: number, work: Ptr): void;
   // The _fused variants pass each finished element through an epilogue, with
   // the bits of the separate pass: 0 none, 1 relu, 2 leaky relu (alpha),
   // 3 the ReLU-backward mask (element kept where mask[i] > 0, else +0; mask
   // laid out as the output).
-  /** f32_conv2d_nhwc, then y = epilogue(y). */
-  f32_conv2d_nhwc_fused(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    f: number, accumulate: number, epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
-  /** f32_conv2d_nhwc_adjoint, then x = epilogue(x). */
-  f32_conv2d_nhwc_adjoint_fused(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number,
-    f: number, accumulate: number, epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
+  /** f32_conv2d_nhwc, then y = epilogue(y) on the range. */
+  f32_conv2d_nhwc_fused(y: Ptr, x: Ptr, wm: Ptr, bias: Ptr, geometry: Ptr, accumulate: number, f0: number, f1: number,
+    epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
+  /** f32_conv2d_nhwc_adjoint, then x = epilogue(x) on the range. */
+  f32_conv2d_nhwc_adjoint_fused(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, geometry: Ptr, accumulate: number, c0: number, c1: number,
+    epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
   // Batch norm over x[rows, cols]: cols channels, all other axes in rows.
   // work is scratch of 16·cols bytes; per-channel sums run in f64, rows in order.
   /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows. */

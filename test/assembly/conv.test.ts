@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { convWorkspaceBytes } from "../../src/ops/conv2d.js";
+import { convGeometryBlock, convWorkspaceBytes } from "../../src/ops/conv2d.js";
 import type { Engine } from "../../src/wasm/module.js";
 import { engine, put, randomArray } from "../helpers.js";
 import { col2imRef, convAxis, convGrid, epilogueRef, im2colRef, type EpilogueRef, type GridCase } from "../reference/conv.js";
@@ -95,8 +95,10 @@ function runConv(e: Engine, kernel: ConvKernel, g: Window, f: number, data: { a:
     const a = put(e, data.a);
     const b = put(e, data.b);
     const acc = prior ? 1 : 0;
-    if (kernel === "filterGrad") k[KERNEL_NAMES[kernel]]!(out, a, b, ...args(g), f, acc, work);
-    else k[KERNEL_NAMES[kernel]]!(out, a, b, data.bias ? put(e, data.bias) : 0, ...args(g), f, acc, work);
+    const geometry = convGeometryBlock(g, f);
+    const end = kernel === "adjoint" ? g.c : f;
+    if (kernel === "filterGrad") k[KERNEL_NAMES[kernel]]!(out, a, b, geometry, acc, 0, end, work);
+    else k[KERNEL_NAMES[kernel]]!(out, a, b, data.bias ? put(e, data.bias) : 0, geometry, acc, 0, end, work);
     expectGuard(e, out, outSize, KERNEL_NAMES[kernel]);
     expect(Array.from(e.arena.read(work + bytes, GUARD)), `${KERNEL_NAMES[kernel]}: wrote past its workspace`).toEqual(new Array(GUARD).fill(SENTINEL));
     return e.arena.read(out, outSize);
@@ -274,7 +276,7 @@ function runFused(
     e.arena.f32.fill(SENTINEL, (work + bytes) >>> 2, ((work + bytes) >>> 2) + GUARD);
     const name = kernel === "forward" ? "f32_conv2d_nhwc_fused" : "f32_conv2d_nhwc_adjoint_fused";
     const bias = data.bias ? put(e, data.bias) : 0;
-    e.kernels[name](out, put(e, data.a), put(e, data.b), bias, ...args(g), f, prior ? 1 : 0, epilogue.code, epilogue.alpha, put(e, mask), work);
+    e.kernels[name](out, put(e, data.a), put(e, data.b), bias, convGeometryBlock(g, f), prior ? 1 : 0, 0, kernel === "forward" ? f : g.c, epilogue.code, epilogue.alpha, put(e, mask), work);
     expectGuard(e, out, outSize, name);
     expect(Array.from(e.arena.read(work + bytes, GUARD)), `${name}: wrote past its workspace`).toEqual(new Array(GUARD).fill(SENTINEL));
     return e.arena.read(out, outSize);

@@ -1,6 +1,7 @@
 // Runs the scenario in a command-line runtime and prints its result as JSON:
 //   node test/runtimes/run-cli.mjs
 //   deno run --no-prompt --no-lock test/runtimes/run-cli.mjs    (no permissions: the default entry embeds the wasm)
+//   bun test/runtimes/run-cli.mjs
 // Pass --with-model to include the first model's saved bytes (base64).
 import * as lib from "../../dist/index.js";
 import { runScenario } from "./scenario.mjs";

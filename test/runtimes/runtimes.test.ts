@@ -1,12 +1,12 @@
-// One scenario (scenario.mjs), every runtime, identical bits: Node, Deno,
+// One scenario (scenario.mjs), every runtime, identical bits: Node, Deno, Bun,
 // Chromium and Firefox each train the same models from the same seeds with
 // dist/index.js and must return the same SHA-256 of the weights and of every
-// output. A browser that is not installed is skipped with a banner, and fails
-// the run under CI.
+// output (workerd.test.ts runs it in workerd too). A runtime that is not
+// installed is skipped with a banner, and fails the run under CI.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serve } from "../../examples/browser/serve.mjs";
 import { ensureDist } from "../package/dist.js";
-import { lastJson, launchChromium, launchFirefox, missing, ROOT, run, runDeno } from "./runtimes.js";
+import { BUN, lastJson, launchChromium, launchFirefox, missing, ROOT, run, runDeno } from "./runtimes.js";
 
 interface ScenarioResult {
   parts: Record<string, { hashes: Record<string, string>; firstValues: number[] }>;
@@ -45,6 +45,12 @@ describe("the scenario gives identical bits in every runtime", () => {
 
   test("deno (no permissions)", async () => {
     const result = lastJson<ScenarioResult>(await runDeno([], "test/runtimes/run-cli.mjs"), "deno run-cli.mjs");
+    expect(result).toEqual(reference);
+  });
+
+  test("bun (the npm package's binary)", async (ctx) => {
+    if (missing("bun")) return ctx.skip();
+    const result = lastJson<ScenarioResult>(await run(BUN, ["test/runtimes/run-cli.mjs"]), "bun run-cli.mjs");
     expect(result).toEqual(reference);
   });
 

@@ -1,8 +1,10 @@
-// How the tests reach each runtime: Node and Deno as child processes, Chromium
-// through playwright-core, Firefox through puppeteer-core over WebDriver BiDi,
-// the browsers on pages from a local static server. A runtime that is not
-// installed is reported with a loud banner and fails the run under CI.
-import { spawn } from "node:child_process";
+// How the tests reach each runtime: Node, Deno and Bun as child processes,
+// workerd as a server on 127.0.0.1, Chromium through playwright-core, Firefox
+// through puppeteer-core over WebDriver BiDi, the browsers on pages from a
+// local static server. A runtime that is not installed is reported with a
+// loud banner and fails the run under CI.
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../package/dist.js";
@@ -17,13 +19,35 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/lib/firefox-esr/firefox-esr";
 
 /**
+ * The binaries that the npm packages `bun` and `workerd` ship (what `npx bun`
+ * and `npx workerd` run); their postinstall scripts put the platform's binary
+ * at these paths.
+ */
+export const BUN = join(ROOT, "node_modules", "bun", "bin", "bun.exe");
+export const WORKERD = join(ROOT, "node_modules", "workerd", "bin", "workerd");
+
+/** Why a runtime installed from npm cannot run here, or null when `--version` answers. */
+function npmBinaryProblem(name: string, path: string): string | null {
+  if (!existsSync(path)) return `${name} is not installed (${path} not found; npm install puts it there, as .ci/run does)`;
+  const probe = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
+  if (probe.status === 0) return null;
+  const why = probe.error ? probe.error.message : `exit ${probe.status ?? probe.signal}: ${(probe.stderr || probe.stdout).trim().slice(0, 400)}`;
+  return `${name} does not run here (${path} --version failed: ${why}; an npm install with --ignore-scripts leaves a placeholder there)`;
+}
+
+/**
  * Why `runtime` cannot run here, or null when it can. The banner names the
  * runtime; under CI (process.env.CI set) a missing runtime is an error instead.
  */
-export function missing(runtime: "chromium" | "firefox"): string | null {
-  const path = runtime === "chromium" ? CHROMIUM : FIREFOX;
-  if (existsSync(path)) return null;
-  const reason = `${runtime} is not installed (${path} not found; apt-get install -y ${runtime === "chromium" ? "chromium" : "firefox-esr"}, as .ci/run does)`;
+export function missing(runtime: "chromium" | "firefox" | "bun" | "workerd"): string | null {
+  let reason: string | null;
+  if (runtime === "bun" || runtime === "workerd") {
+    reason = npmBinaryProblem(runtime, runtime === "bun" ? BUN : WORKERD);
+  } else {
+    const path = runtime === "chromium" ? CHROMIUM : FIREFOX;
+    reason = existsSync(path) ? null : `${runtime} is not installed (${path} not found; apt-get install -y ${runtime === "chromium" ? "chromium" : "firefox-esr"}, as .ci/run does)`;
+  }
+  if (reason === null) return null;
   if (process.env.CI) throw new Error(`CI must run every runtime, but ${reason}`);
   const line = "!".repeat(78);
   console.warn(`\n${line}\n!!! SKIPPED RUNTIME: ${runtime.toUpperCase()}\n!!! ${reason}\n!!! (this fails under CI)\n${line}\n`);
@@ -85,6 +109,18 @@ export function runDeno(flags: string[], script: string, args: string[] = [], op
 export function spawnDeno(flags: string[], script: string, args: string[] = []) {
   const [command, prefix] = denoCommand();
   return spawn(command, [...prefix, "run", "--no-prompt", "--no-lock", ...flags, script, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; the caller binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error(`no port from ${String(address)}`))));
+    });
+  });
 }
 
 /** Parses the last line of a runner's stdout as JSON, or fails with everything it printed. */

@@ -1,0 +1,2 @@
+// The `autoencoders/onnx` entry: models to and from ONNX, outside the core bundle.
+export { toOnnx, ONNX_IR_VERSION, ONNX_OPSET, BATCH_DIM, type OnnxPart, type ToOnnxOptions } from "./onnx-export.js";

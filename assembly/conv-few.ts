@@ -243,10 +243,11 @@ export function adjointFewChannels(x: usize, p: usize, wm: usize, g: ConvGeometr
     // One channel, a 3×3 window at column stride 2, four pixels of one output row inside x's columns.
     const fast = chunks == 1 && c == 1 && kw == 3 && kh == 3 && sw == 2 && rows == MR && qx + MR <= ow &&
       qx * sw - padLeft >= 0 && (qx + MR - 1) * sw - padLeft + kw <= w;
+    // Four neighbours of one row, all of their window columns in x: each kernel row adds a 9-column run of x at once.
+    const fastRow = x + <usize>qb * imageBytes + <usize>((qy * sh - padTop) * w + qx * sw - padLeft) * 4;
+    const ry = tapRange(qy * sh - padTop, kh, h);
+    for (let ch = 0; ch < chunks; ch++) chunkColumns(pt, wp, f, ch, colTile, ldt, fast, fastRow, <usize>w << 2, ry);
     if (fast) {
-      // Four neighbours of one row, all of their window columns in x: each kernel row adds a 9-column run of x at once.
-      const ry = tapRange(qy * sh - padTop, kh, h);
-      chunkColumns(pt, wp, f, 0, colTile, ldt, true, x + <usize>qb * imageBytes + <usize>((qy * sh - padTop) * w + qx * sw - padLeft) * 4, <usize>w << 2, ry);
       qx += MR;
       if (qx == ow) {
         qx = 0;
@@ -257,7 +258,6 @@ export function adjointFewChannels(x: usize, p: usize, wm: usize, g: ConvGeometr
       }
       continue;
     }
-    for (let ch = 0; ch < chunks; ch++) chunkColumns(pt, wp, f, ch, colTile, ldt, false, 0, 0, 0);
     // Add each col row into x: its in-image (tap, channel) terms of the range in ky, kx, ci order, from a
     // list of (x offset from the window origin, col offset) byte pairs that depends on the window class alone.
     for (let r = 0; r < rows; r++) {

@@ -43,39 +43,81 @@ export function gemm_workspace_bytes(m: i32, n: i32, k: i32): i32 {
 }
 
 export function f32_gemm_nn(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize): void {
-  gemm(c, a, b, bias, m, n, k, accumulate, work, k, 1, 1, n);
+  gemm(c, a, b, bias, m, n, k, accumulate, work, k, 1, 1, n, n);
 }
 
 export function f32_gemm_nt(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize): void {
-  gemm(c, a, b, bias, m, n, k, accumulate, work, k, 1, k, 1);
+  gemm(c, a, b, bias, m, n, k, accumulate, work, k, 1, k, 1, n);
 }
 
 export function f32_gemm_tn(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize): void {
-  gemm(c, a, b, bias, m, n, k, accumulate, work, 1, m, 1, n);
+  gemm(c, a, b, bias, m, n, k, accumulate, work, 1, m, 1, n, n);
+}
+
+// Ranges: the _range variants compute the block rows [i0, i1) × columns
+// [j0, j1) of C (bounds clamped to m and n, any values: no tile alignment)
+// and leave the rest of C unread and unwritten. An element's k blocks and
+// order do not depend on where its tile starts (see the contract above), so
+// any partition of C into such blocks gives the bits of the whole product;
+// gemm_workspace_bytes(m, n, k) is enough for every block.
+
+export function f32_gemm_nn_range(
+  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, i0: i32, i1: i32, j0: i32, j1: i32, work: usize,
+): void {
+  gemmRange(c, a, b, bias, m, n, k, accumulate, work, k, 1, 1, n, i0, i1, j0, j1);
+}
+
+export function f32_gemm_nt_range(
+  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, i0: i32, i1: i32, j0: i32, j1: i32, work: usize,
+): void {
+  gemmRange(c, a, b, bias, m, n, k, accumulate, work, k, 1, k, 1, i0, i1, j0, j1);
+}
+
+export function f32_gemm_tn_range(
+  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, i0: i32, i1: i32, j0: i32, j1: i32, work: usize,
+): void {
+  gemmRange(c, a, b, bias, m, n, k, accumulate, work, 1, m, 1, n, i0, i1, j0, j1);
+}
+
+/** The product restricted to rows [i0, i1) and columns [j0, j1) of C: the operands offset to the block, C's row stride kept. */
+function gemmRange(
+  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize,
+  aRow: i32, aDepth: i32, bCol: i32, bDepth: i32, i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  i0 = max(i0, 0);
+  i1 = min(i1, m);
+  j0 = max(j0, 0);
+  j1 = min(j1, n);
+  if (i0 >= i1 || j0 >= j1) return;
+  const cBlock = c + ((<usize>i0 * n + j0) << 2);
+  const aBlock = a + (<usize>i0 * aRow << 2);
+  const bBlock = b + (<usize>j0 * bCol << 2);
+  const biasBlock: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
+  gemm(cBlock, aBlock, bBlock, biasBlock, i1 - i0, j1 - j0, k, accumulate, work, aRow, aDepth, bCol, bDepth, n);
 }
 
 /**
- * op(A)[i, p] is at a + 4·(i·aRow + p·aDepth); op(B)[p, j] at b + 4·(j·bCol + p·bDepth).
- * One of each pair of strides is 1.
+ * op(A)[i, p] is at a + 4·(i·aRow + p·aDepth); op(B)[p, j] at b + 4·(j·bCol + p·bDepth);
+ * C[i, j] at c + 4·(i·ldc + j). One of each pair of strides is 1.
  */
 function gemm(
   c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize,
-  aRow: i32, aDepth: i32, bCol: i32, bDepth: i32,
+  aRow: i32, aDepth: i32, bCol: i32, bDepth: i32, ldcElems: i32,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    biasOnly(c, bias, m, n, accumulate);
+    biasOnly(c, bias, m, n, accumulate, ldcElems);
     return;
   }
   if (m < MR && bCol == 1) {
-    gemmFewRows(c, a, b, bias, m, n, k, accumulate, aRow, aDepth, bDepth);
+    gemmFewRows(c, a, b, bias, m, n, k, accumulate, aRow, aDepth, bDepth, ldcElems);
     return;
   }
   const kcMax = kBlockDepth(k);
   const tile = work;
   const packedA = work + TILE_BYTES;
   const packedB = packedA + <usize>(4 * kcMax * min(roundUp(m, MR), MC));
-  const ldc = <usize>n << 2;
+  const ldc = <usize>ldcElems << 2;
   for (let p0 = 0; p0 < k; p0 += kcMax) {
     const kc = min(kcMax, k - p0);
     const loadC = p0 > 0 || accumulate != 0;
@@ -109,12 +151,12 @@ function gemm(
  * blocks and the same per-element order as the packed path, hence the same bits.
  */
 function gemmFewRows(
-  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, aRow: i32, aDepth: i32, ldb: i32,
+  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, aRow: i32, aDepth: i32, ldb: i32, ldcElems: i32,
 ): void {
   const kcMax = kBlockDepth(k);
   const aStep = <usize>aDepth << 2;
   const bStep = <usize>ldb << 2;
-  const ldc = <usize>n << 2;
+  const ldc = <usize>ldcElems << 2;
   for (let p0 = 0; p0 < k; p0 += kcMax) {
     const kc = min(kcMax, k - p0);
     const loadC = p0 > 0 || accumulate != 0;
@@ -323,10 +365,10 @@ function packCopying(dst: usize, src: usize, rows: i32, ld: i32, kc: i32, w: i32
   storeTile(c0x0123, c0x4567, c1x0123, c1x4567, c2x0123, c2x4567, c3x0123, c3x4567, c, c1, c2, c3, rows, cols, loadC, bias, tile);
 }
 
-/** k = 0: C = bias (or 0), or C += bias when accumulating. */
-function biasOnly(c: usize, bias: usize, m: i32, n: i32, accumulate: i32): void {
+/** k = 0: C = bias (or 0), or C += bias when accumulating; C's rows ldcElems floats apart. */
+function biasOnly(c: usize, bias: usize, m: i32, n: i32, accumulate: i32, ldcElems: i32): void {
   if (accumulate != 0 && bias == 0) return;
-  const ldc = <usize>n << 2;
+  const ldc = <usize>ldcElems << 2;
   for (let i = 0; i < m; i++) {
     const cr = c + <usize>i * ldc;
     for (let j = 0; j < n; j++) {

@@ -1,5 +1,5 @@
 // The register tile shared by the gemm (gemm.ts) and the convolutions
-// (conv.ts): MR × NR accumulators and the epilogue that writes them. Not
+// (conv-*.ts): MR × NR accumulators and the epilogue that writes them. Not
 // re-exported by index.ts. Both kernels must write C with the same operations
 // in the same order, so it lives here once.
 

@@ -1,8 +1,8 @@
 // Typed errors. Every message names what was expected and what was found.
 // This file imports nothing, so every layer may use it.
 
-// Each class states its name: the bundles are minified without keeping names
-// (they cost start-up time), so `new.target.name` would be a mangled one.
+// Each class states its name, so `error.name` does not depend on how a bundler
+// treats class names.
 export class AutoencoderError extends Error {
   override name = "AutoencoderError";
 }

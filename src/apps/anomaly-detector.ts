@@ -6,13 +6,14 @@
 // into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
+import { checkOptionKeys, keysOf } from "../options.js";
 import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { defaultCodeSize } from "./defaults.js";
-import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
 
@@ -60,6 +61,10 @@ interface ScoreStats {
 }
 
 const KIND = "anomaly-detector";
+const DETECTOR_KEYS: readonly string[] = [
+  ...TRAINING_KEYS,
+  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true }),
+];
 
 export class AnomalyDetector extends AutoencoderEstimator {
   protected readonly className = "AnomalyDetector";
@@ -69,6 +74,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private stats: ScoreStats | null = null;
 
   constructor(options: AnomalyDetectorOptions = {}) {
+    checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ...training } = options ?? {};
     if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
     super(model, scaler ?? (standardize === false ? "none" : "standard"), training);

@@ -1,13 +1,14 @@
 // Denoising as an estimator: fit on clean data (the model learns to undo the
 // configured corruption, applied to each training batch), transform noisy data
 // to cleaned data in the data's own units.
+import { checkOptionKeys, keysOf } from "../options.js";
 import { ConfigError, describe, ModelFormatError } from "../errors.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
 import { defaultCodeSize } from "./defaults.js";
-import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
 export interface DenoiserOptions extends EstimatorTrainingOptions {
   /** The corruption to learn to undo (in scaled units). Default { type: "gaussian", stddev: 0.2 }. */
@@ -21,6 +22,7 @@ export interface DenoiserOptions extends EstimatorTrainingOptions {
 }
 
 const KIND = "denoiser";
+const DENOISER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<DenoiserOptions, keyof EstimatorTrainingOptions>>({ noise: true, model: true, scaler: true, codeSize: true })];
 
 export class Denoiser extends AutoencoderEstimator {
   protected readonly className = "Denoiser";
@@ -28,6 +30,7 @@ export class Denoiser extends AutoencoderEstimator {
   private readonly codeSize: number | undefined;
 
   constructor(options: DenoiserOptions = {}) {
+    checkOptionKeys("Denoiser", options, DENOISER_KEYS);
     const { noise, model, scaler, codeSize, ...training } = options ?? {};
     if (model !== undefined && (typeof model !== "object" || model === null || !("encoder" in model))) {
       throw new ConfigError("Denoiser model: expected an AutoencoderConfig (the denoiser creates the model, to train it with noise)");

@@ -9,6 +9,7 @@
 //     autoencoder: <the autoencoder's own file config> }
 // and whose tensors are the autoencoder's, plus the estimator's own under the
 // "<kind>." prefix. Other safetensors readers see every weight by name.
+import { keysOf } from "../options.js";
 import { AutoencoderError, ConfigError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { decodeModelFile, encodeModelFile, type DecodedTensor, type NamedTensor } from "../io/model-file.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
@@ -16,7 +17,7 @@ import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { assertFiniteTensors } from "../models/load-check.js";
-import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
+import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
 import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
@@ -36,6 +37,12 @@ export interface EstimatorTrainingOptions extends FitOptions {
   /** Encoder hidden widths of a default architecture (the decoder mirrors them). Default defaultHiddenSizes(). */
   hiddenSizes?: number[];
 }
+
+/** EstimatorTrainingOptions' keys, for the estimators' checks of their options (src/options.ts). */
+export const TRAINING_KEYS: readonly string[] = [
+  ...FIT_OPTION_KEYS,
+  ...keysOf<Omit<EstimatorTrainingOptions, keyof FitOptions>>({ seed: true, learningRate: true, hiddenSizes: true }),
+];
 
 export type ScalerKind = "standard" | "minmax" | "none";
 

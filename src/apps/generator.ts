@@ -1,11 +1,12 @@
 // Generation as an estimator over a VAE: fit on samples, then draw new ones
 // from the prior, or walk the code space between two samples.
+import { checkOptionKeys, keysOf } from "../options.js";
 import { AutoencoderError, ConfigError, describe, DisposedError } from "../errors.js";
 import { layers } from "../layers/index.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { toBatch } from "../models/data.js";
-import type { FitOptions, History } from "../models/fit.js";
+import { FIT_OPTION_KEYS, type FitOptions, type History } from "../models/fit.js";
 import { VAE, type VAEConfig } from "../models/vae.js";
 import { init } from "../wasm/module.js";
 import { defaultHiddenSizes } from "./defaults.js";
@@ -24,12 +25,18 @@ export interface GeneratorOptions extends FitOptions {
   seed?: number;
 }
 
+const GENERATOR_KEYS: readonly string[] = [
+  ...FIT_OPTION_KEYS,
+  ...keysOf<Omit<GeneratorOptions, keyof FitOptions>>({ model: true, latent: true, hiddenSizes: true, learningRate: true, seed: true }),
+];
+
 export class Generator {
   private vae: VAE | null = null;
   private history_: History | null = null;
   private disposed = false;
 
   constructor(private readonly options: GeneratorOptions = {}) {
+    checkOptionKeys("Generator", options, GENERATOR_KEYS);
     const latent = options.latent;
     if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${describe(latent)}`);
   }

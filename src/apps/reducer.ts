@@ -2,12 +2,13 @@
 // scikit-learn's): fit, transform to codes, inverseTransform back,
 // fitTransform, reconstructionError. The model is given, or a dense
 // architecture built from the input size (defaults.ts).
+import { checkOptionKeys, keysOf } from "../options.js";
 import { ConfigError, describe } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
-import { AutoencoderEstimator, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
 export interface ReducerOptions extends EstimatorTrainingOptions {
   /**
@@ -24,6 +25,8 @@ export interface ReducerOptions extends EstimatorTrainingOptions {
   scaler?: ScalerKind;
 }
 
+const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<ReducerOptions, keyof EstimatorTrainingOptions>>({ model: true, nComponents: true, scaler: true })];
+
 const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
 
 export class Reducer extends AutoencoderEstimator {
@@ -31,6 +34,7 @@ export class Reducer extends AutoencoderEstimator {
   private readonly requested: number | undefined;
 
   constructor(options: ReducerOptions = {}) {
+    checkOptionKeys(new.target.name, options, REDUCER_KEYS);
     const { model, nComponents, scaler, ...training } = options ?? {};
     super(model, scaler ?? "none", training);
     if (nComponents !== undefined && (!Number.isInteger(nComponents) || nComponents < 1)) {

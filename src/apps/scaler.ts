@@ -3,6 +3,7 @@
 // f32_affine_columns kernel; inverseTransform is the same kernel with the
 // inverse map. The fitted state is plain JSON, saved inside the reducer and
 // detector files so that scoring applies the same transform as training.
+import { checkOptionKeys } from "../options.js";
 import { AutoencoderError, ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
@@ -170,6 +171,7 @@ export class StandardScaler extends AffineScaler {
 
   constructor(options: StandardScalerOptions = {}) {
     super();
+    checkOptionKeys("StandardScaler", options, ["withMean", "withStd"] satisfies (keyof StandardScalerOptions)[]);
     for (const key of ["withMean", "withStd"] as const) {
       if (options[key] !== undefined && typeof options[key] !== "boolean") throw new ConfigError(`StandardScaler ${key}: expected a boolean, found ${describe(options[key])}`);
     }
@@ -247,6 +249,7 @@ export class MinMaxScaler extends AffineScaler {
 
   constructor(options: MinMaxScalerOptions = {}) {
     super();
+    checkOptionKeys("MinMaxScaler", options, ["featureRange", "clip"] satisfies (keyof MinMaxScalerOptions)[]);
     const range = options.featureRange ?? [0, 1];
     if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
       throw new ConfigError(`MinMaxScaler featureRange: expected [lo, hi] with finite lo < hi, found ${describe(options.featureRange)}`);

@@ -17,6 +17,7 @@ import { convOutputLength } from "../ops/conv2d.js";
 import type { Autoencoder } from "../models/autoencoder.js";
 import type { VAE } from "../models/vae.js";
 import type { Network } from "../models/network.js";
+import { permute } from "./permute.js";
 import { DTYPE, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
 
 export type OnnxPart = "full" | "encoder" | "decoder";
@@ -82,24 +83,6 @@ class GraphBuilder {
     const perm = layout === "nchw" ? [0, 3, 1, 2] : [0, 2, 3, 1];
     return { name: this.node("Transpose", `${name}/to_${layout}`, [v.name], { perm: ints(perm) }), shape: v.shape, layout };
   }
-}
-
-/** Permutes a row-major tensor of `shape` by `perm` (out axis i = in axis perm[i]). */
-function permute(data: Float32Array, shape: number[], perm: number[]): Float32Array {
-  const outShape = perm.map((p) => shape[p]!);
-  const inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(data.length);
-  const index = new Array<number>(shape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let i = 0; i < perm.length; i++) src += index[i]! * inStrides[perm[i]!]!;
-    out[o] = data[src]!;
-    for (let i = perm.length - 1; i >= 0; i--) {
-      if (++index[i]! < outShape[i]!) break;
-      index[i] = 0;
-    }
-  }
-  return out;
 }
 
 function emitActivation(g: GraphBuilder, v: Value, kind: unknown, alpha: number | undefined, name: string): Value {

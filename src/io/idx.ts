@@ -3,7 +3,7 @@
 // big-endian, in C order. Values are returned as f32 as they are, not scaled
 // (MNIST pixels stay 0..255); i32 values beyond 2^24 round to the nearest
 // f32, and a finite f64 value outside the float32 range is refused.
-import { DataError, ShapeError } from "../errors.js";
+import { DataError, ShapeError, describe } from "../errors.js";
 
 export type IdxDtype = "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
 
@@ -79,9 +79,9 @@ export function writeIdx(tensor: { data: Float32Array; shape: number[] }, dtype:
   const { data, shape } = tensor;
   const code = Number(Object.keys(TYPES).find((k) => TYPES[Number(k)]!.dtype === dtype));
   const type = TYPES[code];
-  if (!type) throw new DataError(`writeIdx: expected dtype u8, i8, i16, i32, f32 or f64, found ${JSON.stringify(dtype)}`);
+  if (!type) throw new DataError(`writeIdx: expected dtype u8, i8, i16, i32, f32 or f64, found ${describe(dtype)}`);
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 255 || shape.some((d) => !Number.isInteger(d) || d < 0 || d > 0xffffffff)) {
-    throw new ShapeError(`writeIdx: expected 1 to 255 dimensions, each an integer in 0..2^32-1, found ${JSON.stringify(shape)}`);
+    throw new ShapeError(`writeIdx: expected 1 to 255 dimensions, each an integer in 0..2^32-1, found ${describe(shape)}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new ShapeError(`writeIdx: shape [${shape.join(", ")}] holds ${count} values, found ${data.length} in data`);

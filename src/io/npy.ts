@@ -8,10 +8,10 @@
 // (|i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8) and |b1 are converted as numpy's
 // astype(np.float32) would, 64-bit integers through float64 (so values
 // beyond 2^53 may round twice). A finite <f8 value outside the float32 range
-// is refused rather than turned into Infinity. Big-endian data, Fortran order
-// (unless at most one dimension exceeds 1, where the layouts coincide),
-// structured and object dtypes are refused with a DataError saying so.
-import { DataError, ShapeError } from "../errors.js";
+// is refused rather than turned into Infinity. Fortran-order arrays are
+// returned in C order (transposed as np.ascontiguousarray would). Big-endian
+// data, structured and object dtypes are refused with a DataError saying so.
+import { DataError, ShapeError, describe } from "../errors.js";
 
 export interface NpyArray {
   data: Float32Array;
@@ -31,6 +31,15 @@ type Kind = "f" | "i" | "u" | "b";
 const SIZES: Record<Kind, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] };
 
 const fail = (reason: string): DataError => new DataError(`readNpy: ${reason}`);
+const SHAPE_QUOTED = 8;
+/** Header keys for a message, each through describe() (a hostile header may hold thousands, or one 200 KB key). */
+const describeKeys = (keys: string[]): string =>
+  keys.slice(0, SHAPE_QUOTED).map((k) => `'${describe(k, 40).slice(1, -1)}'`).join(", ") + (keys.length > SHAPE_QUOTED ? `, … (${keys.length} keys)` : "");
+/** A shape for a message: a header may declare thousands of dimensions, so at most the first few are spelled out. */
+const describeShape = (shape: number[]): string =>
+  shape.length <= SHAPE_QUOTED ? `(${shape.join(", ")})` : `(${shape.slice(0, SHAPE_QUOTED).join(", ")}, … ${shape.length} dimensions)`;
+// numpy's headers nest two levels (a dict of a tuple); deeper nesting is refused before it can exhaust the stack.
+const MAX_NESTING = 32;
 const hexBytes = (b: ArrayLike<number>): string => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, "0")).join(" ");
 
 /** Reads a .npy file into f32 values; see the notes at the top of this file. */
@@ -70,33 +79,63 @@ export function readNpy(bytes: Uint8Array): NpyArray {
       throw fail("the version 3.0 header is not valid UTF-8");
     }
   }
-  const { descr, shape, fortranOrder } = parseHeader(text);
-  const { kind, size } = parseDescr(descr);
+  const header = parseHeader(text);
+  const { shape, fortranOrder } = header;
+  const { kind, size, descr } = parseDescr(header.descr);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (fortranOrder && shape.filter((d) => d > 1).length > 1) {
-    throw fail(`fortran_order is True: only C-order arrays are supported; save np.ascontiguousarray(a) instead`);
-  }
   const available = bytes.length - dataStart;
   if (available < count * size) {
-    throw fail(`truncated: shape (${shape.join(", ")}) of ${descr} needs ${count * size} bytes of data, found ${available}`);
+    throw fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${count * size} bytes of data, found ${available}`);
   }
   if (available > count * size) {
-    throw fail(`expected ${count * size} bytes of data for shape (${shape.join(", ")}) of ${descr}, found ${available - count * size} more`);
+    throw fail(`expected ${count * size} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - count * size} more`);
   }
-  return { data: convert(bytes, dataStart, count, kind, size), shape, dtype: descr };
+  const values = convert(bytes, dataStart, count, kind, size);
+  // Where at most one dimension exceeds 1 the two layouts are the same bytes.
+  const data = fortranOrder && shape.filter((d) => d > 1).length > 1 ? fortranToC(values, shape) : values;
+  return { data, shape, dtype: descr };
 }
 
-function parseDescr(descr: string): { kind: Kind; size: number } {
+/**
+ * The C-order (row-major) copy of values stored in Fortran order (column-major: the first index varies
+ * fastest). Walks the output in C order, keeping the Fortran offset of the current index as it counts.
+ */
+function fortranToC(values: Float32Array, shape: number[]): Float32Array {
+  const ndim = shape.length;
+  const strides = new Array<number>(ndim);
+  for (let k = 0, stride = 1; k < ndim; k++) {
+    strides[k] = stride;
+    stride *= shape[k]!;
+  }
+  const index = new Array<number>(ndim).fill(0);
+  const out = new Float32Array(values.length);
+  let from = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = values[from]!;
+    for (let k = ndim - 1; k >= 0; k--) {
+      if (++index[k]! < shape[k]!) {
+        from += strides[k]!;
+        break;
+      }
+      from -= strides[k]! * (shape[k]! - 1);
+      index[k] = 0;
+    }
+  }
+  return out;
+}
+
+function parseDescr(descr: string): { kind: Kind; size: number; descr: string } {
   const match = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const kind = match?.[2] as Kind | undefined;
   const size = Number(match?.[3]);
   if (!match || !kind || !(kind in SIZES) || !SIZES[kind].includes(size)) {
-    throw fail(`dtype ${JSON.stringify(descr)} is not supported: expected one of <f2 <f4 <f8 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 |b1`);
+    throw fail(`dtype ${describe(descr)} is not supported: expected one of <f2 <f4 <f8 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 |b1`);
   }
   const order = match[1];
-  if (size > 1 && order === ">") throw fail(`dtype ${descr} is big-endian: only little-endian data is supported; save a.astype("<${kind}${size}") instead`);
-  if (size > 1 && order !== "<") throw fail(`dtype ${descr}: expected the byte order "<", found ${JSON.stringify(order)}`);
-  return { kind, size };
+  if (size > 1 && order === ">") throw fail(`dtype ${order}${kind}${size} is big-endian: only little-endian data is supported; save a.astype("<${kind}${size}") instead`);
+  if (size > 1 && order !== "<") throw fail(`dtype ${order}${kind}${size}: expected the byte order "<", found ${describe(order)}`);
+  // The canonical spelling: the digits may come with leading zeros ("<f0004"), unbounded.
+  return { kind, size, descr: `${order}${kind}${size}` };
 }
 
 function convert(bytes: Uint8Array, start: number, count: number, kind: Kind, size: number): Float32Array {
@@ -148,37 +187,41 @@ function parseHeader(text: string): { descr: string; shape: number[]; fortranOrd
     dict = parser.value();
     parser.end();
   } catch (e) {
-    throw fail(`the header is not a Python dict literal (${(e as Error).message}): ${JSON.stringify(text.trim())}`);
+    throw fail(`the header is not a Python dict literal (${(e as Error).message}): ${describe(text.trim())}`);
   }
-  if (typeof dict !== "object" || dict === null || Array.isArray(dict)) throw fail(`expected the header to be a dict, found ${JSON.stringify(text.trim())}`);
+  if (typeof dict !== "object" || dict === null || Array.isArray(dict)) throw fail(`expected the header to be a dict, found ${describe(text.trim())}`);
   const keys = Object.keys(dict).sort();
   if (keys.join() !== "descr,fortran_order,shape") {
-    throw fail(`expected the header keys 'descr', 'fortran_order' and 'shape', found ${keys.map((k) => `'${k}'`).join(", ")}`);
+    throw fail(`expected the header keys 'descr', 'fortran_order' and 'shape', found ${describeKeys(keys)}`);
   }
   const { descr, fortran_order: fortranOrder, shape } = dict;
-  if (Array.isArray(descr)) throw fail(`structured dtypes are not supported: found descr ${JSON.stringify(descr)}`);
-  if (typeof descr !== "string") throw fail(`expected 'descr' to be a string, found ${JSON.stringify(descr)}`);
-  if (descr.includes("O")) throw fail(`object arrays (pickled Python objects) are not supported: found dtype ${descr}`);
-  if (typeof fortranOrder !== "boolean") throw fail(`expected 'fortran_order' to be True or False, found ${JSON.stringify(fortranOrder)}`);
+  if (Array.isArray(descr)) throw fail(`structured dtypes are not supported: found descr ${describe(descr)}`);
+  if (typeof descr !== "string") throw fail(`expected 'descr' to be a string, found ${describe(descr)}`);
+  if (descr.includes("O")) throw fail(`object arrays (pickled Python objects) are not supported: found dtype ${describe(descr)}`);
+  if (typeof fortranOrder !== "boolean") throw fail(`expected 'fortran_order' to be True or False, found ${describe(fortranOrder)}`);
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0)) {
-    throw fail(`expected 'shape' to be a tuple of non-negative integers, found ${JSON.stringify(shape)}`);
+    throw fail(`expected 'shape' to be a tuple of non-negative integers, found ${describe(shape)}`);
   }
   return { descr, shape: shape as number[], fortranOrder };
 }
+
+const WORD = /True|False|None|-?\d+L?/y;
 
 /** Just enough of Python's literal syntax for .npy headers, including Python 2's "3L" integers. */
 class PyLiteral {
   private i = 0;
   constructor(private readonly s: string) {}
 
-  value(): PyValue {
+  value(depth = 0): PyValue {
     this.space();
     const c = this.s[this.i];
-    if (c === "{") return this.dict();
-    if (c === "(") return this.sequence(")");
-    if (c === "[") return this.sequence("]");
+    if ((c === "{" || c === "(" || c === "[") && depth >= MAX_NESTING) throw new Error(`nested deeper than ${MAX_NESTING} levels at ${this.i}`);
+    if (c === "{") return this.dict(depth + 1);
+    if (c === "(") return this.sequence(")", depth + 1);
+    if (c === "[") return this.sequence("]", depth + 1);
     if (c === "'" || c === '"') return this.string();
-    const word = /^(True|False|None|-?\d+L?)/.exec(this.s.slice(this.i))?.[1];
+    WORD.lastIndex = this.i;
+    const word = WORD.exec(this.s)?.[0];
     if (word === undefined) throw new Error(`unexpected ${JSON.stringify(c ?? "end")} at ${this.i}`);
     this.i += word.length;
     return word === "True" ? true : word === "False" ? false : word === "None" ? null : Number(word.replace("L", ""));
@@ -189,14 +232,14 @@ class PyLiteral {
     if (this.i !== this.s.length) throw new Error(`unexpected ${JSON.stringify(this.s[this.i])} at ${this.i}`);
   }
 
-  private dict(): PyValue {
+  private dict(depth: number): PyValue {
     const out: { [key: string]: PyValue } = {};
     this.i++;
     while (!this.take("}")) {
-      const key = this.value();
+      const key = this.value(depth);
       if (typeof key !== "string") throw new Error("expected string keys");
       this.expect(":");
-      Object.defineProperty(out, key, { value: this.value(), enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(out, key, { value: this.value(depth), enumerable: true, configurable: true, writable: true });
       if (this.take(",")) continue;
       this.expect("}");
       break;
@@ -204,11 +247,11 @@ class PyLiteral {
     return out;
   }
 
-  private sequence(close: string): PyValue[] {
+  private sequence(close: string, depth: number): PyValue[] {
     const out: PyValue[] = [];
     this.i++;
     while (!this.take(close)) {
-      out.push(this.value());
+      out.push(this.value(depth));
       if (this.take(",")) continue;
       this.expect(close);
       break;
@@ -249,7 +292,7 @@ class PyLiteral {
 export function writeNpy(tensor: { data: Float32Array; shape: number[] }): Uint8Array {
   const { data, shape } = tensor;
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new ShapeError(`writeNpy: expected a shape of non-negative integers, found ${JSON.stringify(shape)}`);
+    throw new ShapeError(`writeNpy: expected a shape of non-negative integers, found ${describe(shape)}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (!(data instanceof Float32Array) || count !== data.length) {

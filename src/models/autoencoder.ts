@@ -13,7 +13,8 @@ import { kSparse } from "../ops/k-sparse.js";
 import { STREAM } from "./streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
 
@@ -52,6 +53,10 @@ export interface SparsityConfig {
 
 const FORMAT = "autoencoder";
 
+const CONFIG_KEYS = /* @__PURE__ */ keysOf<AutoencoderConfig>({
+  input: true, encoder: true, decoder: true, loss: true, optimizer: true, seed: true, noise: true, sparsity: true, contractive: true,
+});
+
 export class Autoencoder extends ModelBase {
   readonly encoder: Network;
   readonly decoder: Network;
@@ -72,6 +77,7 @@ export class Autoencoder extends ModelBase {
 
   /** Builds the model, infers every shape and initializes its parameters from `seed`. */
   static async create(config: AutoencoderConfig): Promise<Autoencoder> {
+    checkOptionKeys("Autoencoder.create", config, CONFIG_KEYS);
     await init();
     const model = Autoencoder.build(config);
     model.slab.initialize(model.seed);
@@ -147,6 +153,7 @@ export class Autoencoder extends ModelBase {
 
   /** Trains on `x` (its own target). Resolves with the per-epoch history. */
   async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
+    checkOptionKeys("Autoencoder.fit", options, MODEL_FIT_KEYS);
     const batch = this.batchOf(x, this.inputShape, "fit x");
     const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
     return fitLoop(this, { x: batch, validation }, options);

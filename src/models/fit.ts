@@ -2,6 +2,8 @@
 // validation, early stopping, callbacks, cancellation, divergence checks.
 // The data is copied into the wasm memory once per fit; each step gathers its
 // batch there and releases its scratch at the end.
+import { keysOf } from "../options.js";
+import { withProgress, type Verbosity } from "./verbose.js";
 import { ConfigError, describe, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
 import { Tape } from "../ops/tape.js";
@@ -84,7 +86,17 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Longest time between yields to the event loop, in ms. Default 25. */
   yieldEveryMs?: number;
+  /** Progress on stdout, as Keras's: 0 none, 1 a line per epoch updated in place on a terminal, 2 one line per epoch. Default 0. */
+  verbose?: Verbosity;
 }
+
+/** FitOptions' keys: option objects from JavaScript are checked against them (src/options.ts). */
+export const FIT_OPTION_KEYS = /* @__PURE__ */ keysOf<FitOptions>({
+  epochs: true, batchSize: true, validationSplit: true, shuffle: true, earlyStopping: true,
+  onEpochBegin: true, onEpochEnd: true, onBatchEnd: true, signal: true, yieldEveryMs: true, verbose: true,
+});
+/** The models' fit options: FitOptions and validationData. */
+export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validationData"];
 
 /** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
 export interface History {
@@ -226,6 +238,7 @@ export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: num
 
 export async function fitLoop(model: Trainable, data: FitData, options: FitOptions = {}): Promise<History> {
   const { epochs, batchSize, split, stopping, yieldEvery } = checkOptions(options);
+  options = withProgress(options, epochs);
   if (split > 0 && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
   options.signal?.throwIfAborted();
   assertLive(model);

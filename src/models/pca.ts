@@ -2,9 +2,12 @@
 // the eigenvectors of the covariance of centered data (f64 scatter and
 // Householder + QL eigensolver in assembly/linalg.ts), applied with the f32
 // gemm kernels. The surface follows scikit-learn's PCA.
+import { checkOptionKeys, keysOf } from "../options.js";
 import { AutoencoderError, ConfigError, DataError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type TensorData } from "./data.js";
+
+const PCA_KEYS = /* @__PURE__ */ keysOf<PCAOptions>({ nComponents: true, whiten: true });
 
 export interface PCAOptions {
   /** Number of components to keep: an integer in [1, min(samples, features)]. */
@@ -65,6 +68,7 @@ export class PCA {
   private disposed = false;
 
   constructor(options: PCAOptions) {
+    checkOptionKeys("PCA", options, PCA_KEYS);
     const k = options?.nComponents;
     if (typeof k !== "number" || !Number.isInteger(k) || k < 1) {
       throw new ConfigError(`nComponents: expected a positive integer, found ${describe(k)}`);

@@ -13,7 +13,8 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
 import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "./streams.js";
 
@@ -59,6 +60,10 @@ const IW_STREAM = STREAM.sample + 0x300;
 
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
+const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
+  input: true, encoder: true, latent: true, decoder: true, loss: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
+});
+
 export class VAE extends ModelBase {
   readonly encoder: Network;
   readonly muHead: Network;
@@ -82,6 +87,7 @@ export class VAE extends ModelBase {
 
   /** Builds the model, the μ and log σ² heads included, and initializes it from `seed`. */
   static async create(config: VAEConfig): Promise<VAE> {
+    checkOptionKeys("VAE.create", config, CONFIG_KEYS);
     await init();
     const model = VAE.build(config);
     model.slab.initialize(model.seed);
@@ -178,6 +184,7 @@ export class VAE extends ModelBase {
    * (reconstruction + β·KL), `reconstruction`, `kl`, and their `val*` twins.
    */
   async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
+    checkOptionKeys("VAE.fit", options, MODEL_FIT_KEYS);
     const batch = this.batchOf(x, this.inputShape, "fit x");
     const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
     return fitLoop(this, { x: batch, validation }, options);

@@ -77,7 +77,7 @@ export interface FusedActivation {
   alpha: number;
 }
 
-/** The kernels' epilogue codes (assembly/conv.ts EPI_*). */
+/** The kernels' epilogue codes (assembly/tile.ts EPI_*). */
 export const EPILOGUE = { none: 0, relu: 1, leakyRelu: 2, mask: 3 } as const;
 
 /** The fusable form of an activation, or null (linear, sigmoid, tanh, softplus run as their own op). */

@@ -1,7 +1,8 @@
 // y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
 // with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
 // gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
-// assembly/conv.ts's implicit-gemm kernels without writing the im2col matrix.
+// assembly/conv-forward.ts, conv-adjoint.ts and conv-filter-grad.ts: implicit-gemm kernels that never write the
+// im2col matrix.
 import { ConfigError, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";

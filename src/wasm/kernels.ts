@@ -25,6 +25,22 @@ export interface Kernels {
   f32_gemm_nt(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number, work: Ptr): void;
   /** C[m×n] (+)= A[k×m]ᵀ·B[k×n] (+ bias[n]). */
   f32_gemm_tn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number, work: Ptr): void;
+  // Ranges, part of the ABI: the _range variants compute only the block of C
+  // at rows [i0, i1) × columns [j0, j1) of the m×n product (bounds clamped to
+  // m and n, an empty block doing nothing) and neither read nor write C
+  // elsewhere. An element's k blocks and order do not depend on the block
+  // that holds it, so calls on any partition of C (no tile alignment needed)
+  // give the bits of the whole call; disjoint blocks may run at once on one
+  // memory, each with its own work of gemm_workspace_bytes(m, n, k).
+  /** f32_gemm_nn on the block rows [i0, i1) × columns [j0, j1) of C. */
+  f32_gemm_nn_range(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number,
+    i0: number, i1: number, j0: number, j1: number, work: Ptr): void;
+  /** f32_gemm_nt on the block rows [i0, i1) × columns [j0, j1) of C. */
+  f32_gemm_nt_range(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number,
+    i0: number, i1: number, j0: number, j1: number, work: Ptr): void;
+  /** f32_gemm_tn on the block rows [i0, i1) × columns [j0, j1) of C. */
+  f32_gemm_tn_range(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number,
+    i0: number, i1: number, j0: number, j1: number, work: Ptr): void;
 
   // ---- elementwise (assembly/elementwise.ts) --------------------------------
   f32_fill(dst: Ptr, value: number, n: number): void;
@@ -148,7 +164,7 @@ export interface Kernels {
   /** dst[i] (f32) = src[i] (f64), rounded to nearest. */
   f32_from_f64(dst: Ptr, src: Ptr, n: number): void;
 
-  // ---- convolution, batch norm, pooling (assembly/conv.ts, batchnorm.ts, pool.ts) ----
+  // ---- convolution, batch norm, pooling (assembly/conv-*.ts, batchnorm.ts, pool.ts) ----
   // Images are NHWC: x[n, h, w, c], channels innermost. Pointers need only
   // 4-byte alignment here.
   // Convolution without an im2col matrix: the image is packed straight into the

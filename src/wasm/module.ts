@@ -1,7 +1,7 @@
 // Loads the wasm core once per realm, in every runtime: from where the build
 // puts it by default (default-core.ts), or from a URL, bytes or a compiled
 // module that the host supplies (strict Content-Security-Policy, CDN cache).
-import { UnsupportedRuntimeError } from "../errors.js";
+import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.js";
 import { Arena } from "./arena.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
@@ -66,6 +66,23 @@ async function syncWhereAllowed<T>(sync: () => T, promised: () => Promise<T>): P
 const compileBytes = (bytes: BufferSource): Promise<WebAssembly.Module> =>
   syncWhereAllowed(() => new WebAssembly.Module(bytes), () => WebAssembly.compile(bytes));
 
+/**
+ * A runtime that forbids compiling from bytes (Cloudflare Workers / workerd:
+ * "Wasm code generation disallowed by embedder"; the embedded core's base64
+ * decoder is wasm too) or bytes that are no wasm core give an
+ * UnsupportedRuntimeError that says what to do, not a bare CompileError.
+ */
+function compileFailure(error: unknown): never {
+  if (!(error instanceof WebAssembly.CompileError)) throw error;
+  const reason = describe(error.message, 160);
+  if (/disallow/i.test(error.message)) {
+    throw new UnsupportedRuntimeError(
+      `this runtime does not compile WebAssembly from bytes (${reason}): import autoencoders/core.wasm as a module and pass it to init({ wasm }) (see the README's "Edge functions")`,
+    );
+  }
+  throw new UnsupportedRuntimeError(`expected the autoencoders wasm core, found bytes that do not compile: ${reason}`);
+}
+
 const instantiate = (module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> =>
   syncWhereAllowed(() => new WebAssembly.Instance(module, imports), () => WebAssembly.instantiate(module, imports));
 
@@ -92,14 +109,14 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
   if (!pending) {
     pending = (async () => {
       assertRuntimeSupport();
-      const module = await compile(options.wasm);
+      const module = await compile(options.wasm).catch(compileFailure);
       // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
       const memory = new WebAssembly.Memory({ initial: 16 });
       const instance = await instantiate(module, {
         env: {
           memory,
           abort(_message: number, _file: number, line: number, column: number) {
-            throw new Error(`wasm core: assertion failed at ${line}:${column}`);
+            throw new AutoencoderError(`wasm core: assertion failed at ${line}:${column}`);
           },
         },
       });

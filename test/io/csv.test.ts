@@ -81,6 +81,53 @@ describe("readCsv", () => {
     ["a bad header option", "1,2", { header: "yes" as unknown as boolean }, ConfigError, 'header to be true, false or "auto", found "yes"'],
   ])("refuses %s", (_, text, options, type, fragment) => refuses(text, options, type, fragment));
 
+  it.each([
+    ["1e400", "1e400"],
+    ["-1e400", "-1e400"],
+    ["a 400-digit integer", "9".repeat(400)],
+    ["a 400-digit negative fraction", `-${"9".repeat(400)}.5`],
+  ])("refuses %s as outside the float32 range, like 1e39", (_, value) => {
+    refuses(`a\n1\n${value}`, undefined, DataError, 'line 3, column "a" (index 0): ');
+    refuses(`a\n1\n${value}`, undefined, DataError, "is outside the float32 range (±3.4028235e38)");
+    expect(() => readCsv(`a\n${value}`)).toThrow(/^.{0,200}$/);
+  });
+
+  it("reads spelled-out infinities and huge values that float32 holds", () => {
+    expect(table("a\ninf\n-Infinity\n3.4e38\n1e-400")).toEqual({ data: [Infinity, -Infinity, Math.fround(3.4e38), 0], shape: [4, 1], columns: ["a"] });
+  });
+
+  // A backtracking number regex took seconds (quadratic) on such fields; no time is asserted here, the test
+  // only has to finish within the suite's timeout.
+  it("refuses a 300,000-digit field that ends in a letter, quoting it within a bound", () => {
+    for (const field of ["1".repeat(300_000) + "x", "1".repeat(300_000) + "e", `.${"5".repeat(300_000)}e+`, "1".repeat(300_000) + ",5"]) {
+      refuses(`a;b\n${field};1`, undefined, DataError, 'line 2, column "a" (index 0): expected a number, found "');
+    }
+    expect(() => readCsv(`a\n${"1".repeat(300_000)}x`)).toThrow(/^.{0,200}$/);
+  });
+
+  it("quotes hostile header names and values within a bound", () => {
+    const name = "n".repeat(50_000);
+    expect(() => readCsv(`${name}\nx`)).toThrow(/^line 2, column "nnn.{0,200}$/);
+    expect(() => readCsv(`${name},b\n1,2`, { columns: ["c".repeat(50_000)] })).toThrow(/^readCsv: column "ccc.{0,600}$/);
+    const many = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(",");
+    expect(() => readCsv(`${many}\n${many.replace(/c/g, "1")}`, { columns: ["x"] })).toThrow(/\(10000 columns\)$/);
+  });
+
+  it("refuses a line with more fields than maxColumns before keeping them", () => {
+    refuses("1,2,3\n4,5,6", { maxColumns: 2 }, DataError, "line 1 has more than 2 fields (maxColumns); pass a larger maxColumns to read it");
+    expect(table("1,2,3\n4,5,6", { maxColumns: 3 }).shape).toEqual([2, 3]);
+    // One 2^20 + 1-field line: refused at the default, with no table allocated for it.
+    refuses("1,".repeat(2 ** 20) + "1", undefined, DataError, "line 1 has more than 1048576 fields");
+    refuses("1", { maxColumns: 0 }, ConfigError, "expected maxColumns to be a positive integer, found 0");
+  });
+
+  it("reads one wide line exactly", () => {
+    const values = randomArray(100_003, 9, -10, 10);
+    const t = readCsv(Array.from(values).join(","));
+    expect(t.shape).toEqual([1, 100_003]);
+    expect(t.data).toEqual(values);
+  });
+
   it("refuses bytes instead of text", () => {
     expect(() => readCsv(new Uint8Array(2) as unknown as string)).toThrow("found a Uint8Array (decode it first");
   });

@@ -37,6 +37,9 @@ const NUMPY = {
   v3: "934e554d50590300740000007b276465736372273a20273c6634272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028332c292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a000000000000803f00000040",
 };
 
+const FORTRAN_I2 =
+  "934e554d5059010076007b276465736372273a20273c6932272c2027666f727472616e5f6f72646572273a20547275652c20277368617065273a2028322c20332c2034292c207d20202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200af9ff1d000500290011003500fcff200008002c0014003800ffff23000b002f0017003b00020026000e0032001a003e00";
+
 describe("writeNpy", () => {
   it("writes np.arange(6, dtype=np.float32).reshape(2, 3) exactly as numpy does", () => {
     const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
@@ -112,9 +115,20 @@ describe("readNpy", () => {
     }
   });
 
-  it("accepts fortran_order True when the layouts coincide, refuses it otherwise", () => {
+  it("reads fortran_order True arrays into C order", () => {
     expect(Array.from(readNpy(npy(header("<f4", "(1, 3, 1)", "True"), f32le(1, 2, 3))).data)).toEqual([1, 2, 3]);
-    refuses(npy(header("<f4", "(2, 3)", "True"), f32le(0, 3, 1, 4, 2, 5)), "fortran_order is True: only C-order arrays are supported");
+    expect(Array.from(readNpy(npy(header("<f4", "(2, 3)", "True"), f32le(0, 3, 1, 4, 2, 5))).data)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Written by numpy 1.24.2: np.save of np.asfortranarray(np.arange(24, dtype="<i2").reshape(2, 3, 4) * 3 - 7);
+    // in C order that is -7, -4, …, 62.
+    const t = readNpy(fromHex(FORTRAN_I2));
+    expect(t.shape).toEqual([2, 3, 4]);
+    expect(Array.from(t.data)).toEqual(Array.from({ length: 24 }, (_, i) => 3 * i - 7));
+    // Against the column-major index formula on a 4-d shape with a unit dimension.
+    const shape = [3, 1, 4, 5];
+    const c = Array.from({ length: 60 }, (_, i) => i * 0.5);
+    const f = new Float32Array(60);
+    for (let a = 0; a < 3; a++) for (let d = 0; d < 4; d++) for (let e = 0; e < 5; e++) f[a + 3 * (d + 4 * e)] = c[(a * 4 + d) * 5 + e]!;
+    expect(Array.from(readNpy(npy(header("<f4", `(${shape.join(", ")})`, "True"), new Uint8Array(f.buffer))).data)).toEqual(c);
   });
 
   it("returns a copy, also from an unaligned offset", () => {
@@ -156,5 +170,32 @@ describe("readNpy", () => {
 
   it("refuses input that is not a Uint8Array", () => {
     expect(() => readNpy(new ArrayBuffer(4) as unknown as Uint8Array)).toThrow("found an ArrayBuffer (wrap it");
+  });
+
+  // Each of these was quoted whole, or overflowed the stack, before messages went through describe().
+  it.each<[string, Uint8Array, string]>([
+    ["a 200 KB header", npy(`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': '${"A".repeat(200_000)}'}`, f32le(1), 2), "'x'"],
+    ["a 200 KB broken header", npy(`{'descr': '<f4', 'shape': (1, ${"7".repeat(200_000)}`, f32le(1), 2), "the header is not a Python dict literal"],
+    ["a 200 KB key", npy(`{'${"k".repeat(200_000)}': 1}`, f32le(1), 2), "expected the header keys"],
+    ["10,000 keys", npy(`{${Array.from({ length: 10_000 }, (_, i) => `'k${i}': 1`).join(", ")}}`, f32le(1), 2), "(10000 keys)"],
+    ["a 200 KB descr", npy(header("<f4" + "x".repeat(200_000), "(1,)"), f32le(1), 2), "is not supported"],
+    ["a 200 KB string as shape", npy(`{'descr': '<f4', 'fortran_order': False, 'shape': '${"s".repeat(200_000)}', }`, f32le(1), 2), "'shape' to be a tuple"],
+    ["30,000 dimensions", npy(header("<f4", `(${"1, ".repeat(30_000)}2)`), f32le(1), 2), "30001 dimensions"],
+    ["5,000 levels of nesting", npy(`{'descr': ${"(".repeat(5000)}${")".repeat(5000)}}`, f32le(1), 2), "nested deeper than 32 levels"],
+  ])("quotes %s within a bound", (_, bytes, fragment) => {
+    refuses(bytes, fragment);
+    let message = "";
+    try {
+      readNpy(bytes);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.length).toBeLessThan(600);
+  });
+
+  it("reads a dtype spelled with leading zeros and reports it canonically", () => {
+    const t = readNpy(npy(header("<f" + "0".repeat(50) + "4", "(1,)"), f32le(1.5)));
+    expect(t.dtype).toBe("<f4");
+    expect(Array.from(t.data)).toEqual([1.5]);
   });
 });

@@ -47,3 +47,24 @@ test("no WebAssembly at all: UnsupportedRuntimeError naming WebAssembly", async 
   expect(error).toBeInstanceOf(UnsupportedRuntimeError);
   expect((error as Error).message).toMatch(/needs WebAssembly/);
 });
+
+test("a runtime that forbids compiling wasm from bytes (workerd) gets UnsupportedRuntimeError saying to pass a Module", async () => {
+  const { init, UnsupportedRuntimeError } = await fresh();
+  // A function, not an arrow: `new WebAssembly.Module(bytes)` constructs it.
+  const disallowed = function () {
+    throw new WebAssembly.CompileError("WebAssembly.Module(): Wasm code generation disallowed by embedder");
+  };
+  vi.spyOn(WebAssembly, "Module").mockImplementation(disallowed as never);
+  vi.spyOn(WebAssembly, "compile").mockImplementation(disallowed as never);
+  const error = await init().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UnsupportedRuntimeError);
+  expect((error as Error).message).toMatch(/init\(\{ wasm \}\)/);
+  expect((error as Error).message).toMatch(/disallowed by embedder/);
+});
+
+test("bytes that are no wasm core: UnsupportedRuntimeError, not a bare CompileError", async () => {
+  const { init, UnsupportedRuntimeError } = await fresh();
+  const error = await init({ wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]) }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UnsupportedRuntimeError);
+  expect((error as Error).message).toMatch(/do not compile/);
+});

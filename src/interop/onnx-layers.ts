@@ -1,0 +1,434 @@
+// An ONNX graph as a stack of our layers: the chain of nodes from the graph's
+// input to its output, each op mapped to a layer spec with its weights in our
+// layouts. NCHW images (PyTorch's) become NHWC ones: filters are permuted, and
+// a flatten or reshape between an image and a dense layer permutes that dense
+// layer's rows or columns, so the imported model computes the same function.
+import { ConfigError, describe } from "../errors.js";
+import { layers, type LayerSpec } from "../layers/index.js";
+import { convOutputLength } from "../ops/conv2d.js";
+import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
+import { dtypeName, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
+import { permute } from "./permute.js";
+
+export const SUPPORTED_OPS = [
+  "Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Conv", "ConvTranspose", "BatchNormalization",
+  "MaxPool", "Upsample", "Resize", "Reshape", "Flatten", "Identity", "Dropout", "Transpose", "Constant",
+] as const;
+
+type Weights = Map<string, { shape: number[]; data: Float32Array }>;
+
+export interface ImportedLayer {
+  spec: LayerSpec;
+  /** By suffix: kernel, bias, gamma, beta, movingMean, movingVariance. */
+  weights: Weights;
+  /** ONNX values this layer's output is known by (its own and the Identity-like aliases after it). */
+  names: string[];
+  /** Our per-sample output shape. */
+  shape: number[];
+}
+
+export interface ImportedStack {
+  /** Our per-sample input shape (NHWC for images). */
+  input: number[];
+  inputName: string;
+  layers: ImportedLayer[];
+}
+
+/** An unsupported op, attribute or value, naming the node. */
+export const unsupported = (node: OnnxNode, what: string): ConfigError =>
+  new ConfigError(`fromOnnx: node ${describe(node.name)} (${node.op}): ${what}`);
+
+interface Value {
+  name: string;
+  /** Per-sample dims as ONNX holds them. */
+  dims: number[];
+  /** "nchw": an image whose ONNX dims are [C, H, W] (ours [H, W, C]). */
+  layout: "nchw" | "nhwc";
+}
+
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const ours = (v: Value): number[] => (v.layout === "nchw" && v.dims.length === 3 ? [v.dims[1]!, v.dims[2]!, v.dims[0]!] : [...v.dims]);
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Index maps between an image's NCHW flattening (c, h, w) and ours (h, w, c): ours[r] = theirs[map[r]]. */
+function chwToHwc([c, h, w]: number[]): Int32Array {
+  const map = new Int32Array(c! * h! * w!);
+  let r = 0;
+  for (let i = 0; i < h!; i++) for (let j = 0; j < w!; j++) for (let k = 0; k < c!; k++) map[r++] = k * h! * w! + i * w! + j;
+  return map;
+}
+
+class Converter {
+  readonly constants = new Map<string, OnnxTensor>();
+  private readonly consumers = new Map<string, OnnxNode[]>();
+  readonly layers: ImportedLayer[] = [];
+  /** Rows of the next dense layer to reorder (a flatten of an NCHW image). */
+  private pendingRows: Int32Array | null = null;
+  /** Index of the last dense layer while only element-wise layers follow it. */
+  private lastDense: number | null = null;
+
+  constructor(private readonly model: OnnxModel) {
+    for (const t of model.graph.initializers) this.constants.set(t.name, t);
+    for (const node of model.graph.nodes) {
+      if (node.domain !== "" && node.domain !== "ai.onnx") throw unsupported(node, `operator domain ${describe(node.domain)}; expected the default ONNX domain`);
+      if (node.op === "Constant") {
+        const value = node.attributes.get("value");
+        if (!value || !("t" in value)) throw unsupported(node, "expected a tensor-valued Constant (attribute value)");
+        this.constants.set(node.outputs[0] ?? "", value.t);
+        continue;
+      }
+      for (const input of node.inputs) if (input && !this.constants.has(input)) this.consumers.set(input, [...(this.consumers.get(input) ?? []), node]);
+    }
+  }
+
+  constant(node: OnnxNode, index: number, what: string): OnnxTensor {
+    const name = node.inputs[index];
+    const t = name ? this.constants.get(name) : undefined;
+    if (!t) throw unsupported(node, `expected ${what} (input ${index}) to be an initializer or Constant, found ${describe(name ?? null)}`);
+    return t;
+  }
+
+  floats(node: OnnxNode, index: number, what: string): { shape: number[]; data: Float32Array } {
+    const t = this.constant(node, index, what);
+    if (!(t.data instanceof Float32Array)) throw unsupported(node, `expected ${what} as FLOAT, found integers`);
+    return { shape: t.dims, data: t.data };
+  }
+
+  consumer(value: string): OnnxNode | null {
+    const list = this.consumers.get(value) ?? [];
+    if (list.length > 1) throw new ConfigError(`fromOnnx: value ${describe(value)} feeds ${list.length} nodes (${list.map((n) => n.name).join(", ")}); expected a chain of layers without branches`);
+    return list[0] ?? null;
+  }
+
+  push(spec: LayerSpec, v: Value, weights: Weights = new Map()): void {
+    const elementwise = spec.type === "activation" || spec.type === "dropout";
+    if (!elementwise) this.lastDense = spec.type === "dense" ? this.layers.length : null;
+    this.layers.push({ spec, weights, names: [v.name], shape: ours(v) });
+  }
+
+  alias(name: string): void {
+    this.layers[this.layers.length - 1]?.names.push(name);
+  }
+
+  /** Reorders the last dense layer's output columns so a following NCHW reshape reads our NHWC order. */
+  permuteLastDense(node: OnnxNode, image: number[]): void {
+    if (this.lastDense === null) throw unsupported(node, "expected a dense layer (and only activations) before a reshape to an NCHW image");
+    const map = chwToHwc(image);
+    const w = this.layers[this.lastDense]!.weights;
+    const kernel = w.get("kernel")!;
+    const [rows, cols] = kernel.shape as [number, number];
+    const data = new Float32Array(kernel.data.length);
+    for (let i = 0; i < rows; i++) for (let r = 0; r < cols; r++) data[i * cols + r] = kernel.data[i * cols + map[r]!]!;
+    w.set("kernel", { shape: kernel.shape, data });
+    const bias = w.get("bias");
+    if (bias) w.set("bias", { shape: bias.shape, data: Float32Array.from(map, (t) => bias.data[t]!) });
+  }
+
+  takeRows(kernel: { shape: number[]; data: Float32Array }): { shape: number[]; data: Float32Array } {
+    const map = this.pendingRows;
+    this.pendingRows = null;
+    if (!map) return kernel;
+    const [, cols] = kernel.shape as [number, number];
+    const data = new Float32Array(kernel.data.length);
+    for (let r = 0; r < map.length; r++) data.set(kernel.data.subarray(map[r]! * cols, (map[r]! + 1) * cols), r * cols);
+    return { shape: kernel.shape, data };
+  }
+
+  setPendingRows(node: OnnxNode, map: Int32Array | null): void {
+    if (this.pendingRows && map) throw unsupported(node, "expected a dense layer after flattening an NCHW image");
+    this.pendingRows = map;
+  }
+
+  get rowsPending(): boolean {
+    return this.pendingRows !== null;
+  }
+
+  run(): ImportedStack {
+    const graph = this.model.graph;
+    const inputs = graph.inputs.filter((i) => !this.constants.has(i.name));
+    if (inputs.length !== 1) throw new ConfigError(`fromOnnx: expected a graph with one input, found ${inputs.length} (${inputs.map((i) => i.name).join(", ")})`);
+    const info = inputs[0]!;
+    if (info.elemType !== 1) throw new ConfigError(`fromOnnx: input ${describe(info.name)} has data type ${dtypeName(info.elemType)}; expected FLOAT`);
+    const dims = info.dims.slice(1);
+    if (info.dims.length < 2 || dims.some((d) => typeof d !== "number" || d < 1)) {
+      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape [${info.dims.join(", ")}]; expected [batch, ...fixed sizes]`);
+    }
+    const first = this.consumer(info.name);
+    const nhwcInput = first?.op === "Transpose" && same(intsAttr(first, "perm") ?? [], [0, 3, 1, 2]);
+    let v: Value = { name: info.name, dims: dims as number[], layout: dims.length === 3 && !nhwcInput ? "nchw" : "nhwc" };
+    const input = ours(v);
+    const outputs = new Set(graph.outputs.map((o) => o.name));
+    for (let node = this.consumer(v.name); node; node = this.consumer(v.name)) {
+      v = convertNode(this, node, v);
+      if (outputs.has(v.name)) break;
+    }
+    if (!outputs.has(v.name)) throw new ConfigError(`fromOnnx: the chain from ${describe(info.name)} ends at ${describe(v.name)}, which is not a graph output`);
+    if (this.rowsPending || v.layout === "nchw" && v.dims.length === 3 && this.layers.length === 0) {
+      throw new ConfigError("fromOnnx: the graph ends in a flattened NCHW image; expected a dense layer after the flatten");
+    }
+    return { input, inputName: info.name, layers: this.layers };
+  }
+}
+
+export function intsAttr(node: OnnxNode, name: string): number[] | undefined {
+  const a = node.attributes.get(name);
+  if (a === undefined) return undefined;
+  if ("ints" in a) return a.ints;
+  throw unsupported(node, `expected attribute ${name} to be integers`);
+}
+
+function intAttr(node: OnnxNode, name: string, fallback: number): number {
+  const a = node.attributes.get(name);
+  if (a === undefined) return fallback;
+  if ("i" in a) return a.i;
+  throw unsupported(node, `expected attribute ${name} to be an integer`);
+}
+
+function floatAttr(node: OnnxNode, name: string, fallback: number): number {
+  const a: OnnxAttribute | undefined = node.attributes.get(name);
+  if (a === undefined) return fallback;
+  if ("f" in a) return a.f;
+  throw unsupported(node, `expected attribute ${name} to be a float`);
+}
+
+function stringAttr(node: OnnxNode, name: string, fallback: string): string {
+  const a = node.attributes.get(name);
+  if (a === undefined) return fallback;
+  if ("s" in a) return a.s;
+  throw unsupported(node, `expected attribute ${name} to be a string`);
+}
+
+/** Refuses attributes outside `known`, naming them and the ones supported. */
+function onlyAttributes(node: OnnxNode, known: readonly string[]): void {
+  for (const name of node.attributes.keys()) {
+    if (!known.includes(name)) throw unsupported(node, `attribute ${describe(name)} is not supported; supported: ${known.join(", ") || "none"}`);
+  }
+}
+
+const ACTIVATION_OPS: Record<string, "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softplus"> = {
+  Relu: "relu", LeakyRelu: "leakyRelu", Sigmoid: "sigmoid", Tanh: "tanh", Softplus: "softplus",
+};
+
+function convertNode(c: Converter, node: OnnxNode, v: Value): Value {
+  const out: Value = { name: node.outputs[0] ?? "", dims: v.dims, layout: v.layout };
+  const act = ACTIVATION_OPS[node.op];
+  if (act) {
+    onlyAttributes(node, act === "leakyRelu" ? ["alpha"] : []);
+    // ONNX's LeakyRelu slope defaults to 0.01 (ours to Keras' 0.3): always stated.
+    c.push(act === "leakyRelu" ? layers.leakyRelu(floatAttr(node, "alpha", 0.01)) : layers.activation(act), out);
+    return out;
+  }
+  switch (node.op) {
+    case "Identity":
+    case "Dropout":
+      c.alias(out.name);
+      return out;
+    case "Transpose": {
+      const perm = intsAttr(node, "perm") ?? [];
+      if (v.dims.length === 3 && v.layout === "nhwc" && same(perm, [0, 3, 1, 2])) return { name: out.name, dims: [v.dims[2]!, v.dims[0]!, v.dims[1]!], layout: "nchw" };
+      if (v.dims.length === 3 && v.layout === "nchw" && same(perm, [0, 2, 3, 1])) return { name: out.name, dims: [v.dims[1]!, v.dims[2]!, v.dims[0]!], layout: "nhwc" };
+      throw unsupported(node, `perm [${perm.join(", ")}] on a ${v.layout.toUpperCase()} value; supported: [0, 3, 1, 2] from NHWC and [0, 2, 3, 1] from NCHW`);
+    }
+    case "Gemm":
+    case "MatMul": return convertDense(c, node, v);
+    case "Conv":
+    case "ConvTranspose": return convertConv(c, node, v);
+    case "BatchNormalization": return convertBatchNorm(c, node, v);
+    case "MaxPool": {
+      onlyAttributes(node, ["kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"]);
+      const ok = same(intsAttr(node, "kernel_shape") ?? [], [2, 2]) && same(intsAttr(node, "strides") ?? [1, 1], [2, 2])
+        && (intsAttr(node, "pads") ?? [0, 0, 0, 0]).every((p) => p === 0) && intAttr(node, "ceil_mode", 0) === 0
+        && (intsAttr(node, "dilations") ?? [1, 1]).every((d) => d === 1) && stringAttr(node, "auto_pad", "NOTSET") === "NOTSET" && node.outputs.length === 1;
+      if (!ok) throw unsupported(node, "expected a 2×2 window at stride 2 without padding, dilation, ceil_mode or indices (ours is maxPool2d)");
+      if (v.layout !== "nchw" || v.dims.length !== 3) throw unsupported(node, "expected an NCHW image input");
+      c.push(layers.maxPool2d(), { ...out, dims: [v.dims[0]!, v.dims[1]! >> 1, v.dims[2]! >> 1] });
+      return { ...out, dims: [v.dims[0]!, v.dims[1]! >> 1, v.dims[2]! >> 1] };
+    }
+    case "Upsample":
+    case "Resize": return convertResize(c, node, v, out);
+    case "Reshape":
+    case "Flatten": return convertReshape(c, node, v, out);
+    default:
+      throw unsupported(node, `op ${describe(node.op)} is not supported; supported: ${SUPPORTED_OPS.join(", ")}`);
+  }
+}
+
+function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
+  if (v.dims.length !== 1) throw unsupported(node, `expected a flat input [batch, features], found per-sample [${v.dims.join(", ")}]`);
+  let b = c.floats(node, 1, "the weight matrix");
+  let bias: { shape: number[]; data: Float32Array } | null = null;
+  let outName = node.outputs[0] ?? "";
+  if (node.op === "Gemm") {
+    onlyAttributes(node, ["alpha", "beta", "transA", "transB"]);
+    if (floatAttr(node, "alpha", 1) !== 1 || floatAttr(node, "beta", 1) !== 1 || intAttr(node, "transA", 0) !== 0) throw unsupported(node, "expected alpha = beta = 1 and transA = 0");
+    if (b.shape.length !== 2) throw unsupported(node, `expected a 2-D weight matrix, found [${b.shape.join(", ")}]`);
+    if (intAttr(node, "transB", 0) === 1) b = { shape: [b.shape[1]!, b.shape[0]!], data: permute(b.data, b.shape, [1, 0]) };
+    if (node.inputs[2]) bias = c.floats(node, 2, "the bias");
+  } else {
+    onlyAttributes(node, []);
+    const add = c.consumer(outName);
+    if (add?.op === "Add") {
+      const other = add.inputs[0] === outName ? 1 : 0;
+      bias = c.floats(add, other, "the bias");
+      outName = add.outputs[0] ?? "";
+    }
+  }
+  const [rows, units] = b.shape as [number, number];
+  if (b.shape.length !== 2 || rows !== v.dims[0]) throw unsupported(node, `expected a weight matrix [${v.dims[0]}, units], found [${b.shape.join(", ")}]`);
+  if (bias && bias.data.length !== units) throw unsupported(node, `expected a bias of ${units} values, found shape [${bias.shape.join(", ")}]`);
+  const weights: Weights = new Map([["kernel", c.takeRows(b)]]);
+  if (bias) weights.set("bias", { shape: [units], data: bias.data });
+  const out: Value = { name: outName, dims: [units], layout: "nhwc" };
+  c.push(layers.dense(units, { useBias: bias !== null }), out, weights);
+  return out;
+}
+
+function pads4(node: OnnxNode): number[] {
+  const p = intsAttr(node, "pads") ?? [0, 0, 0, 0];
+  if (p.length !== 4) throw unsupported(node, `expected 4 pads, found [${p.join(", ")}]`);
+  return p;
+}
+
+function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
+  const transposed = node.op === "ConvTranspose";
+  onlyAttributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad", ...(transposed ? ["output_padding"] : [])]);
+  if (v.layout !== "nchw" || v.dims.length !== 3) throw unsupported(node, "expected an NCHW image input");
+  const w = c.floats(node, 1, "the filters");
+  if (w.shape.length !== 4) throw unsupported(node, `expected 4-D filters, found [${w.shape.join(", ")}]`);
+  if (intAttr(node, "group", 1) !== 1 || !(intsAttr(node, "dilations") ?? [1, 1]).every((d) => d === 1)) throw unsupported(node, "expected group = 1 and dilations 1");
+  const autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  if (autoPad !== "NOTSET") throw unsupported(node, `auto_pad ${describe(autoPad)}; supported: explicit pads`);
+  const [cin, ih, iw] = v.dims as [number, number, number];
+  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  const strides = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
+  const pads = pads4(node);
+  const filters = transposed ? w.shape[1]! : w.shape[0]!;
+  if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters [${w.shape.join(", ")}] do not fit ${cin} input channels`);
+  const axes = [[ih, kh, strides[0], pads[0]!, pads[2]!], [iw, kw, strides[1], pads[1]!, pads[3]!]] as const;
+  let spec: LayerSpec | null = null;
+  let outHW: number[] = [];
+  if (!transposed) {
+    const onnxOut = axes.map(([i, k, s, b, e]) => Math.floor((i + b + e - k) / s) + 1);
+    for (const padding of ["valid", "same"] as const) {
+      const fits = axes.every(([i, k, s, b], a) => {
+        const g = convOutputLength(i, k, s, padding);
+        return g.length === onnxOut[a] && g.padBefore === b;
+      });
+      if (fits) { spec = layers.conv2d({ filters, kernelSize: [kh, kw], strides, padding }); break; }
+    }
+    outHW = onnxOut;
+  } else {
+    const extra = intsAttr(node, "output_padding") ?? [0, 0];
+    if (intsAttr(node, "output_shape")) throw unsupported(node, "output_shape is not supported; give pads and output_padding");
+    const onnxOut = axes.map(([i, k, s, b, e], a) => (i - 1) * s + k - b - e + extra[a]!);
+    const options: ([number, number] | null)[] = [null];
+    for (let y = 0; y < strides[0]; y++) for (let x = 0; x < strides[1]; x++) options.push([y, x]);
+    search: for (const padding of ["valid", "same"] as const) {
+      for (const op of options) {
+        const fits = axes.every(([i, k, s, b], a) => {
+          const o = convTransposeOutputLength(i, k, s, padding, op ? op[a]! : null);
+          const g = convOutputLength(o, k, s, padding);
+          return o === onnxOut[a] && g.length === i && g.padBefore === b;
+        });
+        if (fits) {
+          spec = layers.conv2dTranspose({ filters, kernelSize: [kh, kw], strides, padding, ...(op ? { outputPadding: op } : {}) });
+          break search;
+        }
+      }
+    }
+    outHW = onnxOut;
+  }
+  if (spec === null) {
+    throw unsupported(node, `pads [${pads.join(", ")}] with kernel ${kh}×${kw}, strides [${strides.join(", ")}] on ${ih}×${iw} match neither "valid" nor TensorFlow's "same" (the extra row at the end), the paddings ours supports`);
+  }
+  // ONNX Conv OIHW → ours HWIO; ONNX ConvTranspose [in, out, kh, kw] → ours [kh, kw, out, in].
+  const kernel = { shape: [kh, kw, w.shape[1]!, w.shape[0]!], data: permute(w.data, w.shape, [2, 3, 1, 0]) };
+  const weights: Weights = new Map([["kernel", kernel]]);
+  if (node.inputs[2]) weights.set("bias", { shape: [filters], data: c.floats(node, 2, "the bias").data });
+  else (spec as { useBias?: boolean }).useBias = false;
+  const out: Value = { name: node.outputs[0] ?? "", dims: [filters, outHW[0]!, outHW[1]!], layout: "nchw" };
+  c.push(spec, out, weights);
+  return out;
+}
+
+function convertBatchNorm(c: Converter, node: OnnxNode, v: Value): Value {
+  onlyAttributes(node, ["epsilon", "momentum", "training_mode", "spatial"]);
+  if (intAttr(node, "training_mode", 0) !== 0) throw unsupported(node, "expected training_mode = 0 (inference)");
+  const image = v.layout === "nchw" && v.dims.length === 3;
+  if (!image && v.dims.length !== 1) throw unsupported(node, `expected an NCHW image or flat features, found per-sample [${v.dims.join(", ")}] (${v.layout.toUpperCase()})`);
+  const channels = v.dims[0]!;
+  const weights: Weights = new Map();
+  ["gamma", "beta", "movingMean", "movingVariance"].forEach((name, i) => {
+    const t = c.floats(node, i + 1, name);
+    if (t.data.length !== channels) throw unsupported(node, `expected ${name} of ${channels} values, found shape [${t.shape.join(", ")}]`);
+    weights.set(name, { shape: [channels], data: t.data });
+  });
+  const out: Value = { name: node.outputs[0] ?? "", dims: v.dims, layout: v.layout };
+  // ONNX's momentum, like ours, is the weight of the old statistics (PyTorch's 0.1 exports as 0.9).
+  c.push(layers.batchNorm({ epsilon: floatAttr(node, "epsilon", 1e-5), momentum: floatAttr(node, "momentum", 0.9) }), out, weights);
+  return out;
+}
+
+function convertResize(c: Converter, node: OnnxNode, v: Value, out: Value): Value {
+  onlyAttributes(node, ["mode", "coordinate_transformation_mode", "nearest_mode", "scales", "cubic_coeff_a", "exclude_outside", "extrapolation_value"]);
+  if (stringAttr(node, "mode", "nearest") !== "nearest") throw unsupported(node, `mode ${describe(stringAttr(node, "mode", ""))}; supported: nearest`);
+  if (v.layout !== "nchw" || v.dims.length !== 3) throw unsupported(node, "expected an NCHW image input");
+  const scalesAttr = node.attributes.get("scales");
+  const index = node.op === "Upsample" ? 1 : 2;
+  const scales = scalesAttr && "floats" in scalesAttr ? scalesAttr.floats : Array.from(c.floats(node, index, "the scales").data);
+  if (!same(scales, [1, 1, 2, 2])) throw unsupported(node, `scales [${scales.join(", ")}]; supported: [1, 1, 2, 2] (ours is upSampling2d)`);
+  // With a scale of 2, these coordinate rules read input ⌊i/2⌋ for output i, as ours does.
+  const transform = stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  const rounding = stringAttr(node, "nearest_mode", "round_prefer_floor");
+  const ok = transform === "asymmetric" ? rounding === "floor" : (transform === "half_pixel" || transform === "pytorch_half_pixel") && rounding.startsWith("round_prefer");
+  if (!ok) throw unsupported(node, `coordinate_transformation_mode ${describe(transform)} with nearest_mode ${describe(rounding)}; supported: asymmetric + floor, half_pixel + round_prefer_*`);
+  const y: Value = { ...out, dims: [v.dims[0]!, v.dims[1]! * 2, v.dims[2]! * 2] };
+  c.push(layers.upSampling2d(), y);
+  return y;
+}
+
+function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Value {
+  let target: number[];
+  if (node.op === "Flatten") {
+    onlyAttributes(node, ["axis"]);
+    if (intAttr(node, "axis", 1) !== 1) throw unsupported(node, "expected axis = 1");
+    target = [product(v.dims)];
+  } else {
+    onlyAttributes(node, ["allowzero"]);
+    const t = c.constant(node, 1, "the shape");
+    if (t.data instanceof Float32Array) throw unsupported(node, "expected an INT64 shape");
+    const shape = [...t.data];
+    if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape [${shape.join(", ")}] fixes the batch size; expected 0 or -1 first`);
+    const rest = shape.slice(1).map((d, i) => (d === 0 ? v.dims[i] ?? -2 : d));
+    const known = product(rest.filter((d) => d !== -1));
+    target = rest.map((d) => (d === -1 ? product(v.dims) / known : d));
+    if (target.some((d) => !Number.isInteger(d) || d < 1) || product(target) !== product(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
+      throw unsupported(node, `shape [${shape.join(", ")}] does not fit per-sample [${v.dims.join(", ")}]`);
+    }
+  }
+  const fromImage = v.layout === "nchw" && v.dims.length === 3;
+  if (fromImage) {
+    if (target.length !== 1) throw unsupported(node, `expected a flatten of an NCHW image, found target [${target.join(", ")}]`);
+    c.setPendingRows(node, chwToHwc(v.dims));
+    const y: Value = { ...out, dims: target, layout: "nhwc" };
+    c.push(layers.flatten(), y);
+    return y;
+  }
+  if (target.length === 3) {
+    // An image for NCHW ops unless the next node brings it there from NHWC (as toOnnx's graphs do).
+    const next = c.consumer(out.name);
+    const nhwc = next?.op === "Transpose" && same(intsAttr(next, "perm") ?? [], [0, 3, 1, 2]);
+    if (!nhwc) c.permuteLastDense(node, target);
+    const y: Value = { ...out, dims: target, layout: nhwc ? "nhwc" : "nchw" };
+    c.push(layers.reshape(ours(y)), y);
+    return y;
+  }
+  const y: Value = { ...out, dims: target, layout: "nhwc" };
+  c.push(target.length === 1 ? layers.flatten() : layers.reshape(target), y);
+  return y;
+}
+
+/** The chain of layers from the graph's input to its output. */
+export function toLayers(model: OnnxModel): ImportedStack {
+  return new Converter(model).run();
+}

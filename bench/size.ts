@@ -13,7 +13,7 @@ import { markdownTable } from "./report.js";
 const ROOT = resolve(import.meta.dirname, "..");
 const TARGET_GZIP_KB = 100;
 
-if (!["dist/index.js", "dist/slim.js", "dist/core.wasm"].every((f) => existsSync(join(ROOT, f)))) {
+if (!["dist/index.js", "dist/slim.js", "dist/core.wasm", "dist/onnx.js"].every((f) => existsSync(join(ROOT, f)))) {
   console.log("dist/ is incomplete: running npm run build");
   if (spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" }).status !== 0) process.exit(1);
 }
@@ -48,6 +48,7 @@ const rows: [string, Size][] = [
   ["dist/slim.js (no wasm)", sizeOf([dist("slim.js")])],
   ["dist/slim.js + dist/core.wasm", sizeOf([dist("slim.js"), dist("core.wasm")])],
   ["dist/index.js (wasm embedded as base64): the whole library", sizeOf([dist("index.js")])],
+  ["dist/onnx.js (autoencoders/onnx; imports dist/index.js)", sizeOf([dist("onnx.js")])],
   ["TensorFlow.js 4.22: tf-core.min.js + tf-backend-wasm.min.js + tfjs-backend-wasm-simd.wasm",
     sizeOf([join(tfCore, "tf-core.min.js"), join(tfWasm, "tf-backend-wasm.min.js"), join(tfWasm, "tfjs-backend-wasm-simd.wasm")])],
 ];

@@ -10,6 +10,7 @@ import { AutoencoderError } from "../errors.js";
 import { ENCODE, encode, GENERATE, generate, RECONSTRUCT, reconstruct, SCORE, score } from "./apply.js";
 import { commandHelp, parseArgs, UsageError, wrap, type CommandSpec, type ParsedArgs } from "./args.js";
 import { DATA_FORMATS_HELP, FileError } from "./data.js";
+import { EXPORT, exportOnnx, IMPORT, importOnnx } from "./onnx.js";
 import { TRAIN, train } from "./train.js";
 
 const COMMANDS: [CommandSpec, (args: ParsedArgs) => Promise<void>][] = [
@@ -18,6 +19,8 @@ const COMMANDS: [CommandSpec, (args: ParsedArgs) => Promise<void>][] = [
   [ENCODE, encode],
   [RECONSTRUCT, reconstruct],
   [GENERATE, generate],
+  [EXPORT, exportOnnx],
+  [IMPORT, importOnnx],
 ];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

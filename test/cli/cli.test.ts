@@ -247,7 +247,7 @@ describe("errors: one line on stderr, exit 2 for usage and 1 for bad input", () 
   test("usage: unknown command, unknown flag, missing argument, bad flag value", async () => {
     const unknown = await cli("tarin", "x.csv");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "tarin"; expected one of train, score, encode, reconstruct, generate');
+    expect(unknown.stderr).toContain('unknown command "tarin"; expected one of train, score, encode, reconstruct, generate, export, import');
     oneLine(unknown);
     const flag = await cli("score", at("detector.aenc"), at("data.csv"), "--treshold", "1");
     expect(flag.code).toBe(2);

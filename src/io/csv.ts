@@ -17,6 +17,13 @@ export interface CsvOptions {
    * the memory one hostile line can take (each field is a string until it is read). Default 1,048,576 (2^20).
    */
   maxColumns?: number;
+  /**
+   * Non-blank lines to skip before the header or the first row. Default: 0, or 1 when the first line is a count
+   * line as in scikit-learn's bundled data sets ("569,30,malignant,benign": the row and column counts, then
+   * class names or empty fields), recognized when it is two integers followed by text or empty fields and the
+   * next line has that many columns or one more.
+   */
+  skipRows?: number;
 }
 
 export interface CsvTable {
@@ -46,7 +53,11 @@ export function readCsv(text: string, options: CsvOptions = {}): CsvTable {
     throw new DataError(`readCsv: expected CSV text as a string, found ${found}`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const delimiter = options.delimiter ?? detectDelimiter(text, options.maxColumns);
+  const skipOption = options.skipRows;
+  if (skipOption !== undefined && (!Number.isSafeInteger(skipOption) || skipOption < 0)) {
+    throw new ConfigError(`readCsv: expected skipRows to be a non-negative integer, found ${describe(skipOption)}`);
+  }
+  const delimiter = options.delimiter ?? detectDelimiter(text, options.maxColumns, skipOption);
   if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
     throw new ConfigError(`readCsv: expected a one-character delimiter other than a quote or line break, found ${describe(delimiter)}`);
   }
@@ -66,7 +77,29 @@ export function readCsv(text: string, options: CsvOptions = {}): CsvTable {
   let rows = 0;
   let data = new Float32Array(0);
   let maxValues = 0;
-  parseRecords(text, delimiter, maxColumns, (fields, line) => {
+  let skip = skipOption ?? 0;
+  let countLine: string[] | undefined;
+  // Only an automatic skip looks for a count line, and only on the first line read.
+  let countChecked = skipOption !== undefined;
+  const onRecord = (fields: string[], line: number): void => {
+    if (skip > 0) {
+      skip--;
+      return;
+    }
+    if (!countChecked) {
+      if (countLine === undefined && isCountLine(fields)) {
+        countLine = fields;
+        countLineAt = line;
+        return;
+      }
+      countChecked = true;
+      if (countLine !== undefined) {
+        const columns = Number(countLine[1]!.trim());
+        // A count line is followed by rows of its column count (or one more, the target); else it is a header after all.
+        const fits = fields.length === columns || fields.length === columns + 1;
+        if (!fits) onRecord(countLine, countLineAt);
+      }
+    }
     if (width < 0) {
       width = fields.length;
       firstLine = line;
@@ -89,7 +122,14 @@ export function readCsv(text: string, options: CsvOptions = {}): CsvTable {
     const base = rows * keep.length;
     for (let k = 0; k < keep.length; k++) data[base + k] = readValue(fields[keep[k]!]!, line, keep[k]!, names, delimiter);
     rows++;
-  });
+  };
+  let countLineAt = 0;
+  parseRecords(text, delimiter, maxColumns, onRecord);
+  // A count-like first line with nothing after it is the file's only row.
+  if (!countChecked && countLine !== undefined) {
+    countChecked = true;
+    onRecord(countLine, countLineAt);
+  }
   if (width < 0) return { data: new Float32Array(0), shape: [0, 0], columns: [] };
   return { data: data.slice(0, rows * keep.length), shape: [rows, keep.length], columns: keep.map((i) => names[i]!) };
 }
@@ -182,8 +222,14 @@ function where(line: number, column: number, names: string[]): string {
   return `line ${line}, column ${name}`;
 }
 
+/** Whether a first line reads as scikit-learn's count line: two whole numbers, then class names or empty fields. */
+function isCountLine(fields: string[]): boolean {
+  // Text or empty fields after the counts (class names, padding) tell it from a row of whole numbers.
+  return fields.length >= 3 && /^\d+$/.test(fields[0]!.trim()) && /^\d+$/.test(fields[1]!.trim()) && fields.slice(2).some((f) => toNumber(f) === undefined);
+}
+
 /** The candidate whose first rows all split into the same, largest, number of fields (more than one). */
-function detectDelimiter(text: string, maxColumns: unknown): string {
+function detectDelimiter(text: string, maxColumns: unknown, skipRows: number | undefined): string {
   const limit = Number.isSafeInteger(maxColumns) ? (maxColumns as number) : MAX_COLUMNS;
   let best = ",";
   let bestWidth = 1;
@@ -192,6 +238,11 @@ function detectDelimiter(text: string, maxColumns: unknown): string {
     let count = 0;
     try {
       parseRecords(text, candidate, limit, (fields) => {
+        // Skipped lines and a count line do not have the table's width.
+        if (count < (skipRows ?? 0) || (skipRows === undefined && count === 0 && isCountLine(fields))) {
+          count++;
+          return true;
+        }
         widths.add(fields.length);
         return ++count < DETECT_ROWS;
       });

@@ -111,6 +111,7 @@ export function csvCase(seed: number, index: number): { text: string; options: P
   if (r() < 0.2) options.header = pick(r, [true, false, "auto"] as const);
   if (r() < 0.15) options.columns = Array.from({ length: 1 + int(r, 3) }, () => (r() < 0.5 ? int(r, cols + 1) : `c${int(r, cols + 1)}`));
   if (r() < 0.1) options.maxColumns = 1 + int(r, 6);
+  if (r() < 0.1) options.skipRows = int(r, 3);
   return { text, options };
 }
 

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DataError, ShapeError } from "../../src/errors.js";
 import { readCsv, type CsvOptions } from "../../src/io/csv.js";
@@ -126,6 +128,57 @@ describe("readCsv", () => {
     const t = readCsv(Array.from(values).join(","));
     expect(t.shape).toEqual([1, 100_003]);
     expect(t.data).toEqual(values);
+  });
+
+  it("skips skipRows lines before the header or the first row", () => {
+    expect(table("# exported\nby hand\na,b\n1,2", { skipRows: 2 })).toEqual({ data: [1, 2], shape: [1, 2], columns: ["a", "b"] });
+    expect(table("x\n\n1,2\n3,4", { skipRows: 1 })).toEqual({ data: [1, 2, 3, 4], shape: [2, 2], columns: ["0", "1"] });
+    // An explicit skipRows turns the count-line check off.
+    refuses("1,2,x\n1,2", { skipRows: 0 }, ShapeError, "line 2 has 2 fields, expected 3 like line 1");
+    expect(table("1,2,x\n1,2")).toEqual({ data: [1, 2], shape: [1, 2], columns: ["0", "1"] });
+    refuses("1", { skipRows: -1 }, ConfigError, "expected skipRows to be a non-negative integer, found -1");
+  });
+
+  it.each<[string, string, { data: number[]; shape: [number, number]; columns: string[] }]>([
+    ["with class names", "2,2,no,yes\n1,2,0\n3,4,1", { data: [1, 2, 0, 3, 4, 1], shape: [2, 3], columns: ["0", "1", "2"] }],
+    ["as wide as its rows", "2,2,x\n1,2,0\n3,4,1", { data: [1, 2, 0, 3, 4, 1], shape: [2, 3], columns: ["0", "1", "2"] }],
+    ["padded, above a header", "1,2,,\na,b,t\n1,2,0", { data: [1, 2, 0], shape: [1, 3], columns: ["a", "b", "t"] }],
+    ["without a target column", "1,2,x\n5,6", { data: [5, 6], shape: [1, 2], columns: ["0", "1"] }],
+  ])("skips a count line %s", (_, text, expected) => expect(table(text)).toEqual(expected));
+
+  it("keeps count-like lines that are data", () => {
+    expect(table("4,3,1\n1,2,3").shape).toEqual([2, 3]);
+    expect(table("7,1,x").columns).toEqual(["7", "1", "x"]);
+    refuses("1,2,3\n4,5", undefined, ShapeError, "line 2 has 2 fields, expected 3 like line 1");
+    refuses("4,3\n1,2,3", undefined, ShapeError, "line 2 has 3 fields, expected 2 like line 1");
+    // Followed by rows of another width: a header, and the ragged row is refused.
+    refuses("4,3,x\n1,2,3,4,5,6", undefined, ShapeError, "line 2 has 6 fields, expected 3 like line 1");
+  });
+
+  it("reads scikit-learn's bundled breast_cancer.csv, iris.csv and boston_house_prices.csv as sklearn does", () => {
+    // The files and the reference values come from Debian's python3-sklearn through /usr/bin/python3.
+    const script = [
+      "import json, os, numpy as np, sklearn.datasets as d",
+      "root = os.path.join(os.path.dirname(d.__file__), 'data')",
+      "out = {}",
+      "for name, load in [('breast_cancer', d.load_breast_cancer), ('iris', d.load_iris)]:",
+      "    b = load()",
+      "    out[name] = [os.path.join(root, name + '.csv'), np.column_stack([b.data, b.target]).astype(np.float32).astype(float).ravel().tolist()]",
+      "out['boston_house_prices'] = [os.path.join(root, 'boston_house_prices.csv'), None]",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const run = spawnSync("/usr/bin/python3", ["-c", script], { encoding: "utf8", maxBuffer: 64 << 20 });
+    expect(run.status, run.stderr).toBe(0);
+    const files = JSON.parse(run.stdout) as Record<string, [string, number[] | null]>;
+    const cancer = readCsv(readFileSync(files.breast_cancer![0], "utf8"));
+    expect(cancer.shape).toEqual([569, 31]);
+    expect(Array.from(cancer.data)).toEqual(files.breast_cancer![1]);
+    const iris = readCsv(readFileSync(files.iris![0], "utf8"));
+    expect(iris.shape).toEqual([150, 5]);
+    expect(Array.from(iris.data)).toEqual(files.iris![1]);
+    const boston = readCsv(readFileSync(files.boston_house_prices![0], "utf8"));
+    expect(boston.shape).toEqual([506, 14]);
+    expect(boston.columns.slice(0, 3)).toEqual(["CRIM", "ZN", "INDUS"]);
   });
 
   it("refuses bytes instead of text", () => {

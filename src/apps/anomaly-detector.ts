@@ -7,7 +7,7 @@
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError, DataError, ModelFormatError } from "../errors.js";
+import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -76,11 +76,11 @@ export class AnomalyDetector extends AutoencoderEstimator {
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ...training } = options ?? {};
-    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
+    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
     super(model, scaler ?? (standardize === false ? "none" : "standard"), training);
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -148,7 +148,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** 0/1 labels of the training samples (PyOD's labels_). */
   get labels(): Uint8Array {
     const { scores, threshold } = this.scoreStats();
-    return Uint8Array.from(scores, (s) => (s > threshold ? 1 : 0));
+    return Uint8Array.from(scores, (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
   /** 1 for anomalies (score > threshold), 0 for normal samples; with returnConfidence also predictConfidence's values. */
@@ -159,7 +159,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (options === null || typeof options !== "object") throw new ConfigError(`predict options: expected an object, found ${String(options)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
-    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold ? 1 : 0));
+    // A NaN score (or one past the threshold) is never labelled normal.
+    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold || s !== s ? 1 : 0));
     if (!options.returnConfidence) return labels;
     return { labels, confidence: predictionConfidence(stats.sorted, scores, stats.threshold, this.confidenceContamination(stats)) };
   }
@@ -182,7 +183,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * (population) std of the training scores (Kriegel et al. 2011).
    */
   predictProba(x: DataInput, method: ProbabilityMethod = "linear"): TensorData {
-    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${JSON.stringify(method)}`);
+    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${describe(method)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
     const outlier = method === "linear" ? linearProbability(scores, stats) : unifiedProbability(scores, stats);
@@ -247,7 +248,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
 function checkContamination(value: unknown): number | "auto" {
   if (value === "auto") return value;
   if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
-    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${describe(value)}`);
   }
   return value;
 }
@@ -261,7 +262,7 @@ function flaggedShare({ scores, threshold }: ScoreStats): number {
 
 function checkQuantile(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${String(value)}`);
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${describe(value)}`);
   return value;
 }
 

@@ -9,6 +9,7 @@ export {
   ModelFormatError,
   UnsupportedRuntimeError,
   DisposedError,
+  ResourceError,
 } from "./errors.js";
 export { layers } from "./layers/index.js";
 export type {

@@ -187,7 +187,7 @@ function checkEntry(name: string, value: unknown, dataLength: number): Entry {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail(`expected ${label} to be an object, found ${describe(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== "string") throw fail(`${label}: expected a string dtype, found ${describe(dtype)}`);
-  if (dtype !== "F32") throw fail(`${label}: dtype ${dtype} is not supported, expected F32 (convert the weights to float32 before saving)`);
+  if (dtype !== "F32") throw fail(`${label}: dtype ${describe(dtype)} is not supported, expected F32 (convert the weights to float32 before saving)`);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw fail(`${label}: expected a shape of non-negative integers, found ${describe(shape)}`);
   }

@@ -340,7 +340,7 @@ export class VAE extends ModelBase {
    */
   evaluate(x: DataInput, options: { batchSize?: number } = {}): VAELoss {
     const batchSize = options.batchSize ?? 256;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`VAE.evaluate: expected batchSize to be a positive integer, found ${JSON.stringify(options.batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`VAE.evaluate: expected batchSize to be a positive integer, found ${describe(options.batchSize)}`);
     const batch = this.batchOf(x, this.inputShape, "evaluate x");
     const resident = new Resident(batch, "evaluate x");
     try {

@@ -7,9 +7,10 @@
 // AnomalyDetector and for our PCA keeping 90% of the variance, beside the
 // scikit-learn baselines of baselines.json. Fit and score times are wall
 // times, in seconds.
-// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--data DIR]
+// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--ensemble 5] [--data DIR]
 // (--splits n: the first n splits of each set; --seeds: refit every split
-// with each detector seed and report how far the ROC-AUC moves)
+// with each detector seed and report how far the ROC-AUC moves; --ensemble n:
+// the detector's ensemble option, default 1 as the detector's own default)
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -206,7 +207,7 @@ interface SetResult {
   recall: number;
 }
 
-async function runSet(set: AdbenchSet, splits: number, seeds: number[]): Promise<SetResult> {
+async function runSet(set: AdbenchSet, splits: number, seeds: number[], ensemble: number): Promise<SetResult> {
   const kept = set.splits.slice(0, splits);
   const perSeed = seeds.map(() => [] as number[]);
   const fits: number[] = [];
@@ -218,7 +219,7 @@ async function runSet(set: AdbenchSet, splits: number, seeds: number[]): Promise
     const split = makeSplit(set, test);
     if (!split.testLabels.some((l) => l === 1)) continue;
     for (let s = 0; s < seeds.length; s++) {
-      const run = await runDetector(split, set.cols, seeds[s] === 0 ? {} : { seed: seeds[s] });
+      const run = await runDetector(split, set.cols, { ...(seeds[s] === 0 ? {} : { seed: seeds[s] }), ...(ensemble > 1 ? { ensemble } : {}) });
       perSeed[s]!.push(run.auc);
       fits.push(run.fitSeconds);
       scoring.push(run.scoreSeconds);
@@ -232,7 +233,7 @@ async function runSet(set: AdbenchSet, splits: number, seeds: number[]): Promise
   return { name: set.name, ours: perSeed.map(mean), pca: mean(pcas), fitSeconds: fits, scoreSeconds: scoring, precision: mean(precision), recall: mean(recall) };
 }
 
-function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string } {
+function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string; ensemble: number } {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -244,19 +245,20 @@ function parseArgs(argv: string[]): { sets: string[] | null; splits: number; see
     splits: Number(value("--splits") ?? 5),
     seeds: seeds ? seeds.split(",").map(Number) : [0],
     dir: value("--data") ?? ADBENCH_DIR,
+    ensemble: Number(value("--ensemble") ?? 1),
   };
 }
 
 async function main(): Promise<void> {
-  const { sets, splits, seeds, dir } = parseArgs(process.argv.slice(2));
+  const { sets, splits, seeds, dir, ensemble } = parseArgs(process.argv.slice(2));
   if (!existsSync(join(dir, "splits.json"))) throw new Error(`adbench: no splits.json in ${dir}`);
   const baselines = loadBaselines(dir);
   const names = sets ?? setNames(dir);
-  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}; ${environmentLine()}\n`);
+  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}, ensemble ${ensemble}; ${environmentLine()}\n`);
   const started = performance.now();
   const results: SetResult[] = [];
   for (const name of names) {
-    const result = await runSet(loadSet(name, dir), splits, seeds);
+    const result = await runSet(loadSet(name, dir), splits, seeds, ensemble);
     results.push(result);
     const b = baselines[name]!;
     console.log(`${name}: ours ${fixed(result.ours[0]!, 3)} (seeds ${result.ours.map((a) => fixed(a, 3)).join(" ")}), our PCA ${fixed(result.pca, 3)}, IsolationForest ${fixed(b.iforest, 3)}, fit max ${fixed(Math.max(...result.fitSeconds), 2)} s`);

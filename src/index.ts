@@ -9,6 +9,7 @@ export {
   ModelFormatError,
   UnsupportedRuntimeError,
   DisposedError,
+  ResourceError,
 } from "./errors.js";
 export { layers } from "./layers/index.js";
 export type {
@@ -26,6 +27,7 @@ export { addNoise } from "./models/noise.js";
 export { VAE, type VAEConfig, type VAELoss } from "./models/vae.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { SaveOptions } from "./models/base.js";
+export { loadLimits } from "./models/load-check.js";
 export type { DataInput, TensorData } from "./models/data.js";
 export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";
 export { readCsv } from "./io/csv.js";

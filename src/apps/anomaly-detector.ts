@@ -7,13 +7,27 @@
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError, DataError, ModelFormatError } from "../errors.js";
-import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
-import type { DataInput, TensorData } from "../models/data.js";
+import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
+import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
+import { coreCrc32 } from "../models/checksum.js";
+import { toBatch, type DataInput, type TensorData } from "../models/data.js";
+import { decodeModelFile, encodeModelFile, type NamedTensor } from "../io/model-file.js";
 import type { SaveOptions } from "../models/base.js";
-import { getEngine } from "../wasm/module.js";
-import { defaultCodeSize } from "./defaults.js";
-import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { getEngine, init } from "../wasm/module.js";
+import {
+  checkMemberStats,
+  ensembleScores,
+  ensembleShares,
+  gatherRows,
+  MEMBER_EPOCHS,
+  MEMBER_ROWS,
+  memberStats,
+  subsampleRows,
+  type MemberStats,
+} from "./anomaly-ensemble.js";
+import { defaultAutoencoderConfig, defaultCodeSize } from "./defaults.js";
+import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { sampleShapeOf } from "./scaler.js";
 import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
 
@@ -39,6 +53,15 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   model?: AutoencoderConfig | Autoencoder;
   /** Code width of the default architecture. Default defaultCodeSize(features): 784 → 32, 20 → 4. */
   codeSize?: number;
+  /**
+   * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
+   * seeded subsample of at most 1024 rows for 40 epochs (no validation split,
+   * no early stopping, unless set), and the score averages their robustly
+   * normalized reconstruction errors and code distances. 1: one model trained
+   * on every row with the estimators' defaults, scored by its plain
+   * reconstruction error. Default 1 (5 is measured in BENCHMARKS.md).
+   */
+  ensemble?: number;
 }
 
 export type ProbabilityMethod = "linear" | "unify";
@@ -61,9 +84,11 @@ interface ScoreStats {
 }
 
 const KIND = "anomaly-detector";
+/** Version of the saved ensemble (state.ensemble); files without one hold a single model. */
+const ENSEMBLE_VERSION = 2;
 const DETECTOR_KEYS: readonly string[] = [
   ...TRAINING_KEYS,
-  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true }),
+  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, ensemble: true }),
 ];
 
 export class AnomalyDetector extends AutoencoderEstimator {
@@ -72,15 +97,26 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private quantile_: number | undefined;
   private readonly codeSize: number | undefined;
   private stats: ScoreStats | null = null;
+  private ensemble_: number;
+  private readonly memberTraining: EstimatorTrainingOptions;
+  /** Members after the first (which is `model`), and every member's score statistics; empty for a single model. */
+  private others: Autoencoder[] = [];
+  private memberStats_: MemberStats[] = [];
 
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
-    const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ...training } = options ?? {};
-    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${String(standardize)}`);
-    super(model, scaler ?? (standardize === false ? "none" : "standard"), training);
+    const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ensemble, ...training } = options ?? {};
+    if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
+    const members = ensemble ?? 1;
+    if (!Number.isInteger(members) || members < 1) throw new ConfigError(`ensemble: expected a positive integer, found ${describe(ensemble)}`);
+    if (members > 1 && model !== undefined) throw new ConfigError(`ensemble: expected 1 with a given model (the members are built from the default architecture), found ${members}`);
+    const memberTraining: EstimatorTrainingOptions = members > 1 ? { epochs: MEMBER_EPOCHS, validationSplit: 0, earlyStopping: false, ...training } : training;
+    super(model, scaler ?? (standardize === false ? "none" : "standard"), memberTraining);
+    this.ensemble_ = members;
+    this.memberTraining = memberTraining;
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -96,17 +132,79 @@ export class AnomalyDetector extends AutoencoderEstimator {
     return this.stats ? 1 - flaggedShare(this.stats) : Number.NaN;
   }
 
-  /** Trains on x (assumed mostly normal), then scores it to set the threshold. */
+  /** Autoencoders in the ensemble (1: a single model). */
+  get ensemble(): number {
+    return this.ensemble_;
+  }
+
+  /** Every member's autoencoder, `model` first (owned by the detector). */
+  get members(): Autoencoder[] {
+    return [this.fitted().model, ...this.others];
+  }
+
+  /**
+   * Trains on x (assumed mostly normal), then scores it to set the threshold.
+   * An ensemble's scaler is fitted on the first member's subsample.
+   */
   async fit(x: DataInput): Promise<this> {
     this.stats = null;
-    const scaled = await this.train(x);
-    this.stats = scoreStats(this.model.reconstructionError(scaled), this.contamination_, this.quantile_);
+    this.releaseMembers();
+    if (this.ensemble_ === 1) {
+      const scaled = await this.train(x);
+      this.stats = scoreStats(this.model.reconstructionError(scaled), this.contamination_, this.quantile_);
+      return this;
+    }
+    await init();
+    this.assertLive();
+    const sampleShape = sampleShapeOf(x);
+    const batch = toBatch(x, sampleShape, "x");
+    const seed = this.memberTraining.seed ?? 0;
+    const subsample = (member: number): TensorData => {
+      const rows = subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
+      return { data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] };
+    };
+    const first = await this.train(subsample(0));
+    const { seed: _seed, learningRate, hiddenSizes, ...fit } = this.memberTraining;
+    const others: Autoencoder[] = [];
+    try {
+      for (let m = 1; m < this.ensemble_; m++) {
+        const member = await Autoencoder.create(defaultAutoencoderConfig({
+          inputShape: sampleShape,
+          codeSize: this.defaultCodeSize(batch.cols),
+          hiddenSizes,
+          output: inUnitInterval(first.data) ? "sigmoid" : "linear",
+          learningRate,
+          seed: (seed + m) >>> 0,
+        }));
+        others.push(member);
+        await member.fit(this.scaled(subsample(m)), { batchSize: 64, ...fit });
+      }
+    } catch (error) {
+      for (const member of others) member.dispose();
+      throw error;
+    }
+    this.others = others;
+    const scaled = this.scaled({ data: batch.data, shape: [batch.rows, ...sampleShape] });
+    this.memberStats_ = this.members.map((member) => memberStats(member, scaled));
+    this.stats = scoreStats(ensembleScores(this.members, this.memberStats_, scaled), this.contamination_, this.quantile_);
     return this;
   }
 
-  /** Anomaly scores: the mean squared reconstruction error of each (scaled) sample; higher = more abnormal. */
+  /**
+   * Anomaly scores, higher = more abnormal: for a single model the mean
+   * squared reconstruction error of each (scaled) sample; for an ensemble the
+   * members' normalized scores averaged (anomaly-ensemble.ts).
+   */
   decisionFunction(x: DataInput): Float32Array {
-    return this.fitted().model.reconstructionError(this.scaled(x));
+    const { model } = this.fitted();
+    const scaled = this.scaled(x);
+    if (this.memberStats_.length === 0) return model.reconstructionError(scaled);
+    return ensembleScores(this.members, this.memberStats_, scaled);
+  }
+
+  override dispose(): void {
+    this.releaseMembers();
+    super.dispose();
   }
 
   /**
@@ -116,8 +214,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * shares name the columns that made a sample abnormal.
    */
   explain(x: DataInput): TensorData {
-    const { model } = this.fitted();
+    const { model, sampleShape } = this.fitted();
     const scaled = this.scaled(x);
+    if (this.memberStats_.length > 0) return { data: ensembleShares(this.members, this.memberStats_, scaled), shape: [scaled.shape[0]!, ...sampleShape] };
     const out = model.reconstruct(scaled).data;
     const rows = scaled.shape[0]!;
     const cols = scaled.data.length / Math.max(1, rows);
@@ -148,7 +247,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** 0/1 labels of the training samples (PyOD's labels_). */
   get labels(): Uint8Array {
     const { scores, threshold } = this.scoreStats();
-    return Uint8Array.from(scores, (s) => (s > threshold ? 1 : 0));
+    return Uint8Array.from(scores, (s) => (s > threshold || s !== s ? 1 : 0));
   }
 
   /** 1 for anomalies (score > threshold), 0 for normal samples; with returnConfidence also predictConfidence's values. */
@@ -159,7 +258,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (options === null || typeof options !== "object") throw new ConfigError(`predict options: expected an object, found ${String(options)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
-    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold ? 1 : 0));
+    // A NaN score (or one past the threshold) is never labelled normal.
+    const labels = Uint8Array.from(scores, (s) => (s > stats.threshold || s !== s ? 1 : 0));
     if (!options.returnConfidence) return labels;
     return { labels, confidence: predictionConfidence(stats.sorted, scores, stats.threshold, this.confidenceContamination(stats)) };
   }
@@ -182,7 +282,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * (population) std of the training scores (Kriegel et al. 2011).
    */
   predictProba(x: DataInput, method: ProbabilityMethod = "linear"): TensorData {
-    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${JSON.stringify(method)}`);
+    if (method !== "linear" && method !== "unify") throw new ConfigError(`predictProba method: expected "linear" or "unify", found ${describe(method)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
     const outlier = method === "linear" ? linearProbability(scores, stats) : unifiedProbability(scores, stats);
@@ -198,9 +298,18 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /** The detector as bytes: model, scaler, settings and training scores (see estimator.ts). */
   save(options: SaveOptions = {}): Uint8Array {
     const { scores } = this.scoreStats();
-    return this.saveFile(KIND, { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null }, [
-      { name: "decision_scores", shape: [scores.length], data: scores },
-    ], options);
+    const tensors: NamedTensor[] = [{ name: "decision_scores", shape: [scores.length], data: scores }];
+    const state: Record<string, unknown> = { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null };
+    if (this.memberStats_.length > 0) {
+      // Each further member: its own autoencoder file config, its weights under "member<m>.".
+      const others = this.others.map((member, i) => {
+        const file = decodeModelFile(member.save(options), coreCrc32);
+        for (const [name, t] of file.tensors) tensors.push({ name: `member${i + 1}.${name}`, shape: t.shape, data: t.data });
+        return file.config;
+      });
+      state.ensemble = { version: ENSEMBLE_VERSION, stats: this.memberStats_, autoencoders: others };
+    }
+    return this.saveFile(KIND, state, tensors, options);
   }
 
   /** Restores a detector saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
@@ -216,6 +325,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
       }
       if (!scores.data.every(Number.isFinite)) throw new ModelFormatError(`"${KIND}.decision_scores" holds non-finite values`);
       detector.stats = scoreStats(scores.data, detector.contamination_, detector.quantile_);
+      // A file without an ensemble is a single-model detector (as every file before ensembles).
+      if (state.ensemble !== undefined) await detector.loadMembers(state.ensemble, tensors);
+      else detector.ensemble_ = 1;
     } catch (error) {
       detector.dispose();
       throw new ModelFormatError(`AnomalyDetector.load: ${(error as Error).message}`);
@@ -234,6 +346,43 @@ export class AnomalyDetector extends AutoencoderEstimator {
     }
   }
 
+  private async loadMembers(saved: unknown, tensors: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
+    const e = saved as { version?: unknown; stats?: unknown; autoencoders?: unknown } | null;
+    if (!e || typeof e !== "object" || e.version !== ENSEMBLE_VERSION) {
+      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${JSON.stringify(e && typeof e === "object" ? e.version ?? null : e)}; this detector was saved by a newer or foreign version`);
+    }
+    const configs = e.autoencoders;
+    if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {
+      throw new ModelFormatError(`ensemble: expected statistics for every member and a config for each after the first, found ${Array.isArray(e.stats) ? e.stats.length : "no"} statistics and ${Array.isArray(configs) ? configs.length : "no"} configs`);
+    }
+    const width = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
+    const stats = [checkMemberStats(e.stats[0], width(this.model), "ensemble member 0")];
+    const others: Autoencoder[] = [];
+    try {
+      for (let m = 1; m <= configs.length; m++) {
+        const prefix = `member${m}.`;
+        const own: NamedTensor[] = [];
+        for (const [name, t] of tensors) if (name.startsWith(prefix)) own.push({ name: name.slice(prefix.length), shape: t.shape, data: t.data });
+        const member = await Autoencoder.load(encodeModelFile(configs[m - 1], own, coreCrc32));
+        others.push(member);
+        if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape [${this.sampleShape.join(", ")}], found [${member.inputShape.join(", ")}]`);
+        stats.push(checkMemberStats(e.stats[m], width(member), `ensemble member ${m}`));
+      }
+    } catch (error) {
+      for (const member of others) member.dispose();
+      throw error;
+    }
+    this.others = others;
+    this.memberStats_ = stats;
+    this.ensemble_ = stats.length;
+  }
+
+  private releaseMembers(): void {
+    for (const member of this.others) member.dispose();
+    this.others = [];
+    this.memberStats_ = [];
+  }
+
   private confidenceContamination(stats: ScoreStats): number {
     return this.contamination_ === "auto" || this.quantile_ !== undefined ? flaggedShare(stats) : this.contamination_;
   }
@@ -247,7 +396,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
 function checkContamination(value: unknown): number | "auto" {
   if (value === "auto") return value;
   if (typeof value !== "number" || !(value > 0 && value <= 0.5)) {
-    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+    throw new ConfigError(`contamination: expected a number in (0, 0.5] or "auto", found ${describe(value)}`);
   }
   return value;
 }
@@ -261,7 +410,7 @@ function flaggedShare({ scores, threshold }: ScoreStats): number {
 
 function checkQuantile(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${String(value)}`);
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new ConfigError(`thresholdQuantile: expected a number in [0, 1], found ${describe(value)}`);
   return value;
 }
 

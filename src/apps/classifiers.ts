@@ -3,7 +3,7 @@
 // regression, with scikit-learn's surface (fit(X, y), predict, predictProba,
 // score, classes). Distances and logits run through gemm and the kernels of
 // assembly/apps.ts; TypeScript only counts votes.
-import { AutoencoderError, ConfigError, DataError, DisposedError, ShapeError } from "../errors.js";
+import { AutoencoderError, ConfigError, DataError, describe, DisposedError, ShapeError } from "../errors.js";
 import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type TensorData } from "../models/data.js";
 import { createOptimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
@@ -28,10 +28,10 @@ function featuresOf(x: DataInput, sampleShape: readonly number[] | null, what: s
 
 /** Sorted distinct labels and each sample's index among them (u32). */
 function encodeLabels(y: Labels, rows: number): { classes: number[]; index: Uint32Array } {
-  if (!y || typeof y.length !== "number") throw new ShapeError(`y: expected an array of integer labels, found ${String(y)}`);
+  if (!y || typeof y.length !== "number") throw new ShapeError(`y: expected an array of integer labels, found ${describe(y)}`);
   if (y.length !== rows) throw new ShapeError(`y: expected one label per sample (${rows}), found ${y.length}`);
   for (let i = 0; i < rows; i++) {
-    if (!Number.isInteger(y[i])) throw new DataError(`y: expected integer labels, found ${String(y[i])} at index ${i}`);
+    if (!Number.isInteger(y[i])) throw new DataError(`y: expected integer labels, found ${describe(y[i])} at index ${i}`);
   }
   const classes = [...new Set(Array.from(y))].sort((a, b) => a - b);
   const position = new Map(classes.map((c, i) => [c, i]));
@@ -67,7 +67,7 @@ export class KNeighborsClassifier {
 
   constructor(options: KNeighborsOptions = {}) {
     const k = options?.k ?? 5;
-    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k: expected a positive integer, found ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k: expected a positive integer, found ${describe(k)}`);
     this.k = k;
   }
 
@@ -231,7 +231,7 @@ export class LogisticRegression {
     const o = options ?? {};
     const check = (name: keyof LogisticRegressionOptions, fallback: number, ok: (v: number) => boolean, expected: string): number => {
       const v = o[name] ?? fallback;
-      if (typeof v !== "number" || !ok(v)) throw new ConfigError(`LogisticRegression ${name}: expected ${expected}, found ${String(o[name])}`);
+      if (typeof v !== "number" || !ok(v)) throw new ConfigError(`LogisticRegression ${name}: expected ${expected}, found ${describe(o[name])}`);
       return v;
     };
     this.maxIter = check("maxIter", 500, (v) => Number.isInteger(v) && v >= 1, "a positive integer");

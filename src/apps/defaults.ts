@@ -1,6 +1,6 @@
 // Default dense architectures for the estimators, from the input size alone,
 // so `new Reducer().fit(x)` and `new AnomalyDetector().fit(x)` work untuned.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { layers, type LayerSpec } from "../layers/index.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 
@@ -22,8 +22,8 @@ const floorPow2 = (n: number): number => 2 ** Math.floor(Math.log2(n));
  * 20 → 4 gives [16]; the decoder mirrors them.
  */
 export function defaultHiddenSizes(inputSize: number, codeSize: number): number[] {
-  if (!isCount(inputSize)) throw new ConfigError(`defaultHiddenSizes: expected inputSize to be a positive integer, found ${String(inputSize)}`);
-  if (!isCount(codeSize)) throw new ConfigError(`defaultHiddenSizes: expected codeSize to be a positive integer, found ${String(codeSize)}`);
+  if (!isCount(inputSize)) throw new ConfigError(`defaultHiddenSizes: expected inputSize to be a positive integer, found ${describe(inputSize)}`);
+  if (!isCount(codeSize)) throw new ConfigError(`defaultHiddenSizes: expected codeSize to be a positive integer, found ${describe(codeSize)}`);
   const sizes: number[] = [];
   for (let width = Math.min(MAX_WIDTH, floorPow2(inputSize)); width >= 2 * codeSize && sizes.length < MAX_HIDDEN; width /= 4) sizes.push(width);
   return sizes;
@@ -35,7 +35,7 @@ export function defaultHiddenSizes(inputSize: number, codeSize: number): number[
  * most 32 and below the input: 784 → 32, 100 → 16, 20 → 4, up to 8 → 1.
  */
 export function defaultCodeSize(inputSize: number): number {
-  if (!isCount(inputSize)) throw new ConfigError(`defaultCodeSize: expected inputSize to be a positive integer, found ${String(inputSize)}`);
+  if (!isCount(inputSize)) throw new ConfigError(`defaultCodeSize: expected inputSize to be a positive integer, found ${describe(inputSize)}`);
   return Math.max(1, Math.min(32, 2 ** Math.ceil(Math.log2(inputSize / 8)), inputSize - 1));
 }
 
@@ -65,13 +65,13 @@ export interface DenseArchitecture {
 export function defaultAutoencoderConfig(options: DenseArchitecture): AutoencoderConfig {
   const { inputShape, codeSize, output } = options;
   if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every(isCount)) {
-    throw new ConfigError(`default architecture: expected inputShape of positive integers, found ${JSON.stringify(inputShape)}`);
+    throw new ConfigError(`default architecture: expected inputShape of positive integers, found ${describe(inputShape)}`);
   }
-  if (!isCount(codeSize)) throw new ConfigError(`default architecture: expected codeSize to be a positive integer, found ${String(codeSize)}`);
-  if (output !== "sigmoid" && output !== "linear") throw new ConfigError(`default architecture: expected output "sigmoid" or "linear", found ${JSON.stringify(output)}`);
+  if (!isCount(codeSize)) throw new ConfigError(`default architecture: expected codeSize to be a positive integer, found ${describe(codeSize)}`);
+  if (output !== "sigmoid" && output !== "linear") throw new ConfigError(`default architecture: expected output "sigmoid" or "linear", found ${describe(output)}`);
   const features = inputShape.reduce((a, b) => a * b, 1);
   const hidden = options.hiddenSizes ?? defaultHiddenSizes(features, codeSize);
-  if (!Array.isArray(hidden) || !hidden.every(isCount)) throw new ConfigError(`hiddenSizes: expected an array of positive integers, found ${JSON.stringify(hidden)}`);
+  if (!Array.isArray(hidden) || !hidden.every(isCount)) throw new ConfigError(`hiddenSizes: expected an array of positive integers, found ${describe(hidden)}`);
   const relu = (units: number): LayerSpec => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });
   const flat = inputShape.length > 1;
   const encoder: LayerSpec[] = [...(flat ? [layers.flatten()] : []), ...hidden.map(relu), layers.dense(codeSize)];

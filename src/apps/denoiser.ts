@@ -2,7 +2,7 @@
 // configured corruption, applied to each training batch), transform noisy data
 // to cleaned data in the data's own units.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe, ModelFormatError } from "../errors.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -37,7 +37,7 @@ export class Denoiser extends AutoencoderEstimator {
     }
     super(model, scaler ?? "none", training);
     this.noise = checkNoise(noise ?? { type: "gaussian", stddev: 0.2 }, "Denoiser noise");
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${String(codeSize)}`);
+    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
     this.codeSize = codeSize;
   }
 
@@ -70,7 +70,12 @@ export class Denoiser extends AutoencoderEstimator {
   static async load(bytes: Uint8Array): Promise<Denoiser> {
     const denoiser = new Denoiser();
     const { state } = await denoiser.loadFile(bytes, KIND, "Denoiser");
-    (denoiser as { noise: NoiseConfig }).noise = checkNoise(state.noise as NoiseConfig, "Denoiser.load noise");
+    try {
+      (denoiser as { noise: NoiseConfig }).noise = checkNoise(state.noise as NoiseConfig, "Denoiser.load noise");
+    } catch (error) {
+      denoiser.dispose();
+      throw new ModelFormatError(`Denoiser.load: the saved noise is invalid: ${(error as Error).message}`);
+    }
     return denoiser;
   }
 }

@@ -10,12 +10,13 @@
 // and whose tensors are the autoencoder's, plus the estimator's own under the
 // "<kind>." prefix. Other safetensors readers see every weight by name.
 import { keysOf } from "../options.js";
-import { AutoencoderError, ConfigError, DisposedError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, ConfigError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { decodeModelFile, encodeModelFile, type DecodedTensor, type NamedTensor } from "../io/model-file.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
+import { assertFiniteTensors } from "../models/load-check.js";
 import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
@@ -45,6 +46,9 @@ export const TRAINING_KEYS: readonly string[] = [
 
 export type ScalerKind = "standard" | "minmax" | "none";
 
+/** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
+const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./]]]);
+
 /** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
 export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;
 
@@ -70,9 +74,9 @@ export abstract class AutoencoderEstimator {
 
   protected constructor(model: AutoencoderConfig | Autoencoder | undefined, scaler: ScalerKind, training: EstimatorTrainingOptions) {
     if (model !== undefined && (model === null || typeof model !== "object")) {
-      throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${String(model)}`);
+      throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${describe(model)}`);
     }
-    if (!["standard", "minmax", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax" or "none", found ${JSON.stringify(scaler)}`);
+    if (!["standard", "minmax", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax" or "none", found ${describe(scaler)}`);
     this.given = model;
     this.scalerKind = scaler;
     this.training = training;
@@ -216,22 +220,25 @@ export abstract class AutoencoderEstimator {
       throw new ModelFormatError(`${label}.load: this is a saved Autoencoder, not a saved ${label}; load it with Autoencoder.load, or pass it as \`model\` and fit`);
     }
     if (format !== `autoencoders/${kind}`) {
-      throw new ModelFormatError(`${label}.load: expected a saved ${label} (format "autoencoders/${kind}"), found format ${JSON.stringify(format ?? null)}`);
+      throw new ModelFormatError(`${label}.load: expected a saved ${label} (format "autoencoders/${kind}"), found format ${describe(format ?? null)}`);
     }
-    if (meta!.version !== 1) throw new ModelFormatError(`${label}.load: expected version 1, found ${JSON.stringify(meta!.version ?? null)}`);
+    if (meta!.version !== 1) throw new ModelFormatError(`${label}.load: expected version 1, found ${describe(meta!.version ?? null)}`);
     const state = meta!.state as (EstimatorState & Record<string, unknown>) | undefined;
-    if (!state || typeof state !== "object") throw new ModelFormatError(`${label}.load: expected the estimator's state, found ${JSON.stringify(state ?? null)}`);
+    if (!state || typeof state !== "object") throw new ModelFormatError(`${label}.load: expected the estimator's state, found ${describe(state ?? null)}`);
     const shape = state.sampleShape;
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new ModelFormatError(`${label}.load: sampleShape: expected positive integers, found ${JSON.stringify(shape)}`);
+      throw new ModelFormatError(`${label}.load: sampleShape: expected positive integers, found ${describe(shape)}`);
     }
     const prefix = `${kind}.`;
     const modelTensors: NamedTensor[] = [];
     const own = new Map<string, DecodedTensor>();
+    const ownNames = OWN_TENSORS.get(kind) ?? [];
     for (const [name, t] of file.tensors) {
-      if (name.startsWith(prefix)) own.set(name.slice(prefix.length), t);
-      else modelTensors.push({ name, shape: t.shape, data: t.data });
+      if (!name.startsWith(prefix)) modelTensors.push({ name, shape: t.shape, data: t.data });
+      else if (ownNames.some((n) => (typeof n === "string" ? n === name.slice(prefix.length) : n.test(name.slice(prefix.length))))) own.set(name.slice(prefix.length), t);
+      else throw new ModelFormatError(`${label}.load: found a tensor ${describe(name)} that a saved ${label} does not have`);
     }
+    assertFiniteTensors(own, `${label}.load`);
     const scaler = state.scaler === null || state.scaler === undefined ? null : scalerFromJSON(state.scaler);
     if (scaler && scaler.sampleShape.join(",") !== shape.join(",")) {
       throw new ModelFormatError(`${label}.load: the scaler's sample shape ${shapeText(scaler.sampleShape)} differs from the estimator's ${shapeText(shape)}`);

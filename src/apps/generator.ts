@@ -1,7 +1,7 @@
 // Generation as an estimator over a VAE: fit on samples, then draw new ones
 // from the prior, or walk the code space between two samples.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { AutoencoderError, ConfigError, DisposedError } from "../errors.js";
+import { AutoencoderError, ConfigError, describe, DisposedError } from "../errors.js";
 import { layers } from "../layers/index.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -38,7 +38,7 @@ export class Generator {
   constructor(private readonly options: GeneratorOptions = {}) {
     checkOptionKeys("Generator", options, GENERATOR_KEYS);
     const latent = options.latent;
-    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${String(latent)}`);
+    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${describe(latent)}`);
   }
 
   /** The trained VAE (owned by the generator: dispose() frees it). */

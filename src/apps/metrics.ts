@@ -1,19 +1,19 @@
 // Ranking metrics for anomaly scores (higher = more abnormal) against binary
 // labels (1 = anomaly), with scikit-learn's and PyOD's definitions. These are
 // bookkeeping over N scores (a sort and a scan), done in f64 TypeScript.
-import { DataError, ShapeError } from "../errors.js";
+import { DataError, describe, ShapeError } from "../errors.js";
 
 /** Labels 0/1 and finite scores of equal length, checked. */
 function checkPair(labels: ArrayLike<number>, scores: ArrayLike<number>, what: string): { positives: number; n: number } {
-  if (!labels || typeof labels.length !== "number") throw new ShapeError(`${what}: expected labels as an array of 0/1, found ${String(labels)}`);
-  if (!scores || typeof scores.length !== "number") throw new ShapeError(`${what}: expected scores as an array of numbers, found ${String(scores)}`);
+  if (!labels || typeof labels.length !== "number") throw new ShapeError(`${what}: expected labels as an array of 0/1, found ${describe(labels)}`);
+  if (!scores || typeof scores.length !== "number") throw new ShapeError(`${what}: expected scores as an array of numbers, found ${describe(scores)}`);
   if (labels.length !== scores.length) throw new ShapeError(`${what}: expected as many scores as labels, found ${scores.length} scores for ${labels.length} labels`);
   if (labels.length === 0) throw new DataError(`${what}: expected at least one sample, found none`);
   let positives = 0;
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
-    if (y !== 0 && y !== 1) throw new DataError(`${what}: expected labels 0 (normal) or 1 (anomaly), found ${String(y)} at index ${i}`);
-    if (!Number.isFinite(scores[i])) throw new DataError(`${what}: expected finite scores, found ${String(scores[i])} at index ${i}`);
+    if (y !== 0 && y !== 1) throw new DataError(`${what}: expected labels 0 (normal) or 1 (anomaly), found ${describe(y)} at index ${i}`);
+    if (!Number.isFinite(scores[i])) throw new DataError(`${what}: expected finite scores, found ${describe(scores[i])} at index ${i}`);
     positives += y;
   }
   return { positives, n: labels.length };
@@ -104,7 +104,7 @@ export function precisionAtK(labels: ArrayLike<number>, scores: ArrayLike<number
   const { positives, n } = checkPair(labels, scores, "precisionAtK");
   const count = k ?? positives;
   if (!Number.isInteger(count) || count < 1 || count > n) {
-    throw new DataError(`precisionAtK: expected k to be an integer in [1, ${n}]${k === undefined ? " (the number of anomalies, as k was not given)" : ""}, found ${String(count)}`);
+    throw new DataError(`precisionAtK: expected k to be an integer in [1, ${n}]${k === undefined ? " (the number of anomalies, as k was not given)" : ""}, found ${describe(count)}`);
   }
   const threshold = percentile(scores, 100 * (1 - count / n));
   let called = 0;

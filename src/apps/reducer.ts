@@ -3,7 +3,7 @@
 // fitTransform, reconstructionError. The model is given, or a dense
 // architecture built from the input size (defaults.ts).
 import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -38,7 +38,7 @@ export class Reducer extends AutoencoderEstimator {
     const { model, nComponents, scaler, ...training } = options ?? {};
     super(model, scaler ?? "none", training);
     if (nComponents !== undefined && (!Number.isInteger(nComponents) || nComponents < 1)) {
-      throw new ConfigError(`nComponents: expected a positive integer, found ${String(nComponents)}`);
+      throw new ConfigError(`nComponents: expected a positive integer, found ${describe(nComponents)}`);
     }
     this.requested = nComponents;
   }

@@ -4,7 +4,7 @@
 // inverse map. The fitted state is plain JSON, saved inside the reducer and
 // detector files so that scoring applies the same transform as training.
 import { checkOptionKeys } from "../options.js";
-import { AutoencoderError, ConfigError, DataError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 
@@ -173,7 +173,7 @@ export class StandardScaler extends AffineScaler {
     super();
     checkOptionKeys("StandardScaler", options, ["withMean", "withStd"] satisfies (keyof StandardScalerOptions)[]);
     for (const key of ["withMean", "withStd"] as const) {
-      if (options[key] !== undefined && typeof options[key] !== "boolean") throw new ConfigError(`StandardScaler ${key}: expected a boolean, found ${String(options[key])}`);
+      if (options[key] !== undefined && typeof options[key] !== "boolean") throw new ConfigError(`StandardScaler ${key}: expected a boolean, found ${describe(options[key])}`);
     }
     this.withMean = options.withMean ?? true;
     this.withStd = options.withStd ?? true;
@@ -213,10 +213,10 @@ export class StandardScaler extends AffineScaler {
     const base = checkBase(json, "standard");
     const scaler = new StandardScaler({ withMean: json.withMean === true, withStd: json.withStd === true });
     const mean = floats(json.mean, base.nFeatures, "mean");
-    const std = floats(json.std, base.nFeatures, "std");
+    const std = floats(json.std, base.nFeatures, "std", 0);
     scaler.mean_ = mean;
     scaler.std_ = std;
-    scaler.state = { ...base, ...standardMaps(mean, std, scaler.withMean, scaler.withStd) };
+    scaler.state = { ...base, ...checkMaps(standardMaps(mean, std, scaler.withMean, scaler.withStd)) };
     return scaler;
   }
 }
@@ -252,9 +252,9 @@ export class MinMaxScaler extends AffineScaler {
     checkOptionKeys("MinMaxScaler", options, ["featureRange", "clip"] satisfies (keyof MinMaxScalerOptions)[]);
     const range = options.featureRange ?? [0, 1];
     if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
-      throw new ConfigError(`MinMaxScaler featureRange: expected [lo, hi] with finite lo < hi, found ${JSON.stringify(options.featureRange)}`);
+      throw new ConfigError(`MinMaxScaler featureRange: expected [lo, hi] with finite lo < hi, found ${describe(options.featureRange)}`);
     }
-    if (options.clip !== undefined && typeof options.clip !== "boolean") throw new ConfigError(`MinMaxScaler clip: expected a boolean, found ${String(options.clip)}`);
+    if (options.clip !== undefined && typeof options.clip !== "boolean") throw new ConfigError(`MinMaxScaler clip: expected a boolean, found ${describe(options.clip)}`);
     this.featureRange = [range[0], range[1]];
     this.clip = options.clip ?? false;
   }
@@ -298,9 +298,13 @@ export class MinMaxScaler extends AffineScaler {
     } catch (error) {
       throw new ModelFormatError(`scaler JSON: ${(error as Error).message}`);
     }
-    scaler.dataMin_ = floats(json.dataMin, base.nFeatures, "dataMin");
-    scaler.dataMax_ = floats(json.dataMax, base.nFeatures, "dataMax");
-    scaler.state = { ...base, ...minMaxMaps(scaler.dataMin_, scaler.dataMax_, scaler.featureRange) };
+    const dataMin = floats(json.dataMin, base.nFeatures, "dataMin");
+    const dataMax = floats(json.dataMax, base.nFeatures, "dataMax");
+    const j = dataMin.findIndex((lo, i) => !(lo <= dataMax[i]!));
+    if (j >= 0) throw new ModelFormatError(`scaler JSON: expected dataMin <= dataMax, found ${dataMin[j]} > ${dataMax[j]} for feature ${j}`);
+    scaler.dataMin_ = dataMin;
+    scaler.dataMax_ = dataMax;
+    scaler.state = { ...base, ...checkMaps(minMaxMaps(dataMin, dataMax, scaler.featureRange)) };
     return scaler;
   }
 }
@@ -329,24 +333,42 @@ export type Scaler = StandardScaler | MinMaxScaler;
 export function scalerFromJSON(json: ScalerJSON): Scaler {
   if (json?.kind === "standard") return StandardScaler.fromJSON(json);
   if (json?.kind === "minmax") return MinMaxScaler.fromJSON(json);
-  throw new ModelFormatError(`scaler JSON: expected kind "standard" or "minmax", found ${JSON.stringify((json as { kind?: unknown })?.kind ?? null)}`);
+  throw new ModelFormatError(`scaler JSON: expected kind "standard" or "minmax", found ${describe((json as { kind?: unknown })?.kind ?? null)}`);
 }
 
 function checkBase(json: ScalerJSON, kind: ScalerJSON["kind"]): { sampleShape: number[]; nFeatures: number } {
-  if (!json || typeof json !== "object") throw new ModelFormatError(`scaler JSON: expected an object, found ${json === null ? "null" : typeof json}`);
-  if (json.format !== "autoencoders/scaler") throw new ModelFormatError(`scaler JSON: expected format "autoencoders/scaler", found ${JSON.stringify(json.format)}`);
-  if (json.version !== 1) throw new ModelFormatError(`scaler JSON: expected version 1, found ${JSON.stringify(json.version)}`);
-  if (json.kind !== kind) throw new ModelFormatError(`scaler JSON: expected kind "${kind}", found ${JSON.stringify(json.kind)}`);
+  if (!json || typeof json !== "object") throw new ModelFormatError(`scaler JSON: expected an object, found ${describe(json)}`);
+  if (json.format !== "autoencoders/scaler") throw new ModelFormatError(`scaler JSON: expected format "autoencoders/scaler", found ${describe(json.format)}`);
+  if (json.version !== 1) throw new ModelFormatError(`scaler JSON: expected version 1, found ${describe(json.version)}`);
+  if (json.kind !== kind) throw new ModelFormatError(`scaler JSON: expected kind "${kind}", found ${describe(json.kind)}`);
   const shape = json.sampleShape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ModelFormatError(`scaler JSON: sampleShape: expected positive integers, found ${JSON.stringify(shape)}`);
+    throw new ModelFormatError(`scaler JSON: sampleShape: expected positive integers, found ${describe(shape)}`);
   }
   return { sampleShape: [...shape], nFeatures: shape.reduce((a, b) => a * b, 1) };
 }
 
-function floats(values: unknown, length: number, name: string): Float32Array {
-  if (!Array.isArray(values) || values.length !== length || values.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
-    throw new ModelFormatError(`scaler JSON: ${name}: expected ${length} finite numbers, found ${Array.isArray(values) ? `an array of ${values.length}` : typeof values}`);
+/** `length` numbers that stay finite as f32 (1e308 would become Infinity), at least `min`. */
+function floats(values: unknown, length: number, name: string, min = -Infinity): Float32Array {
+  if (!Array.isArray(values) || values.length !== length) {
+    throw new ModelFormatError(`scaler JSON: ${name}: expected ${length} finite numbers, found ${Array.isArray(values) ? `an array of ${values.length}` : describe(values)}`);
   }
-  return Float32Array.from(values as number[]);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const v: unknown = values[i];
+    if (typeof v !== "number" || !Number.isFinite(Math.fround(v)) || !(v >= min)) {
+      throw new ModelFormatError(`scaler JSON: ${name}: expected finite float32 numbers${min > -Infinity ? ` >= ${min}` : ""}, found ${describe(v)} at index ${i}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The maps a scaler applies must be finite too (a mean of 3e38 over a std of 1e-30 is not). */
+function checkMaps<T extends Record<string, Float32Array>>(maps: T): T {
+  for (const [name, values] of Object.entries(maps)) {
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) throw new ModelFormatError(`scaler JSON: expected statistics whose ${name} is finite, found ${values[i]} for feature ${i}`);
+  }
+  return maps;
 }

@@ -6,7 +6,7 @@ import { Denoiser } from "../apps/denoiser.js";
 import type { AutoencoderEstimator } from "../apps/estimator.js";
 import { FeatureExtractor } from "../apps/feature-extractor.js";
 import { Reducer } from "../apps/reducer.js";
-import { AutoencoderError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, describe, ModelFormatError } from "../errors.js";
 import { decodeModelFile } from "../io/model-file.js";
 import { Autoencoder } from "../models/autoencoder.js";
 import type { TensorData } from "../models/data.js";
@@ -65,7 +65,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
       case "vae":
         return vaeModel(await VAE.load(bytes));
       default:
-        throw new ModelFormatError(`expected a model of format ${Object.keys(KINDS).map((k) => JSON.stringify(k)).join(", ")}, found format ${JSON.stringify(format ?? null)}`);
+        throw new ModelFormatError(`expected a model of format ${Object.keys(KINDS).map((k) => JSON.stringify(k)).join(", ")}, found format ${describe(format ?? null)}`);
     }
   } catch (error) {
     if (error instanceof AutoencoderError) throw new FileError(`${path}: ${error.message}`);

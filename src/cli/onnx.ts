@@ -1,7 +1,7 @@
 // `autoencoders export` and `autoencoders import`: model files to and from ONNX
 // (src/interop). Export takes a plain Autoencoder or VAE file; an estimator's
 // file (train --kind ...) also holds a scaler the ONNX graph would not apply.
-import { AutoencoderError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, describe, ModelFormatError } from "../errors.js";
 import { fromOnnx } from "../interop/onnx-import.js";
 import { toOnnx, type OnnxPart } from "../interop/onnx-export.js";
 import { decodeModelFile } from "../io/model-file.js";
@@ -57,7 +57,7 @@ export async function exportOnnx(args: ParsedArgs): Promise<void> {
     const format = meta && typeof meta === "object" ? meta.format : undefined;
     if (format === "autoencoder") model = await Autoencoder.load(bytes);
     else if (format === "vae") model = await VAE.load(bytes);
-    else throw new ModelFormatError(`expected an Autoencoder or VAE file (format "autoencoder" or "vae"), found format ${JSON.stringify(format ?? null)}`);
+    else throw new ModelFormatError(`expected an Autoencoder or VAE file (format "autoencoder" or "vae"), found format ${describe(format ?? null)}`);
   } catch (error) {
     if (error instanceof AutoencoderError) throw new FileError(`${modelPath}: ${error.message}`);
     throw error;

@@ -9,7 +9,7 @@
 //       12     4  CRC-32 (IEEE) of bytes 16..end, u32 little-endian
 //       16     …  safetensors, all tensors F32, "__metadata__" holding
 //                 { "config": JSON.stringify(config), "format": "autoencoders" }
-import { ModelFormatError } from "../errors.js";
+import { describe, ModelFormatError } from "../errors.js";
 import { crc32 } from "./crc32.js";
 import { decodeSafetensors, encodeSafetensors, type DecodedTensor, type NamedTensor } from "./safetensors.js";
 
@@ -89,7 +89,7 @@ export function decodeModelFile(bytes: Uint8Array, checksum: Checksum = crc32): 
   }
   const { format, config } = decoded.metadata;
   if (format !== FORMAT) {
-    throw new ModelFormatError(`model file metadata: expected format "${FORMAT}", found ${format === undefined ? "none" : JSON.stringify(format)}`);
+    throw new ModelFormatError(`model file metadata: expected format "${FORMAT}", found ${format === undefined ? "none" : describe(format)}`);
   }
   if (config === undefined) throw new ModelFormatError(`model file metadata: expected a "config" entry, found none`);
   let parsed: unknown;

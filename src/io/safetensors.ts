@@ -4,7 +4,7 @@
 // overlaps. Only F32 tensors are read and written: any other dtype (F64, F16,
 // BF16, integers) is refused by name rather than converted, so a model never
 // loads weights that differ from the bits that were saved.
-import { DataError, ModelFormatError, ShapeError } from "../errors.js";
+import { DataError, describe, ModelFormatError, ShapeError } from "../errors.js";
 
 /** A named row-major f32 tensor. */
 export interface NamedTensor {
@@ -40,7 +40,7 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata?: Re
     const keys = Object.keys(metadata).sort();
     for (const key of keys) {
       if (typeof metadata[key] !== "string") {
-        throw new ModelFormatError(`safetensors metadata: expected a string for key ${JSON.stringify(key)}, found ${typeof metadata[key]}`);
+        throw new ModelFormatError(`safetensors metadata: expected a string for key ${describe(key)}, found ${typeof metadata[key]}`);
       }
     }
     entries.push(`"${METADATA_KEY}":{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(",")}}`);
@@ -70,7 +70,7 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata?: Re
 }
 
 function checkTensor(t: NamedTensor, names: Set<string>): void {
-  const label = `safetensors tensor ${JSON.stringify(t?.name)}`;
+  const label = `safetensors tensor ${describe(t?.name)}`;
   if (typeof t?.name !== "string") throw new ModelFormatError(`safetensors: expected a string tensor name, found ${typeof t?.name}`);
   if (t.name === METADATA_KEY) throw new ModelFormatError(`${label}: the name is reserved for metadata`);
   if (names.has(t.name)) throw new ModelFormatError(`${label}: expected unique tensor names, found the name twice`);
@@ -79,7 +79,7 @@ function checkTensor(t: NamedTensor, names: Set<string>): void {
     throw new DataError(`${label}: expected data to be a Float32Array, found ${Object.prototype.toString.call(t.data).slice(8, -1)}`);
   }
   if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new ShapeError(`${label}: expected a shape of non-negative integers, found ${JSON.stringify(t.shape)}`);
+    throw new ShapeError(`${label}: expected a shape of non-negative integers, found ${describe(t.shape)}`);
   }
   const count = t.shape.reduce((a, b) => a * b, 1);
   if (count !== t.data.length) {
@@ -107,7 +107,6 @@ function readF32(bytes: Uint8Array, begin: number, count: number): Float32Array 
 
 const fail = (reason: string): ModelFormatError => new ModelFormatError(`invalid safetensors: ${reason}`);
 
-const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v);
 
 interface Entry {
   name: string;
@@ -160,8 +159,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   let expected = 0;
   let previous = "";
   for (const e of entries) {
-    if (e.begin < expected) throw fail(`tensor ${JSON.stringify(e.name)} overlaps tensor ${JSON.stringify(previous)}: it begins at byte ${e.begin}, before ${expected}`);
-    if (e.begin > expected) throw fail(`a gap of ${e.begin - expected} bytes before tensor ${JSON.stringify(e.name)}: expected it to begin at byte ${expected}, found ${e.begin}`);
+    if (e.begin < expected) throw fail(`tensor ${describe(e.name)} overlaps tensor ${describe(previous)}: it begins at byte ${e.begin}, before ${expected}`);
+    if (e.begin > expected) throw fail(`a gap of ${e.begin - expected} bytes before tensor ${describe(e.name)}: expected it to begin at byte ${expected}, found ${e.begin}`);
     expected = e.end;
     previous = e.name;
   }
@@ -178,22 +177,22 @@ function checkMetadata(value: unknown): Record<string, string> {
     throw fail(`expected "${METADATA_KEY}" to be an object of strings, found ${describe(value)}`);
   }
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== "string") throw fail(`expected "${METADATA_KEY}" value ${JSON.stringify(key)} to be a string, found ${describe(v)}`);
+    if (typeof v !== "string") throw fail(`expected "${METADATA_KEY}" value ${describe(key)} to be a string, found ${describe(v)}`);
   }
   return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
 function checkEntry(name: string, value: unknown, dataLength: number): Entry {
-  const label = `tensor ${JSON.stringify(name)}`;
+  const label = `tensor ${describe(name)}`;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail(`expected ${label} to be an object, found ${describe(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== "string") throw fail(`${label}: expected a string dtype, found ${describe(dtype)}`);
-  if (dtype !== "F32") throw fail(`${label}: dtype ${dtype} is not supported, expected F32 (convert the weights to float32 before saving)`);
+  if (dtype !== "F32") throw fail(`${label}: dtype ${describe(dtype)} is not supported, expected F32 (convert the weights to float32 before saving)`);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw fail(`${label}: expected a shape of non-negative integers, found ${JSON.stringify(shape)}`);
+    throw fail(`${label}: expected a shape of non-negative integers, found ${describe(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0) || offsets[0] > offsets[1]) {
-    throw fail(`${label}: expected data_offsets [begin, end] with 0 <= begin <= end, found ${JSON.stringify(offsets)}`);
+    throw fail(`${label}: expected data_offsets [begin, end] with 0 <= begin <= end, found ${describe(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   let bytesNeeded = 4;

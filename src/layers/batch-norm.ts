@@ -1,7 +1,7 @@
 // Batch normalization over every axis but the last (Keras' BatchNormalization):
 // batch statistics in fit, moving statistics in encode/reconstruct/evaluate.
 // The moving statistics are model state, saved and loaded with the weights.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { batchNorm, DEFAULT_BATCH_NORM_EPSILON, DEFAULT_BATCH_NORM_MOMENTUM } from "../ops/batch-norm.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
@@ -29,8 +29,8 @@ export class BatchNorm implements Layer {
   constructor(readonly spec: BatchNormSpec, readonly name: string, readonly inputShape: readonly number[], ctx: BuildContext) {
     const momentum = spec.momentum ?? DEFAULT_BATCH_NORM_MOMENTUM;
     const epsilon = spec.epsilon ?? DEFAULT_BATCH_NORM_EPSILON;
-    if (!(typeof momentum === "number" && momentum >= 0 && momentum <= 1)) throw new ConfigError(`${name} (batchNorm): expected momentum in [0, 1], found ${JSON.stringify(spec.momentum)}`);
-    if (!(typeof epsilon === "number" && epsilon > 0)) throw new ConfigError(`${name} (batchNorm): expected epsilon > 0, found ${JSON.stringify(spec.epsilon)}`);
+    if (!(typeof momentum === "number" && momentum >= 0 && momentum <= 1)) throw new ConfigError(`${name} (batchNorm): expected momentum in [0, 1], found ${describe(spec.momentum)}`);
+    if (!(typeof epsilon === "number" && epsilon > 0)) throw new ConfigError(`${name} (batchNorm): expected epsilon > 0, found ${describe(spec.epsilon)}`);
     const channels = inputShape[inputShape.length - 1]!;
     this.outputShape = inputShape;
     this.gamma = ctx.addParam({ name: `${name}.gamma`, shape: [channels], init: "ones", fanIn: channels, fanOut: channels });

@@ -1,7 +1,7 @@
 // Convolution layers on NHWC images (Keras' Conv2D and Conv2DTranspose):
 // output shapes inferred at build, filters HWIO (transposed: [kh, kw, filters,
 // inChannels]), an optional activation after the bias.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { activation, fusedActivation, parseActivation, type Activation } from "../ops/activation.js";
 import { conv2d, conv2dGeometry, type Padding } from "../ops/conv2d.js";
 import { conv2dTranspose, conv2dTransposeGeometry } from "../ops/conv2d-transpose.js";
@@ -63,18 +63,18 @@ class ConvBase implements Layer {
   constructor(readonly spec: Conv2dSpec | Conv2dTransposeSpec, readonly name: string, readonly inputShape: readonly number[], ctx: BuildContext) {
     const where = `${name} (${spec.type})`;
     const transposed = spec.type === "conv2dTranspose";
-    if (!Number.isInteger(spec.filters) || spec.filters < 1) throw new ConfigError(`${where}: expected filters to be a positive integer, found ${JSON.stringify(spec.filters)}`);
+    if (!Number.isInteger(spec.filters) || spec.filters < 1) throw new ConfigError(`${where}: expected filters to be a positive integer, found ${describe(spec.filters)}`);
     const [kh, kw] = pair(spec.kernelSize, 0);
     if (!(Number.isInteger(kh) && kh >= 1 && Number.isInteger(kw) && kw >= 1)) {
-      throw new ConfigError(`${where}: expected kernelSize to be a positive integer or two, found ${JSON.stringify(spec.kernelSize)}`);
+      throw new ConfigError(`${where}: expected kernelSize to be a positive integer or two, found ${describe(spec.kernelSize)}`);
     }
     if (inputShape.length !== 3) {
       throw new ShapeError(`${where}: expected an input of shape [height, width, channels], found [${inputShape.join(", ")}]; add layers.reshape([h, w, c]) before it`);
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
-    if (!INITIALIZERS.includes(init)) throw new ConfigError(`${where}: unknown kernelInitializer ${JSON.stringify(init)}; expected one of ${INITIALIZERS.join(", ")}`);
+    if (!INITIALIZERS.includes(init)) throw new ConfigError(`${where}: unknown kernelInitializer ${describe(init)}; expected one of ${INITIALIZERS.join(", ")}`);
     const biasInit = spec.biasInitializer ?? "zeros";
-    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${where}: unknown biasInitializer ${JSON.stringify(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
+    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${where}: unknown biasInitializer ${describe(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
     this.activation = parseActivation(spec.activation, where);
     this.endsWithSigmoid = this.activation === "sigmoid";
     this.strides = pair(spec.strides, 1);

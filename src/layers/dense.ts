@@ -1,5 +1,5 @@
 // Fully connected: y = f(x·W + b), W [in × units], b [units].
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { activation, parseActivation, type Activation } from "../ops/activation.js";
 import { linear } from "../ops/linear.js";
 import type { Tensor } from "../ops/tensor.js";
@@ -42,14 +42,14 @@ export class Dense implements Layer {
 
   constructor(readonly spec: DenseSpec, readonly name: string, readonly inputShape: readonly number[], ctx: BuildContext) {
     const { units } = spec;
-    if (!Number.isInteger(units) || units < 1) throw new ConfigError(`${name} (dense): expected units to be a positive integer, found ${String(units)}`);
+    if (!Number.isInteger(units) || units < 1) throw new ConfigError(`${name} (dense): expected units to be a positive integer, found ${describe(units)}`);
     if (inputShape.length !== 1) {
       throw new ShapeError(`${name} (dense): expected a flat input [features], found [${inputShape.join(", ")}]; add layers.flatten() before it`);
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
-    if (!INITIALIZERS.includes(init)) throw new ConfigError(`${name} (dense): unknown kernelInitializer ${JSON.stringify(init)}; expected one of ${INITIALIZERS.join(", ")}`);
+    if (!INITIALIZERS.includes(init)) throw new ConfigError(`${name} (dense): unknown kernelInitializer ${describe(init)}; expected one of ${INITIALIZERS.join(", ")}`);
     const biasInit = spec.biasInitializer ?? "zeros";
-    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${name} (dense): unknown biasInitializer ${JSON.stringify(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
+    if (!BIAS_INITIALIZERS.includes(biasInit)) throw new ConfigError(`${name} (dense): unknown biasInitializer ${describe(biasInit)}; expected one of ${BIAS_INITIALIZERS.join(", ")}`);
     this.activation = parseActivation(spec.activation, `${name} (dense)`);
     this.alpha = spec.alpha;
     const features = inputShape[0]!;

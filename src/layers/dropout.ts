@@ -1,6 +1,6 @@
 // Dropout: in training, each value is zeroed with probability `rate` and the
 // rest scaled by 1/(1 − rate); at inference it passes values through.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { dropout } from "../ops/dropout.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
@@ -28,7 +28,7 @@ export class Dropout implements Layer {
 
   constructor(readonly spec: DropoutSpec, readonly name: string, readonly inputShape: readonly number[]) {
     if (typeof spec.rate !== "number" || !(spec.rate >= 0 && spec.rate < 1)) {
-      throw new ConfigError(`${name} (dropout): expected rate in [0, 1), found ${String(spec.rate)}`);
+      throw new ConfigError(`${name} (dropout): expected rate in [0, 1), found ${describe(spec.rate)}`);
     }
     this.outputShape = inputShape;
     this.stream = streamOf(name);

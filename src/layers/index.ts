@@ -1,6 +1,6 @@
 // The layer factories users call (`layers.dense(...)`) and the builder that
 // turns a saved spec back into a layer.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { ActivationLayer, activationLayer, leakyRelu } from "./activation-layer.js";
 import { Dense, dense } from "./dense.js";
 import { BatchNorm, batchNormLayer } from "./batch-norm.js";
@@ -35,7 +35,7 @@ export const layers = {
 };
 
 export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly number[], ctx: BuildContext): Layer {
-  if (!spec || typeof spec !== "object") throw new ConfigError(`${name}: expected a layer spec such as layers.dense(32), found ${String(spec)}`);
+  if (!spec || typeof spec !== "object") throw new ConfigError(`${name}: expected a layer spec such as layers.dense(32), found ${describe(spec)}`);
   switch (spec.type) {
     case "dense": return new Dense(spec, name, inputShape, ctx);
     case "activation": return new ActivationLayer(spec, name, inputShape);
@@ -47,6 +47,6 @@ export function buildLayer(spec: LayerSpec, name: string, inputShape: readonly n
     case "batchNorm": return new BatchNorm(spec, name, inputShape, ctx);
     case "maxPool2d":
     case "upSampling2d": return new Pooling(spec, name, inputShape);
-    default: throw new ConfigError(`${name}: unknown layer type ${JSON.stringify((spec as { type?: unknown }).type)}`);
+    default: throw new ConfigError(`${name}: unknown layer type ${describe((spec as { type?: unknown }).type)}`);
   }
 }

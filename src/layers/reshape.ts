@@ -1,5 +1,5 @@
 // Shape-only layers: flatten() to [features], reshape(shape) to any shape of the same size.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
@@ -32,7 +32,7 @@ export class Reshape implements Layer {
     }
     const target = spec.shape;
     if (!Array.isArray(target) || target.length === 0 || target.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1)) || target.filter((d) => d === -1).length > 1) {
-      throw new ConfigError(`${name} (reshape): expected a shape of positive integers with at most one -1, found ${JSON.stringify(target)}`);
+      throw new ConfigError(`${name} (reshape): expected a shape of positive integers with at most one -1, found ${describe(target)}`);
     }
     const known = product(target.filter((d) => d !== -1));
     const resolved = target.map((d) => (d === -1 ? size / known : d));

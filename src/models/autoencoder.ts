@@ -1,6 +1,6 @@
 // The autoencoder: an encoder network to a code, a decoder network back to the
 // input's shape, trained to reconstruct its input.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import type { ForwardContext, LayerSpec } from "../layers/index.js";
 import { Tensor } from "../ops/tensor.js";
 import type { OptimizerConfig } from "../optim/optimizer.js";
@@ -85,12 +85,12 @@ export class Autoencoder extends ModelBase {
   }
 
   private static build(config: AutoencoderConfig): Autoencoder {
-    if (!config || typeof config !== "object") throw new ConfigError(`Autoencoder.create: expected a config object, found ${String(config)}`);
+    if (!config || typeof config !== "object") throw new ConfigError(`Autoencoder.create: expected a config object, found ${describe(config)}`);
     const input = checkShape(config.input, "Autoencoder input");
     const seed = checkSeed(config.seed);
     const loss = config.loss ?? "mse";
     if (!RECONSTRUCTION_LOSSES.includes(loss)) {
-      throw new ConfigError(`Autoencoder: unknown loss ${JSON.stringify(loss)}; expected one of ${RECONSTRUCTION_LOSSES.join(", ")}`);
+      throw new ConfigError(`Autoencoder: unknown loss ${describe(loss)}; expected one of ${RECONSTRUCTION_LOSSES.join(", ")}`);
     }
     if (!Array.isArray(config.encoder) || config.encoder.length === 0) throw new ConfigError("Autoencoder: expected at least one encoder layer");
     if (!Array.isArray(config.decoder) || config.decoder.length === 0) throw new ConfigError("Autoencoder: expected at least one decoder layer");
@@ -230,7 +230,7 @@ export class Autoencoder extends ModelBase {
 
 function checkSparsity(sparsity: SparsityConfig | undefined, encoder: Network): void {
   if (sparsity === undefined) return;
-  const fail = (what: string, found: unknown) => new ConfigError(`Autoencoder sparsity: expected ${what}, found ${JSON.stringify(found)}`);
+  const fail = (what: string, found: unknown) => new ConfigError(`Autoencoder sparsity: expected ${what}, found ${describe(found)}`);
   if (typeof sparsity !== "object" || sparsity === null) throw fail("an object such as { l1: 1e-4 }", sparsity);
   if (sparsity.l1 !== undefined && !(typeof sparsity.l1 === "number" && sparsity.l1 >= 0 && Number.isFinite(sparsity.l1))) throw fail("l1 >= 0", sparsity.l1);
   if (sparsity.kl !== undefined) {
@@ -247,7 +247,7 @@ function checkSparsity(sparsity: SparsityConfig | undefined, encoder: Network): 
 
 function checkContractive(lambda: number, encoder: Network): void {
   if (!(typeof lambda === "number" && lambda >= 0 && Number.isFinite(lambda))) {
-    throw new ConfigError(`Autoencoder contractive: expected a weight >= 0, found ${JSON.stringify(lambda)}`);
+    throw new ConfigError(`Autoencoder contractive: expected a weight >= 0, found ${describe(lambda)}`);
   }
   const only = encoder.layers[0];
   if (encoder.layers.length !== 1 || !(only instanceof Dense) || only.activation !== "sigmoid") {

@@ -1,6 +1,6 @@
 // What every model shares: the parameter slab and optimizer, the seed and
 // step, batched inference over user data, the summary table, disposal.
-import { ConfigError, DisposedError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, ConfigError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { decodeModelFile, encodeModelFile } from "../io/model-file.js";
 import type { BuildContext, ForwardContext, Param, ParamSpec } from "../layers/index.js";
 import type { State, StateSpec } from "../layers/layer.js";
@@ -11,7 +11,8 @@ import { coreCrc32 } from "./checksum.js";
 import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
 import type { LossParts, Trainable } from "./fit.js";
 import { summaryRows, type Network } from "./network.js";
-import { ParamSlab, StateBlock } from "./params.js";
+import { assertFiniteTensors, checkBind, fileTensorCheck, whileLoading } from "./load-check.js";
+import { paddedCount, ParamSlab, StateBlock } from "./params.js";
 
 export interface SaveOptions {
   /** Include the optimizer's moments, so training resumes exactly where it stopped. Default true. */
@@ -32,14 +33,31 @@ export const INFERENCE_BATCH = 256;
 export function checkSeed(seed: unknown): number {
   const s = seed ?? 0;
   if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s > 0xffffffff) {
-    throw new ConfigError(`seed: expected an integer in [0, 2^32), found ${String(seed)}`);
+    throw new ConfigError(`seed: expected an integer in [0, 2^32), found ${describe(seed)}`);
   }
   return s;
 }
 
+/** The saved counters: integers in [0, 2^53), and no more optimizer steps than model steps. */
+function checkCounters(meta: Partial<SavedMeta>, what: string): { step: number; epochs: number; optimizerSteps: number | null } {
+  const count = (value: unknown, name: string): number => {
+    if (value === undefined) return 0;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+      throw new ModelFormatError(`${what}.load: expected ${name} to be an integer in [0, 2^53), found ${describe(value)}`);
+    }
+    return value;
+  };
+  const step = count(meta.step, "step");
+  const epochs = count(meta.epochs, "epochs");
+  if (meta.optimizerSteps === undefined) return { step, epochs, optimizerSteps: null };
+  const optimizerSteps = count(meta.optimizerSteps, "optimizerSteps");
+  if (optimizerSteps > step) throw new ModelFormatError(`${what}.load: expected optimizerSteps <= step (${step}), found ${optimizerSteps}`);
+  return { step, epochs, optimizerSteps };
+}
+
 export function checkShape(shape: unknown, what: string): number[] {
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ConfigError(`${what}: expected a shape of positive integers such as [784], found ${JSON.stringify(shape)}`);
+    throw new ConfigError(`${what}: expected a shape of positive integers such as [784], found ${describe(shape)}`);
   }
   return [...shape];
 }
@@ -65,6 +83,8 @@ export class ParamCollector implements BuildContext {
   }
 
   bind(stateSlots: number): { slab: ParamSlab; states: StateBlock } {
+    const specs = this.params.map((p) => p.spec);
+    checkBind(specs, this.states.map((s) => s.spec), paddedCount(specs), stateSlots);
     const slab = new ParamSlab(this.params.map((p) => p.spec), stateSlots);
     slab.params.forEach((bound, i) => {
       this.params[i]!.tensor = bound.tensor;
@@ -107,37 +127,41 @@ export abstract class ModelBase implements Trainable {
     return encodeModelFile(meta, tensors, coreCrc32);
   }
 
-  /** Decodes a model file of `format`, builds the model from its config and restores its tensors. */
+  /**
+   * Decodes a model file of `format`, builds the model from its config and
+   * restores its tensors. Every size the config declares is checked against
+   * the file's tensors before anything is allocated (see load-check.ts).
+   */
   protected static decodeFile<T extends ModelBase>(bytes: Uint8Array, format: string, what: string, build: (config: never) => T): T {
     const file = decodeModelFile(bytes, coreCrc32);
     const meta = file.config as Partial<SavedMeta> | null;
-    if (!meta || meta.format !== format || !meta.config) {
-      throw new ModelFormatError(`${what}.load: expected a saved ${format}, found ${JSON.stringify(meta?.format ?? null)}`);
+    if (!meta || typeof meta !== "object" || meta.format !== format || !meta.config) {
+      throw new ModelFormatError(`${what}.load: expected a saved ${format}, found ${describe(meta && typeof meta === "object" ? meta.format ?? null : meta)}`);
     }
+    const counters = checkCounters(meta, what);
+    assertFiniteTensors(file.tensors, `${what}.load`);
     let model: T;
     try {
-      model = build(meta.config as never);
+      model = whileLoading(fileTensorCheck(file.tensors, counters.optimizerSteps !== null, `${what}.load`), () => build(meta.config as never));
     } catch (error) {
-      throw new ModelFormatError(`${what}.load: the saved config is invalid: ${(error as Error).message}`);
+      if (error instanceof ModelFormatError) throw error;
+      const reason = error instanceof AutoencoderError ? error.message : describe(String(error), 200);
+      throw new ModelFormatError(`${what}.load: the saved config is invalid: ${reason}`);
     }
     try {
       model.slab.write(file.tensors);
       model.states.write(file.tensors);
-      if (typeof meta.optimizerSteps === "number") {
+      if (counters.optimizerSteps !== null) {
         const { arena } = getEngine();
-        model.slab.regions.state.forEach((ptr, i) => {
-          const t = file.tensors.get(`optimizer.state${i}`);
-          if (!t || t.data.length !== model.slab.count) throw new ModelFormatError(`${what}.load: expected optimizer state ${i} of ${model.slab.count} values, found ${t ? t.data.length : "none"}`);
-          arena.write(ptr, t.data);
-        });
-        model.optimizer.steps = meta.optimizerSteps;
+        model.slab.regions.state.forEach((ptr, i) => arena.write(ptr, file.tensors.get(`optimizer.state${i}`)!.data));
+        model.optimizer.steps = counters.optimizerSteps;
       }
     } catch (error) {
       model.dispose();
       throw error;
     }
-    model.step = typeof meta.step === "number" ? meta.step : 0;
-    model.epochsTrained = typeof meta.epochs === "number" ? meta.epochs : 0;
+    model.step = counters.step;
+    model.epochsTrained = counters.epochs;
     return model;
   }
 

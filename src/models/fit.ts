@@ -205,7 +205,7 @@ export class Resident {
   readonly ptr: number;
   constructor(readonly batch: Batch, what: string) {
     const e = getEngine();
-    this.ptr = e.arena.alloc(batch.data.length * 4);
+    this.ptr = e.arena.alloc(batch.data.length * 4, `the data to train on (${what})`);
     e.arena.write(this.ptr, batch.data);
     try {
       assertFinite(e, this.ptr, batch.rows, batch.cols, what);

@@ -3,6 +3,7 @@
 import { ConfigError } from "../errors.js";
 import { buildLayer, type BuildContext, type ForwardContext, type Layer, type LayerSpec } from "../layers/index.js";
 import type { Tensor } from "../ops/tensor.js";
+import { checkLayer } from "./load-check.js";
 
 export class Network {
   readonly layers: Layer[] = [];
@@ -16,6 +17,7 @@ export class Network {
       const layer = buildLayer(spec, `${name}.${i}`, shape, ctx);
       this.layers.push(layer);
       shape = layer.outputShape;
+      checkLayer(layer.name, shape);
     });
     this.outputShape = shape;
   }

@@ -12,6 +12,13 @@ import { STREAM } from "./streams.js";
 
 const FLOATS_PER_LINE = 16;
 
+/** Floats in one slab region for these parameters: each starts on a 64-byte line. */
+export function paddedCount(specs: readonly { shape: readonly number[] }[]): number {
+  let offset = 0;
+  for (const spec of specs) offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+  return offset;
+}
+
 export class ParamSlab {
   readonly params: Param[] = [];
   readonly count: number;
@@ -30,7 +37,7 @@ export class ParamSlab {
     this.count = offset;
     const { arena, kernels } = getEngine();
     const regionCount = 2 + stateSlots;
-    this.block = arena.alloc(Math.max(regionCount * this.count * 4, 4));
+    this.block = arena.alloc(Math.max(regionCount * this.count * 4, 4), "the parameters, gradients and optimizer state of a model");
     kernels.f32_fill(this.block, 0, regionCount * this.count);
     const region = (i: number) => this.block + i * this.count * 4;
     this.regions = {
@@ -156,7 +163,7 @@ export class StateBlock {
       return at;
     });
     this.count = offset;
-    this.block = offset > 0 ? arena.alloc(offset * 4) : 0;
+    this.block = offset > 0 ? arena.alloc(offset * 4, "the layer state of a model") : 0;
     specs.forEach((spec, i) => {
       const tensor = new Tensor(this.block + offsets[i]! * 4, spec.shape);
       kernels.f32_fill(tensor.ptr, spec.fill, tensor.size);

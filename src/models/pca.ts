@@ -3,7 +3,7 @@
 // Householder + QL eigensolver in assembly/linalg.ts), applied with the f32
 // gemm kernels. The surface follows scikit-learn's PCA.
 import { checkOptionKeys, keysOf } from "../options.js";
-import { AutoencoderError, ConfigError, DataError, DisposedError, ModelFormatError } from "../errors.js";
+import { AutoencoderError, ConfigError, DataError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type TensorData } from "./data.js";
 
@@ -71,10 +71,10 @@ export class PCA {
     checkOptionKeys("PCA", options, PCA_KEYS);
     const k = options?.nComponents;
     if (typeof k !== "number" || !Number.isInteger(k) || k < 1) {
-      throw new ConfigError(`nComponents: expected a positive integer, found ${String(k)}`);
+      throw new ConfigError(`nComponents: expected a positive integer, found ${describe(k)}`);
     }
     if (options.whiten !== undefined && typeof options.whiten !== "boolean") {
-      throw new ConfigError(`whiten: expected a boolean, found ${String(options.whiten)}`);
+      throw new ConfigError(`whiten: expected a boolean, found ${describe(options.whiten)}`);
     }
     this.nComponents = k;
     this.whiten = options.whiten ?? false;
@@ -241,16 +241,16 @@ export class PCA {
       throw new ModelFormatError(`PCA JSON: ${what}`);
     };
     if (!json || typeof json !== "object") bad(`expected an object, found ${json === null ? "null" : typeof json}`);
-    if (json.format !== "autoencoders/pca") bad(`expected format "autoencoders/pca", found ${JSON.stringify(json.format)}`);
-    if (json.version !== 1) bad(`expected version 1, found ${JSON.stringify(json.version)}`);
+    if (json.format !== "autoencoders/pca") bad(`expected format "autoencoders/pca", found ${describe(json.format)}`);
+    if (json.version !== 1) bad(`expected version 1, found ${describe(json.version)}`);
     const shape = json.sampleShape;
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      bad(`sampleShape: expected positive integers, found ${JSON.stringify(shape)}`);
+      bad(`sampleShape: expected positive integers, found ${describe(shape)}`);
     }
     const features = shape.reduce((a, b) => a * b, 1);
     const k = json.nComponents;
-    if (!Number.isInteger(k) || k < 1 || k > features) bad(`nComponents: expected an integer in [1, ${features}], found ${JSON.stringify(k)}`);
-    if (!Number.isInteger(json.nSamples) || json.nSamples < k) bad(`nSamples: expected an integer ≥ ${k}, found ${JSON.stringify(json.nSamples)}`);
+    if (!Number.isInteger(k) || k < 1 || k > features) bad(`nComponents: expected an integer in [1, ${features}], found ${describe(k)}`);
+    if (!Number.isInteger(json.nSamples) || json.nSamples < k) bad(`nSamples: expected an integer ≥ ${k}, found ${describe(json.nSamples)}`);
     const numbers = (name: keyof PCAJSON, length: number): number[] => {
       const v = json[name] as unknown;
       if (!Array.isArray(v) || v.length !== length || v.some((x) => typeof x !== "number" || !Number.isFinite(x))) {

@@ -3,7 +3,7 @@
 // samples z = μ + σ·ε and minimizes reconstruction + β·KL(q(z|x) ‖ N(0, I))
 // per sample, in nats. Scoring (encode, reconstruct, reconstructionError) uses
 // μ, so it is deterministic; sample() and the log-likelihood estimate draw.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { layers, type BiasInitializer, type ForwardContext, type Initializer, type LayerSpec } from "../layers/index.js";
 import { klNormalLoss } from "../losses/kl-normal.js";
 import { bceLoss, bceWithLogitsLoss, mseLoss } from "../losses/reconstruction.js";
@@ -112,21 +112,21 @@ export class VAE extends ModelBase {
   }
 
   private static build(config: VAEConfig): VAE {
-    if (!config || typeof config !== "object") throw new ConfigError(`VAE.create: expected a config object, found ${String(config)}`);
+    if (!config || typeof config !== "object") throw new ConfigError(`VAE.create: expected a config object, found ${describe(config)}`);
     const input = checkShape(config.input, "VAE input");
     const seed = checkSeed(config.seed);
     const { latent } = config;
-    if (!Number.isInteger(latent) || latent < 1) throw new ConfigError(`VAE: expected latent to be a positive integer (the code size), found ${JSON.stringify(latent)}`);
+    if (!Number.isInteger(latent) || latent < 1) throw new ConfigError(`VAE: expected latent to be a positive integer (the code size), found ${describe(latent)}`);
     const loss = config.loss ?? "bce";
-    if (loss !== "bce" && loss !== "mse") throw new ConfigError(`VAE: unknown loss ${JSON.stringify(loss)}; expected "bce" (Bernoulli) or "mse" (Gaussian)`);
+    if (loss !== "bce" && loss !== "mse") throw new ConfigError(`VAE: unknown loss ${describe(loss)}; expected "bce" (Bernoulli) or "mse" (Gaussian)`);
     const beta = config.beta ?? 1;
-    if (typeof beta !== "number" || !(beta >= 0) || !Number.isFinite(beta)) throw new ConfigError(`VAE: expected beta >= 0, found ${JSON.stringify(config.beta)}`);
+    if (typeof beta !== "number" || !(beta >= 0) || !Number.isFinite(beta)) throw new ConfigError(`VAE: expected beta >= 0, found ${describe(config.beta)}`);
     const warmup = config.klWarmupSteps ?? 0;
-    if (!Number.isInteger(warmup) || warmup < 0) throw new ConfigError(`VAE: expected klWarmupSteps to be an integer >= 0, found ${JSON.stringify(config.klWarmupSteps)}`);
+    if (!Number.isInteger(warmup) || warmup < 0) throw new ConfigError(`VAE: expected klWarmupSteps to be an integer >= 0, found ${describe(config.klWarmupSteps)}`);
     const reduction = config.reduction ?? "mean";
-    if (reduction !== "mean" && reduction !== "sum") throw new ConfigError(`VAE: unknown reduction ${JSON.stringify(config.reduction)}; expected "mean" or "sum"`);
+    if (reduction !== "mean" && reduction !== "sum") throw new ConfigError(`VAE: unknown reduction ${describe(config.reduction)}; expected "mean" or "sum"`);
     const fromLogits = config.fromLogits ?? true;
-    if (typeof fromLogits !== "boolean") throw new ConfigError(`VAE: expected fromLogits to be true or false, found ${JSON.stringify(config.fromLogits)}`);
+    if (typeof fromLogits !== "boolean") throw new ConfigError(`VAE: expected fromLogits to be true or false, found ${describe(config.fromLogits)}`);
     if (!Array.isArray(config.encoder)) throw new ConfigError("VAE: expected encoder to be an array of layers");
     if (!Array.isArray(config.decoder) || config.decoder.length === 0) throw new ConfigError("VAE: expected at least one decoder layer");
     const params = new ParamCollector();
@@ -267,7 +267,7 @@ export class VAE extends ModelBase {
    */
   sample(n: number, options: { seed?: number } = {}): TensorData {
     this.assertLive();
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`VAE.sample: expected n to be a positive integer, found ${JSON.stringify(n)}`);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`VAE.sample: expected n to be a positive integer, found ${describe(n)}`);
     const counter = options.seed === undefined ? this.samplesDrawn++ : checkSeed(options.seed);
     const stream = options.seed === undefined ? PRIOR_STREAM : PRIOR_STREAM + 1;
     const { kernels, arena } = getEngine();
@@ -289,7 +289,7 @@ export class VAE extends ModelBase {
 
   /** Decodes `steps` codes evenly spaced from μ(a) to μ(b) (both ends included). */
   interpolate(a: DataInput | readonly number[] | Float32Array, b: DataInput | readonly number[] | Float32Array, steps: number): TensorData {
-    if (!Number.isInteger(steps) || steps < 2) throw new ConfigError(`VAE.interpolate: expected steps to be an integer >= 2, found ${JSON.stringify(steps)}`);
+    if (!Number.isInteger(steps) || steps < 2) throw new ConfigError(`VAE.interpolate: expected steps to be an integer >= 2, found ${describe(steps)}`);
     const asOne = (v: DataInput | readonly number[] | Float32Array): DataInput =>
       v instanceof Float32Array || (Array.isArray(v) && typeof v[0] === "number") ? { data: Float32Array.from(v as ArrayLike<number>), shape: [1, (v as ArrayLike<number>).length] } : (v as DataInput);
     const ends = [this.encode(asOne(a)).data, this.encode(asOne(b)).data];
@@ -322,7 +322,7 @@ export class VAE extends ModelBase {
    */
   logLikelihood(x: DataInput, options: { samples?: number } = {}): Float32Array {
     const k = options.samples ?? 50;
-    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`VAE.logLikelihood: expected samples to be a positive integer, found ${JSON.stringify(options.samples)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`VAE.logLikelihood: expected samples to be a positive integer, found ${describe(options.samples)}`);
     const batch = this.batchOf(x, this.inputShape, "logLikelihood x");
     const { kernels, arena } = getEngine();
     const fused = this.bernoulli && this.decoder.endsWithSigmoid;
@@ -369,7 +369,7 @@ export class VAE extends ModelBase {
    */
   evaluate(x: DataInput, options: { batchSize?: number } = {}): VAELoss {
     const batchSize = options.batchSize ?? 256;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`VAE.evaluate: expected batchSize to be a positive integer, found ${JSON.stringify(options.batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`VAE.evaluate: expected batchSize to be a positive integer, found ${describe(options.batchSize)}`);
     const batch = this.batchOf(x, this.inputShape, "evaluate x");
     const resident = new Resident(batch, "evaluate x");
     try {

@@ -1,5 +1,5 @@
 // y = f(x) for the element-wise activations, and the backward from y.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -10,17 +10,19 @@ export type Activation = (typeof ACTIVATIONS)[number];
 /** Keras' default slope for LeakyReLU. */
 export const DEFAULT_LEAKY_ALPHA = 0.3;
 
-const ALIASES: Record<string, Activation> = { identity: "linear", none: "linear", leaky_relu: "leakyRelu", leakyrelu: "leakyRelu" };
+// A Map, not an object literal: a name such as "constructor" or "__proto__"
+// must not find Object.prototype's members.
+const ALIASES = new Map<string, Activation>([["identity", "linear"], ["none", "linear"], ["leaky_relu", "leakyRelu"], ["leakyrelu", "leakyRelu"]]);
 
 /** Validates an activation name (or alias) from user input. */
 export function parseActivation(name: unknown, where: string): Activation {
   if (name === undefined || name === null) return "linear";
   if (typeof name === "string") {
     if ((ACTIVATIONS as readonly string[]).includes(name)) return name as Activation;
-    const alias = ALIASES[name.toLowerCase()];
+    const alias = ALIASES.get(name.toLowerCase());
     if (alias) return alias;
   }
-  throw new ConfigError(`${where}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATIONS.join(", ")}`);
+  throw new ConfigError(`${where}: unknown activation ${describe(name)}; expected one of ${ACTIVATIONS.join(", ")}`);
 }
 
 export function activation(tape: Tape | null, x: Tensor, kind: Activation, alpha = DEFAULT_LEAKY_ALPHA): Tensor {

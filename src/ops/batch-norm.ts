@@ -10,7 +10,7 @@
 // - inference: normalize with the moving statistics, update nothing;
 // - y = (x − mean)/sqrt(variance + epsilon)·gamma + beta, momentum 0.99 and
 //   epsilon 1e-3 by default.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -38,8 +38,8 @@ export function batchNorm(
 ): Tensor {
   const momentum = options.momentum ?? DEFAULT_BATCH_NORM_MOMENTUM;
   const epsilon = options.epsilon ?? DEFAULT_BATCH_NORM_EPSILON;
-  if (!(momentum >= 0 && momentum <= 1)) throw new ConfigError(`batchNorm: momentum must be in [0, 1], found ${momentum}`);
-  if (!(epsilon > 0)) throw new ConfigError(`batchNorm: epsilon must be positive, found ${epsilon}`);
+  if (!(momentum >= 0 && momentum <= 1)) throw new ConfigError(`batchNorm: momentum must be in [0, 1], found ${describe(momentum)}`);
+  if (!(epsilon > 0)) throw new ConfigError(`batchNorm: epsilon must be positive, found ${describe(epsilon)}`);
   const cols = x.shape[x.shape.length - 1] ?? 0;
   if (x.shape.length < 2 || cols < 1) {
     throw new ShapeError(`batchNorm: expected an input of shape [batch, ..., channels], found [${x.shape.join(", ")}]`);

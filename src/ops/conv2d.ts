@@ -3,7 +3,7 @@
 // gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
 // assembly/conv-forward.ts, conv-adjoint.ts and conv-filter-grad.ts: implicit-gemm kernels that never write the
 // im2col matrix.
-import { ConfigError, ShapeError } from "../errors.js";
+import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
 import { gemm } from "./gemm.js";
@@ -55,7 +55,7 @@ export function checkWindowOptions(op: string, strides: readonly number[], paddi
     throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
   }
   if (padding !== "same" && padding !== "valid") {
-    throw new ConfigError(`${op}: padding must be "same" or "valid", found ${JSON.stringify(padding)}`);
+    throw new ConfigError(`${op}: padding must be "same" or "valid", found ${describe(padding)}`);
   }
 }
 

@@ -1,7 +1,7 @@
 // Input corruption for denoising autoencoders, applied to a batch outside the
 // tape (the clean input stays the target). Draws are keyed by (seed, stream,
 // counter), so a step's corruption is reproducible.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { Tensor } from "./tensor.js";
 
@@ -15,7 +15,7 @@ export type NoiseConfig =
 
 /** Validates a noise config, naming the bad field. */
 export function checkNoise(noise: NoiseConfig, where: string): NoiseConfig {
-  const fail = (what: string, found: unknown) => new ConfigError(`${where}: expected ${what}, found ${JSON.stringify(found)}`);
+  const fail = (what: string, found: unknown) => new ConfigError(`${where}: expected ${what}, found ${describe(found)}`);
   if (!noise || typeof noise !== "object") throw fail("a noise config such as { type: \"gaussian\", stddev: 0.5 }", noise);
   switch (noise.type) {
     case "gaussian":

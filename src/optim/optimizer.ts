@@ -1,6 +1,6 @@
 // Optimizers update the whole parameter slab in one kernel call: parameters,
 // gradients and each state slot are contiguous regions of n floats.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describe } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { checkSchedule, learningRateAt, type LearningRateSchedule } from "./schedules.js";
 
@@ -56,7 +56,7 @@ export interface Optimizer {
 function positive(value: unknown, name: string, fallback: number, allowZero = false): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new ConfigError(`optimizer: expected ${name} to be a ${allowZero ? "non-negative" : "positive"} number, found ${String(value)}`);
+    throw new ConfigError(`optimizer: expected ${name} to be a ${allowZero ? "non-negative" : "positive"} number, found ${describe(value)}`);
   }
   return v;
 }
@@ -68,7 +68,7 @@ function rate(value: unknown, fallback: number): number | LearningRateSchedule {
 function fraction(value: unknown, name: string, fallback: number): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== "number" || !(v >= 0 && v < 1)) {
-    throw new ConfigError(`optimizer: expected ${name} in [0, 1), found ${String(value)}`);
+    throw new ConfigError(`optimizer: expected ${name} in [0, 1), found ${describe(value)}`);
   }
   return v;
 }
@@ -136,5 +136,5 @@ export function createOptimizer(config: OptimizerConfig | "adam" | "adamw" | "sg
       weightDecay: positive(c.weightDecay, "weightDecay", 0, true),
     });
   }
-  throw new ConfigError(`optimizer: unknown name ${JSON.stringify((c as { name?: unknown }).name)}; expected "adam", "adamw" or "sgd"`);
+  throw new ConfigError(`optimizer: unknown name ${describe((c as { name?: unknown }).name)}; expected "adam", "adamw" or "sgd"`);
 }

@@ -7,7 +7,11 @@
 //   the next identical step allocates nothing new.
 // The wasm core never allocates: every pointer it sees comes from here.
 
+import { AutoencoderError, ResourceError } from "../errors.js";
+
 const PAGE = 65536;
+/** A wasm32 memory holds at most 65,536 pages (4 GiB). */
+const MAX_PAGES = 65536;
 /** Cache-line alignment: also satisfies v128 and f64 alignment. */
 const ALIGN = 64;
 const MIN_SCRATCH_CHUNK = 1 << 20;
@@ -44,8 +48,11 @@ export class Arena {
     this.top = alignUp(heapBase, ALIGN);
   }
 
-  /** Allocates a persistent block of at least `bytes`, until `free(ptr)`. */
-  alloc(bytes: number): number {
+  /**
+   * Allocates a persistent block of at least `bytes`, until `free(ptr)`;
+   * `what` names it in the ResourceError thrown when memory runs out.
+   */
+  alloc(bytes: number, what = "a block of memory"): number {
     const size = alignUp(Math.max(bytes, 1), ALIGN);
     for (let i = 0; i < this.freeBlocks.length; i++) {
       const block = this.freeBlocks[i]!;
@@ -60,7 +67,7 @@ export class Arena {
       return ptr;
     }
     const ptr = this.top;
-    this.ensureCapacity(ptr + size);
+    this.ensureCapacity(ptr + size, what, bytes);
     this.top = ptr + size;
     this.liveSizes.set(ptr, size);
     return ptr;
@@ -69,7 +76,7 @@ export class Arena {
   /** Returns a persistent block. Freeing a pointer twice is an error. */
   free(ptr: number): void {
     const size = this.liveSizes.get(ptr);
-    if (size === undefined) throw new Error(`arena: free of unknown pointer ${ptr}`);
+    if (size === undefined) throw new AutoencoderError(`arena: expected a live pointer to free, found ${ptr}`);
     this.liveSizes.delete(ptr);
     let i = 0;
     while (i < this.freeBlocks.length && this.freeBlocks[i]!.ptr < ptr) i++;
@@ -94,7 +101,7 @@ export class Arena {
   }
 
   /** Allocates `bytes` of scratch, valid until `release` to an earlier mark. */
-  scratch(bytes: number): number {
+  scratch(bytes: number, what = "scratch memory"): number {
     const size = alignUp(Math.max(bytes, 1), ALIGN);
     for (;;) {
       const chunk = this.chunks[this.chunkIndex];
@@ -112,8 +119,17 @@ export class Arena {
         continue;
       }
       if (chunk) this.scratchInUse += chunk.size - this.chunkOffset;
-      const chunkSize = Math.max(size, MIN_SCRATCH_CHUNK, this.scratchInUse);
-      this.chunks.push({ ptr: this.alloc(chunkSize), size: alignUp(chunkSize, ALIGN) });
+      let chunkSize = Math.max(size, MIN_SCRATCH_CHUNK, this.scratchInUse);
+      let ptr: number;
+      try {
+        ptr = this.alloc(chunkSize, what);
+      } catch (error) {
+        // The doubled chunk did not fit: a chunk of just this request may.
+        if (!(error instanceof ResourceError) || chunkSize === size) throw error;
+        chunkSize = size;
+        ptr = this.alloc(chunkSize, what);
+      }
+      this.chunks.push({ ptr, size: alignUp(chunkSize, ALIGN) });
       this.chunkIndex = this.chunks.length - 1;
       this.chunkOffset = 0;
     }
@@ -195,12 +211,29 @@ export class Arena {
     return this.f32.slice(start, start + n);
   }
 
-  private ensureCapacity(end: number): void {
+  private ensureCapacity(end: number, what: string, bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    // Grow at least geometrically so a run of small allocations stays cheap.
-    const pages = Math.max(Math.ceil((end - have) / PAGE), Math.ceil(have / PAGE / 4));
-    this.memory.grow(pages);
+    const needed = Math.ceil((end - have) / PAGE);
+    // Grow at least geometrically (25%) so a run of small allocations stays
+    // cheap; when that much is not to be had, ask for the exact size.
+    const headroom = Math.min(Math.max(needed, Math.ceil(have / PAGE / 4)), MAX_PAGES - have / PAGE);
+    for (const pages of headroom > needed ? [headroom, needed] : [needed]) {
+      if (this.tryGrow(pages)) return;
+    }
+    throw new ResourceError(`out of memory allocating ${what}: expected ${bytes} more bytes to fit in the wasm memory (${have} bytes now, at most ${MAX_PAGES * PAGE}), found it cannot grow to ${end} bytes`);
+  }
+
+  private tryGrow(pages: number): boolean {
+    if (!(pages > 0) || this.memory.buffer.byteLength / PAGE + pages > MAX_PAGES) return false;
+    try {
+      this.memory.grow(pages);
+      return true;
+    } catch (error) {
+      // Memory.grow throws RangeError when the engine refuses the pages.
+      if (error instanceof RangeError) return false;
+      throw error;
+    }
   }
 
   private refreshViews(): void {

@@ -118,3 +118,25 @@ describe("AnomalyDetector: PyOD names, auto threshold, explain", () => {
     }
   });
 });
+
+describe("AnomalyDetector ensemble", () => {
+  it("is deterministic, ranks planted outliers on top, and saves every member", async () => {
+    const x = planted(5, 300, 12, (i) => i % D);
+    const options = { ensemble: 3, codeSize: 2, epochs: 20, contamination: 0.04, seed: 2 } as const;
+    const a = await new AnomalyDetector(options).fit(x);
+    const b = await new AnomalyDetector(options).fit(x);
+    expect(Array.from(a.decisionScores)).toEqual(Array.from(b.decisionScores));
+    expect(a.members).toHaveLength(3);
+    const scores = a.decisionFunction(x);
+    const order = Array.from(scores.keys()).sort((i, j) => scores[j]! - scores[i]!);
+    expect(order.slice(0, 12).sort((i, j) => i - j)).toEqual(Array.from({ length: 12 }, (_, i) => 300 + i));
+    const loaded = await AnomalyDetector.load(a.save());
+    expect(loaded.ensemble).toBe(3);
+    expect(Array.from(loaded.decisionFunction(x))).toEqual(Array.from(scores));
+    expect(Array.from(loaded.explain(x).data)).toEqual(Array.from(a.explain(x).data));
+    const single = await new AnomalyDetector({ codeSize: 2, epochs: 5 }).fit(x);
+    expect((await AnomalyDetector.load(single.save())).ensemble).toBe(1);
+    expect(() => new AnomalyDetector({ ensemble: 0 })).toThrow(ConfigError);
+    for (const d of [a, b, loaded, single]) d.dispose();
+  });
+});

@@ -151,7 +151,7 @@ describe("model file", () => {
     const body = new Uint8Array(8 + f64.length + 8);
     body[0] = f64.length;
     body.set(f64, 8);
-    refuses(wrap(body), "model file body: invalid safetensors: tensor \"w\": dtype F64 is not supported");
+    refuses(wrap(body), "model file body: invalid safetensors: tensor \"w\": dtype \"F64\" is not supported");
   });
 
   it("refuses inputs that are not a Uint8Array and configs that are not JSON", () => {

@@ -50,7 +50,7 @@ describe("the bundle carries no Node globals", () => {
       expect(hits(/(^|[;}\s])import\s*[^(\s][^;]*?from\s*["']node:|(^|[;}\s])import\s*["']node:/)).toEqual([]);
       // The one dynamic import: node:fs/promises (its name built at run time), used only when init({ wasm }) gets a file: URL.
       expect(hits(/node:/), "static references to node: modules").toEqual([]);
-      const at = text.search(/\["node",\s*"fs\/promises"\]/);
+      const at = text.search(/\[\s*"node",\s*"fs\/promises"\]/);
       expect(at, "the node:fs branch of the URL loader").toBeGreaterThan(0);
       expect(text.slice(Math.max(0, at - 200), at).replace(/\s/g, "")).toContain('protocol==="file:"');
       const imports = hits(/\bimport\s*\(/);

@@ -46,12 +46,8 @@ export const TRAINING_KEYS: readonly string[] = [
 
 export type ScalerKind = "standard" | "minmax" | "none";
 
-/** The estimator's own tensors (saved under "<kind>."), by kind; a file holding any other is refused. */
-// The tensors an estimator saves beside its model's, by kind: a detector's training scores and, for an
-// ensemble, each further member's weights under "member<m>." (checked against the members by the detector).
-const OWN_TENSORS = new Map<string, (name: string) => boolean>([
-  ["anomaly-detector", (name) => name === "decision_scores" || /^member[1-9][0-9]{0,3}\./.test(name)],
-]);
+/** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
+const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./]]]);
 
 /** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
 export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;
@@ -236,10 +232,10 @@ export abstract class AutoencoderEstimator {
     const prefix = `${kind}.`;
     const modelTensors: NamedTensor[] = [];
     const own = new Map<string, DecodedTensor>();
-    const isOwn = OWN_TENSORS.get(kind) ?? (() => false);
+    const ownNames = OWN_TENSORS.get(kind) ?? [];
     for (const [name, t] of file.tensors) {
       if (!name.startsWith(prefix)) modelTensors.push({ name, shape: t.shape, data: t.data });
-      else if (isOwn(name.slice(prefix.length))) own.set(name.slice(prefix.length), t);
+      else if (ownNames.some((n) => (typeof n === "string" ? n === name.slice(prefix.length) : n.test(name.slice(prefix.length))))) own.set(name.slice(prefix.length), t);
       else throw new ModelFormatError(`${label}.load: found a tensor ${describe(name)} that a saved ${label} does not have`);
     }
     assertFiniteTensors(own, `${label}.load`);

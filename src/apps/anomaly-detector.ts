@@ -328,6 +328,11 @@ export class AnomalyDetector extends AutoencoderEstimator {
       // A file without an ensemble is a single-model detector (as every file before ensembles).
       if (state.ensemble !== undefined) await detector.loadMembers(state.ensemble, tensors);
       else detector.ensemble_ = 1;
+      const members = detector.ensemble_;
+      for (const name of tensors.keys()) {
+        const member = /^member([0-9]+)\./.exec(name);
+        if (member && Number(member[1]) >= members) throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)} of ensemble member ${member[1]}, but the detector has ${members} member(s)`);
+      }
     } catch (error) {
       detector.dispose();
       throw new ModelFormatError(`AnomalyDetector.load: ${(error as Error).message}`);
@@ -349,7 +354,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private async loadMembers(saved: unknown, tensors: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
     const e = saved as { version?: unknown; stats?: unknown; autoencoders?: unknown } | null;
     if (!e || typeof e !== "object" || e.version !== ENSEMBLE_VERSION) {
-      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${JSON.stringify(e && typeof e === "object" ? e.version ?? null : e)}; this detector was saved by a newer or foreign version`);
+      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${describe(e && typeof e === "object" ? e.version ?? null : e)}; this detector was saved by a newer or foreign version`);
     }
     const configs = e.autoencoders;
     if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {

@@ -211,7 +211,8 @@ const ACTIVATION_OPS: Record<string, "relu" | "leakyRelu" | "sigmoid" | "tanh" |
 
 function convertNode(c: Converter, node: OnnxNode, v: Value): Value {
   const out: Value = { name: node.outputs[0] ?? "", dims: v.dims, layout: v.layout };
-  const act = ACTIVATION_OPS[node.op];
+  // Own properties only: an op named "constructor" in a hostile file must not reach Object.prototype.
+  const act = Object.hasOwn(ACTIVATION_OPS, node.op) ? ACTIVATION_OPS[node.op] : undefined;
   if (act) {
     onlyAttributes(node, act === "leakyRelu" ? ["alpha"] : []);
     // ONNX's LeakyRelu slope defaults to 0.01 (ours to Keras' 0.3): always stated.

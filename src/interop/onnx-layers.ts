@@ -302,6 +302,9 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   const [cin, ih, iw] = v.dims as [number, number, number];
   const [kh, kw] = [w.shape[2]!, w.shape[3]!];
   const strides = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
+  if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1 && s <= 1 << 16)) throw unsupported(node, `strides [${strides.join(", ")}]; supported: two integers in [1, 65536]`);
+  const kernelShape = intsAttr(node, "kernel_shape");
+  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape [${kernelShape.join(", ")}] differs from the filters' ${kh}×${kw}`);
   const pads = pads4(node);
   const filters = transposed ? w.shape[1]! : w.shape[0]!;
   if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters [${w.shape.join(", ")}] do not fit ${cin} input channels`);
@@ -320,7 +323,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     outHW = onnxOut;
   } else {
     const extra = intsAttr(node, "output_padding") ?? [0, 0];
-    if (intsAttr(node, "output_shape")) throw unsupported(node, "output_shape is not supported; give pads and output_padding");
+    if (extra.length !== 2 || !extra.every((e, a) => Number.isInteger(e) && e >= 0 && e < strides[a]!)) throw unsupported(node, `output_padding [${extra.join(", ")}]; supported: two integers, each below its stride`);
     const onnxOut = axes.map(([i, k, s, b, e], a) => (i - 1) * s + k - b - e + extra[a]!);
     const options: ([number, number] | null)[] = [null];
     for (let y = 0; y < strides[0]; y++) for (let x = 0; x < strides[1]; x++) options.push([y, x]);
@@ -339,8 +342,15 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     }
     outHW = onnxOut;
   }
+  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW.join("×")} from ${ih}×${iw}`);
   if (spec === null) {
-    throw unsupported(node, `pads [${pads.join(", ")}] with kernel ${kh}×${kw}, strides [${strides.join(", ")}] on ${ih}×${iw} match neither "valid" nor TensorFlow's "same" (the extra row at the end), the paddings ours supports`);
+    // PyTorch's padding (as many rows at the start as at the end) where "same" would put the odd one at the end.
+    if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads [${pads.join(", ")}]; supported: integers in [0, 65536]`);
+    const padding = [[pads[0]!, pads[2]!], [pads[1]!, pads[3]!]] as const;
+    const extra = intsAttr(node, "output_padding") ?? [0, 0];
+    spec = transposed
+      ? layers.conv2dTranspose({ filters, kernelSize: [kh, kw], strides, padding, ...(extra.some((e) => e !== 0) ? { outputPadding: extra as [number, number] } : {}) })
+      : layers.conv2d({ filters, kernelSize: [kh, kw], strides, padding });
   }
   // ONNX Conv OIHW → ours HWIO; ONNX ConvTranspose [in, out, kh, kw] → ours [kh, kw, out, in].
   const kernel = { shape: [kh, kw, w.shape[1]!, w.shape[0]!], data: permute(w.data, w.shape, [2, 3, 1, 0]) };

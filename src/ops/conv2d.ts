@@ -74,7 +74,7 @@ export function checkWindowOptions(op: string, strides: readonly number[], paddi
   const explicit = Array.isArray(padding) && padding.length === 2
     && padding.every((a: unknown) => Array.isArray(a) && a.length === 2 && a.every((p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 1 << 16));
   if (!explicit) {
-    throw new ConfigError(`${op}: padding must be "same", "valid" or [[top, bottom], [left, right]] of integers in [0, 65536], found ${describe(padding)}`);
+    throw new ConfigError(`${op}: padding must be "same" or "valid" (or explicit [[top, bottom], [left, right]] of integers in [0, 65536]), found ${describe(padding)}`);
   }
 }
 

@@ -28,7 +28,7 @@ async function openFile(path: string | URL, where: string): Promise<FileHandle> 
   try {
     fs = (await import(/* @vite-ignore */ fsModule)) as typeof fs;
   } catch {
-    throw new ConfigError(`${where}: reading a path needs node:fs (Node, Deno, Bun); in a browser pass a ReadableStream, e.g. (await fetch(url)).body`);
+    throw new ConfigError(`${where}: reading a path needs the file system of Node, Deno or Bun; in a browser pass a ReadableStream, e.g. (await fetch(url)).body`);
   }
   try {
     return await fs.open(path, "r");

@@ -32,5 +32,8 @@ export type { DataInput, TensorData } from "./models/data.js";
 export { PCA, type PCAOptions, type PCAJSON } from "./models/pca.js";
 export { readCsv } from "./io/csv.js";
 export { readNpy, writeNpy } from "./io/npy.js";
+export { streamCsv, type StreamCsvOptions } from "./io/csv-stream.js";
+export { streamNpy, type StreamNpyOptions } from "./io/npy-stream.js";
+export type { ByteSource, ByteStream } from "./io/byte-source.js";
 export { readIdx, writeIdx } from "./io/idx.js";
 export * from "./apps/index.js";

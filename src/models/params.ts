@@ -47,7 +47,12 @@ export class ParamSlab {
       grads: region(1),
       state: Array.from({ length: stateSlots }, (_, i) => region(2 + i)),
       count: this.count,
+      bounds: arena.alloc((specs.length + 1) * 4, "the tensor bounds of a model's slab"),
+      tensors: specs.length,
     };
+    const bounds = this.regions.bounds! >>> 2;
+    this.offsets.forEach((o, i) => (arena.u32[bounds + i] = o));
+    arena.u32[bounds + specs.length] = this.count;
     specs.forEach((spec, i) => {
       const ptr = this.regions.params + this.offsets[i]! * 4;
       const tensor = new Tensor(ptr, spec.shape, true);
@@ -145,6 +150,7 @@ export class ParamSlab {
 
   dispose(): void {
     this.dropSnapshots();
+    getEngine().arena.free(this.regions.bounds!);
     getEngine().arena.free(this.block);
   }
 }

@@ -72,7 +72,7 @@ for (const d of setup.differences) console.log(`Differs from the post: ${d}`);
 
 const ae = await Autoencoder.create(setup.config);
 const started = performance.now();
-let last: { loss: number; valLoss: number; seconds: number } = { loss: NaN, valLoss: NaN, seconds: 0 };
+let last: { loss: number; valLoss: number; valReconstruction?: number; seconds: number } = { loss: NaN, valLoss: NaN, seconds: 0 };
 await ae.fit(trainX, {
   epochs,
   batchSize: setup.batchSize,
@@ -80,7 +80,7 @@ await ae.fit(trainX, {
   ...(noisyTest ? {} : { validationData: testX }),
   onEpochEnd: async (epoch, logs) => {
     const valLoss = noisyTest ? meanBce(ae.reconstruct(noisyTest).data, test.x.data) : logs.valLoss!;
-    last = { loss: logs.loss, valLoss, seconds: (performance.now() - started) / 1000 };
+    last = { loss: logs.loss, valLoss, valReconstruction: logs.valReconstruction, seconds: (performance.now() - started) / 1000 };
     process.stderr.write(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(5)}, val loss ${valLoss.toFixed(5)}, ${logs.seconds.toFixed(1)} s (${last.seconds.toFixed(0)} s in all)\n`);
     if (args.checkpoint) await writeFile(args.checkpoint, ae.save());
   },
@@ -90,6 +90,7 @@ const rows: string[][] = [
   ["train loss (with any penalty)", `${setup.post.loss ?? "—"}`, fmt(last.loss), gap(last.loss, setup.post.loss)],
   [noisyTest ? "test loss, noisy → clean" : "test loss (validation_data)", `${setup.post.valLoss ?? "—"}`, fmt(last.valLoss), gap(last.valLoss, setup.post.valLoss)],
 ];
+if (last.valReconstruction !== undefined) rows.push(["test loss without the penalty", "—", fmt(last.valReconstruction), "—"]);
 if (args.model === "simple" || args.model === "sparse") {
   const code = ae.encode(test.x).data;
   const mean = code.reduce((s, v) => s + v, 0) / code.length;

@@ -6,26 +6,30 @@
 // probabilities. Prints our test negative ELBO per epoch beside the reference
 // curve (PyTorch 1.13 CPU on this data), and, when /usr/bin/python3 has torch,
 // trains PyTorch's model on one thread in the same run for the wall time.
-// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only]
+// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp]
 //   --seed N        seeds ours (initialization, shuffling, ε) and PyTorch's
 //                   torch.manual_seed (default 1, the reference curve's seed)
 //   --no-pytorch    ours only (PYTORCH=0 too); --pytorch-only: PyTorch only
 //   --from-logits   ours with BCE from the decoder's logits instead of on its
 //                   probabilities clamped to [1e-7, 1 − 1e-7]
+//   --pytorch-clamp PyTorch's probabilities clamped to [1e-7, 1 − 1e-7] before
+//                   its BCE, as ours on probabilities (the clamp's gradient
+//                   is 0 outside), to show what that convention changes
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ConfigError, layers, VAE } from "../src/index.js";
 import { loadMnist, mnistDataDir } from "./lib/mnist.js";
 
-function parseArgs(argv: string[]): { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean } {
-  const out = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false };
+function parseArgs(argv: string[]): { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean } {
+  const out = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--no-pytorch") out.pytorch = false;
     else if (arg === "--pytorch-only") out.ours = false;
     else if (arg === "--from-logits") out.fromLogits = true;
+    else if (arg === "--pytorch-clamp") out.clamp = true;
     else if (arg === "--seed" && /^\d+$/.test(argv[i + 1] ?? "")) out.seed = Number(argv[++i]);
-    else throw new ConfigError(`pytorch-vae: expected --seed N, --no-pytorch, --pytorch-only or --from-logits, found ${JSON.stringify(arg)}`);
+    else throw new ConfigError(`pytorch-vae: expected --seed N, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
   }
   return out;
 }
@@ -57,7 +61,10 @@ class VAE(nn.Module):
         mu, logvar = self.fc21(h), self.fc22(h)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+clamp = sys.argv[3] == "clamp"
 def loss_function(recon, x, mu, logvar):
+    if clamp:
+        recon = recon.clamp(1e-7, 1 - 1e-7)
     return F.binary_cross_entropy(recon, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 model = VAE()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -134,7 +141,7 @@ const torch = args.pytorch ? trainPytorch(args.seed) : null;
 const signed = (d: number) => `${d >= 0 ? "+" : ""}${d.toFixed(2)}`;
 const head = ["epoch", "reference (PyTorch 1.13, seed 1)"];
 if (ours) head.push(`ours${args.fromLogits ? " (BCE from logits)" : ""}`, "ours − reference", `within ${TOLERANCE} nats`);
-if (torch) head.push(`PyTorch, this run (seed ${args.seed})`, "PyTorch − reference");
+if (torch) head.push(`PyTorch, this run (seed ${args.seed}${args.clamp ? ", probabilities clamped" : ""})`, "PyTorch − reference");
 console.log(`| ${head.join(" | ")} |`);
 console.log(`|${" --- |".repeat(head.length)}`);
 REFERENCE.forEach((r, e) => {

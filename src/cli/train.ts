@@ -41,7 +41,7 @@ export const TRAIN: CommandSpec = {
     { name: "batch-size", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.batchSize), help: "Samples per gradient step." },
     { name: "learning-rate", type: "number", value: "X", default: "0.001", help: "Adam's step size." },
     { name: "seed", type: "int", value: "N", min: 0, default: "0", help: "Seeds initialization, shuffling and noise: the same seed and data give the same model." },
-    { name: "scale", type: "string", value: "HOW", default: "standard for detector, none otherwise", help: "Per-feature scaling saved in the model: none, minmax or standard (not for vae)." },
+    { name: "scale", type: "string", value: "HOW", default: "standard for detector, auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax or standard (not for vae)." },
     { name: "noise", type: "string", value: "TYPE:X", default: "gaussian:0.2", help: "Denoiser corruption: gaussian:STDDEV, mask:RATE or salt-pepper:RATE." },
     { name: "contamination", type: "number", value: "C", default: "0.1", help: "Detector: expected share of anomalies in the training data, in (0, 0.5]; sets the threshold." },
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
@@ -89,7 +89,7 @@ function settingsOf(args: ParsedArgs): TrainSettings {
   only("noise", ["denoiser"]);
   only("contamination", ["detector"]);
   const scale = flag<string>("scale");
-  if (scale !== undefined && !["none", "minmax", "standard"].includes(scale)) throw new UsageError(`train: --scale: expected none, minmax or standard, found ${JSON.stringify(scale)}`);
+  if (scale !== undefined && !["auto", "none", "minmax", "standard"].includes(scale)) throw new UsageError(`train: --scale: expected auto, none, minmax or standard, found ${JSON.stringify(scale)}`);
   if (kind === "vae" && scale !== undefined && scale !== "none") {
     throw new UsageError("train: --scale: a vae model file holds no scaler; scale the data beforehand (values in [0, 1] train a Bernoulli decoder) or pass --scale none");
   }
@@ -156,7 +156,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
   const save = { optimizer: settings.optimizerState };
   switch (settings.kind) {
     case "autoencoder": {
-      const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { nComponents: settings.code }), ...(scaler ? { scaler } : {}) });
+      const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { codeSize: settings.code }), ...(scaler ? { scaler } : {}) });
       try {
         await reducer.fit(x);
         return { history: reducer.history!, bytes: reducer.save(save) };

@@ -9,7 +9,7 @@ import { keysOf } from "../options.js";
 import { Tensor } from "../ops/tensor.js";
 import { getEngine } from "../wasm/module.js";
 import { toBatch, type Batch, type DataInput } from "./data.js";
-import type { EpochBatch, LossParts, Trainable, TrainingData } from "./fit.js";
+import { MODEL_FIT_KEYS, type EpochBatch, type FitData, type FitOptions, type LossParts, type Trainable, type TrainingData } from "./fit.js";
 import { STREAM } from "./streams.js";
 
 /** One item of a stream: a batch (rows of numbers, or { data, shape: [n, ...sample shape] }) or one sample's values. */
@@ -40,6 +40,36 @@ export interface StreamFitOptions {
 
 export const STREAM_FIT_KEYS = /* @__PURE__ */ keysOf<StreamFitOptions>({ shuffleBuffer: true, stepsPerEpoch: true, validationSteps: true });
 
+/** The options of a model's fit: FitOptions, the stream options, and validation data (arrays, or a stream with streamed x). */
+export type ModelFitOptions = FitOptions & StreamFitOptions & { validationData?: DataInput | SampleStream };
+
+/** Every key of ModelFitOptions, for the unknown-key check. */
+export const MODEL_STREAM_FIT_KEYS: readonly string[] = [...MODEL_FIT_KEYS, ...STREAM_FIT_KEYS];
+
+/**
+ * A model's fit data: arrays held in memory (made into rows by `batchOf`), or a stream. With streamed x,
+ * validation arrays are read as a stream of one batch; streamed validation data needs streamed x.
+ */
+export function fitDataOf(x: DataInput | SampleStream, options: ModelFitOptions, sampleShape: readonly number[], batchOf: (d: DataInput, what: string) => Batch): FitData | TrainingData {
+  const validation = options.validationData;
+  if (isSampleStream(x)) {
+    const epochs = options.epochs ?? 1;
+    if (readOnce(x) && typeof epochs === "number" && epochs > 1 && options.stepsPerEpoch === undefined) {
+      throw new ConfigError(
+        `fit: x is an iterator that can be read once, and ${epochs} epochs need ${epochs} passes; pass a function returning a new one (() => gen()) or an object whose [Symbol.asyncIterator] makes a new iterator (such as streamCsv(path)), or set stepsPerEpoch to read it on across epochs`,
+      );
+    }
+    if (validation !== undefined && readOnce(validation) && typeof epochs === "number" && epochs > 1) {
+      throw new ConfigError("fit: validationData is an iterator that can be read once, and it is read after every epoch; pass a function returning a new one");
+    }
+    const v = validation === undefined || isSampleStream(validation) ? validation : () => [validation];
+    return new StreamTraining(x, v, sampleShape, options);
+  }
+  checkNoStreamOptions(options);
+  if (isSampleStream(validation)) throw new ConfigError("fit: validationData is a stream but x is held in memory; stream x too, or pass validationData as arrays");
+  return { x: batchOf(x, "fit x"), validation: validation === undefined ? undefined : { x: batchOf(validation, "validationData") } };
+}
+
 // Draws in [0, k) are floor(word · k / 2^32), exact in float64 while k ≤ 2^21 (a 32-bit word times 21 bits).
 const MAX_SHUFFLE_BUFFER = 2 ** 21;
 
@@ -55,6 +85,11 @@ const optionalCount = (value: unknown, name: string, min: number, max = Number.M
   }
   return value;
 };
+
+/** An iterator (an async generator object, or any object with next): iterating it again goes on where it stopped. */
+function readOnce(x: unknown): boolean {
+  return typeof x === "object" && x !== null && typeof (x as AsyncIterator<unknown>).next === "function";
+}
 
 /** Refuses the stream options with data held in memory, where they mean nothing. */
 export function checkNoStreamOptions(options: StreamFitOptions): void {
@@ -286,6 +321,7 @@ export class StreamTraining implements TrainingData {
     const data = new Float32Array(batchSize * this.cols);
     const origin = new Float64Array(batchSize);
     const steps = this.stepsPerEpoch;
+    if (steps !== undefined) this.epochSamples = steps * batchSize;
     let seen = 0;
     try {
       if (steps === undefined || !this.pass) {
@@ -310,8 +346,10 @@ export class StreamTraining implements TrainingData {
         if (rows < batchSize) break;
       }
       if (seen === 0) throw new DataError(`fit x: expected at least one sample, found a stream that yielded none (epoch ${epoch + 1})`);
-      this.epochSamples = steps === undefined ? seen : steps * batchSize;
-      if (steps === undefined) this.closePass();
+      if (steps === undefined) {
+        this.epochSamples = seen;
+        this.closePass();
+      }
     } catch (error) {
       this.closePass();
       throw error;

@@ -17,7 +17,7 @@ export type {
   Conv2dSpec, Conv2dTransposeSpec, ConvOptions, ConvTransposeOptions, BatchNormSpec, MaxPool2dSpec, UpSampling2dSpec,
 } from "./layers/index.js";
 export type { Activation } from "./ops/activation.js";
-export type { OptimizerConfig, AdamConfig, SgdConfig } from "./optim/optimizer.js";
+export type { OptimizerConfig, AdamConfig, SgdConfig, ClipConfig } from "./optim/optimizer.js";
 export { exponentialDecay, cosineDecay, piecewiseConstant, learningRateAt } from "./optim/schedules.js";
 export type { LearningRateSchedule, ExponentialDecay, CosineDecay, PiecewiseConstant } from "./optim/schedules.js";
 export type { ReconstructionLoss } from "./losses/reconstruction.js";
@@ -27,6 +27,8 @@ export { addNoise } from "./models/noise.js";
 export { VAE, type VAEConfig, type VAELoss } from "./models/vae.js";
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { SampleStream, StreamItem, StreamFitOptions, ModelFitOptions } from "./models/stream-data.js";
+export { reduceLROnPlateau, modelCheckpoint, csvLogger } from "./models/callbacks.js";
+export type { Callback, TrainingState, ReduceLROnPlateauOptions, ModelCheckpoint, ModelCheckpointOptions, CsvLogger, CsvLoggerOptions } from "./models/callbacks.js";
 export type { SaveOptions } from "./models/base.js";
 export { loadLimits } from "./models/load-check.js";
 export type { DataInput, TensorData } from "./models/data.js";

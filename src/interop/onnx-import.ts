@@ -6,15 +6,18 @@ import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { decodeModel } from "./onnx-proto.js";
 import { toLayers, type ImportedLayer } from "./onnx-layers.js";
 
+/** Options of fromOnnx. */
 export interface FromOnnxOptions {
   /**
    * The ONNX value that is the code: the encoder ends at the layer giving it.
    * Default: the narrowest value between two layers (the bottleneck; the first if tied).
    */
   code?: string;
-  /** Training settings of the built model (the file has none). */
+  /** Training settings of the built model (the file has none): its loss. Default "mse". */
   loss?: AutoencoderConfig["loss"];
+  /** The built model's optimizer. Default { name: "adam", learningRate: 1e-3 }. */
   optimizer?: AutoencoderConfig["optimizer"];
+  /** The built model's seed (for further training). Default 0. */
   seed?: number;
 }
 

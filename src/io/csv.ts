@@ -5,6 +5,7 @@
 // infinity in any case with an optional sign, which read as NaN and ±Infinity.
 import { ConfigError, DataError, ShapeError, describe } from "../errors.js";
 
+/** Options of readCsv. */
 export interface CsvOptions {
   /** Field separator, one character. Default: detected from the first rows among ",", ";" and tab; "," when none fits. */
   delimiter?: string;
@@ -26,9 +27,11 @@ export interface CsvOptions {
   skipRows?: number;
 }
 
+/** What readCsv returns: a numeric table, usable as data input directly. */
 export interface CsvTable {
   /** Row-major values, shape[0] rows by shape[1] columns. */
   data: Float32Array;
+  /** [rows, columns]. */
   shape: [number, number];
   /** Names of the kept columns: the header's, or "0", "1", … (their 0-based index) without a header. */
   columns: string[];

@@ -3,6 +3,7 @@
 // The data is copied into the wasm memory once per fit; each step gathers its
 // batch there and releases its scratch at the end.
 import { withProgress } from "./verbose.js";
+import type { TrainingState } from "./callbacks.js";
 import { checkOptions, type EpochLogs, type FitOptions, type History, type Stopping } from "./fit-options.js";
 import { ConfigError, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
@@ -36,6 +37,8 @@ export interface Trainable {
   epochsTrained: number;
   /** True once `dispose()` freed the model's memory; training stops at the next step. */
   readonly isDisposed: boolean;
+  /** The model file, for checkpoints. */
+  save(options?: { optimizer?: boolean }): Uint8Array;
   /** Loss of a batch; records on ctx.tape when training. */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
 }
@@ -315,7 +318,7 @@ class EarlyStopper {
 }
 
 export async function fitLoop(model: Trainable, data: FitData, options: FitOptions = {}): Promise<History> {
-  const { epochs, batchSize, split, stopping, yieldEvery } = checkOptions(options);
+  const { epochs, batchSize, split, stopping, yieldEvery, callbacks } = checkOptions(options);
   options = withProgress(options, epochs);
   if (split > 0 && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
   options.signal?.throwIfAborted();
@@ -329,6 +332,8 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
     const last = new UpdateSnapshot(model);
     const pacer = new Pacer(yieldEvery, model, options.signal);
     const history: History = { epoch: [], loss: [], valLoss: [] };
+    const state: TrainingState = { save: (o) => model.save(o), optimizer: model.optimizer, history, hasValidation: samples.val !== null };
+    for (const c of callbacks) await c.onTrainBegin?.(state);
     for (let epoch = 0; epoch < epochs; epoch++) {
       await options.onEpochBegin?.(epoch);
       assertLive(model);
@@ -336,10 +341,15 @@ export async function fitLoop(model: Trainable, data: FitData, options: FitOptio
       validate(model, samples, batchSize, logs);
       record(history, epoch, logs, model);
       await options.onEpochEnd?.(epoch, logs);
+      for (const c of callbacks) {
+        assertLive(model);
+        await c.onEpochEnd?.(epoch, logs, state);
+      }
       assertLive(model);
       if (stopper?.shouldStop(epoch, logs)) break;
     }
     stopper?.finish();
+    for (const c of callbacks) await c.onTrainEnd?.(state);
     return history;
   } finally {
     // dispose() already freed the slab's snapshots along with the slab.

@@ -13,7 +13,8 @@ import { kSparse } from "../ops/k-sparse.js";
 import { STREAM } from "./streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
+import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
@@ -181,11 +182,9 @@ export class Autoencoder extends ModelBase {
   }
 
   /** Trains on `x` (its own target). Resolves with the per-epoch history. */
-  async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
-    checkOptionKeys("Autoencoder.fit", options, MODEL_FIT_KEYS);
-    const batch = this.batchOf(x, this.inputShape, "fit x");
-    const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
-    return fitLoop(this, { x: batch, validation }, options);
+  async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
+    checkOptionKeys("Autoencoder.fit", options, MODEL_STREAM_FIT_KEYS);
+    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
   }
 
   /** The code of each sample: [N, ...codeShape]. */

@@ -145,7 +145,7 @@ async function load(options: InitOptions): Promise<Engine> {
   assertRuntimeSupport();
   const requested = await requestedThreads(options.threads);
   let reason: string | null = requested === 1 ? null : threadsUnavailable();
-  const core = await coreOf(options.wasm);
+  const core = await coreOf(options.wasm).catch(compileFailure);
   // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
   let memory = requested > 1 && reason === null ? sharedMemory() : null;
   if (requested > 1 && reason === null && memory === null) reason = "the engine refused a shared WebAssembly.Memory";

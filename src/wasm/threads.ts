@@ -1,8 +1,10 @@
 // Starting the worker pool in each runtime, and what the engine reports about
-// it. Node: worker_threads from the inline source (eval), unref'd once ready
-// so it never keeps a process alive. Deno, Bun, browsers and web workers: a
-// module Worker from a Blob URL of the same source (or a URL the host gives,
-// for pages whose Content-Security-Policy forbids blob: workers).
+// it. Node and Deno: worker_threads from the inline source (eval), unref'd
+// once ready so it never keeps a process alive (Deno's web Worker has no
+// unref). Browsers, web workers and Bun: a module Worker from a Blob URL of
+// the same source (Bun's has unref). No Node global is read: a runtime is
+// told apart by its Worker and Deno globals, and Node modules are imported
+// by names built at run time, so bundlers leave them alone.
 import { ConfigError, describe } from "../errors.js";
 import { Pool, type PoolWorker } from "./pool.js";
 import { CONTROL_BYTES, workerSource } from "./worker-source.js";
@@ -39,11 +41,13 @@ export const DISPATCHED_KERNELS = [
 async function reportedCores(): Promise<number> {
   const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   if (typeof fromNavigator === "number" && fromNavigator >= 1) return fromNavigator;
-  if (isNode()) {
+  if (!nodeWorkers()) return 1;
+  try {
     const os = (await import(/* @vite-ignore */ ["node", "os"].join(":"))) as { availableParallelism?: () => number; cpus(): unknown[] };
     return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    return 1;
   }
-  return 1;
 }
 
 /** Throws a ConfigError unless `option` is "auto", an integer in [1, MAX_THREADS], or undefined. */
@@ -61,19 +65,17 @@ export async function requestedThreads(option: unknown): Promise<number> {
   return option as number;
 }
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  // Deno and Bun define process.versions.node too, but have web Workers.
-  return typeof p?.versions?.node === "string" && typeof (globalThis as { Deno?: unknown }).Deno === "undefined" &&
-    typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+/** Whether workers come from worker_threads: Node (no global Worker) and Deno (whose web Worker keeps the process alive). */
+function nodeWorkers(): boolean {
+  const g = globalThis as { Worker?: unknown; Deno?: unknown };
+  return typeof g.Worker !== "function" || typeof g.Deno === "object";
 }
 
 /** Why this runtime cannot run the pool, or null when it may try. */
 export function threadsUnavailable(): string | null {
-  const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean; Worker?: unknown };
+  const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean };
   if (g.crossOriginIsolated === false) return "the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
   if (typeof g.SharedArrayBuffer !== "function" || typeof g.Atomics !== "object") return "this runtime has no shared memory (SharedArrayBuffer and Atomics)";
-  if (!isNode() && typeof g.Worker !== "function") return "this runtime has no Worker";
   return null;
 }
 
@@ -166,9 +168,10 @@ interface AnyWorker extends PoolWorker {
 
 /** Creates one worker running workerSource() and resolves once its core is instantiated. */
 async function startWorker(init: object, workerUrl: string | URL | undefined, onExit: () => void): Promise<AnyWorker> {
-  if (isNode() && workerUrl === undefined) {
-    // Built at run time so bundlers leave this Node-only import alone.
-    const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":"))) as {
+  if (nodeWorkers() && workerUrl === undefined) {
+    const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
+      throw new Error("this runtime has neither a Worker nor worker_threads");
+    })) as {
       Worker: new (source: string, options: { eval: true }) => AnyWorker & {
         once(event: string, fn: (value: unknown) => void): void;
         on(event: string, fn: (value: unknown) => void): void;
@@ -230,7 +233,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
     if (blobUrl !== null) URL.revokeObjectURL(blobUrl);
   }
   worker.addEventListener("error", onExit);
-  // Deno: a worker keeps the process alive unless unref'd (Deno ≥ 2 has the method).
+  // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
   (worker as { unref?: () => void }).unref?.();
   return worker;
 }

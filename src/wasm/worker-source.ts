@@ -101,6 +101,6 @@ function start(port, listen, close) {
   });
 }
 ${node
-    ? `import("node:worker_threads").then(({ parentPort }) => start(parentPort, (fn) => parentPort.once("message", fn), () => parentPort.close()));`
+    ? `import(["node", "worker_threads"].join(":")).then(({ parentPort }) => start(parentPort, (fn) => parentPort.once("message", fn), () => parentPort.close()));`
     : `start(self, (fn) => { self.onmessage = (event) => { self.onmessage = null; fn(event.data); }; }, () => self.close());`}
 `;

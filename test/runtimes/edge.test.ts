@@ -49,18 +49,24 @@ describe("the bundle carries no Node globals", () => {
       expect(hits(/\brequire\s*\(|\bmodule\.exports\b|__dirname|__filename/)).toEqual([]);
       expect(hits(/(^|[;}\s])import\s*[^(\s][^;]*?from\s*["']node:|(^|[;}\s])import\s*["']node:/)).toEqual([]);
       // Dynamic imports only, each of a node: module whose name is built at run time right there:
-      // node:fs/promises, used only when init({ wasm }) gets a file: URL; node:os and node:worker_threads
-      // for the thread pool (also inside the workers' source), which falls back to web Workers or one thread.
+      // node:fs/promises twice (init({ wasm }) given a file: URL, and streamCsv / streamNpy given a path),
+      // node:os and node:worker_threads for the thread pool (also inside the workers' source), which
+      // falls back to web Workers or one thread.
       expect(hits(/node:/), "static references to node: modules").toEqual([]);
-      const at = text.search(/\[\s*"node",\s*"fs\/promises"\]/);
-      expect(at, "the node:fs branch of the URL loader").toBeGreaterThan(0);
-      expect(text.slice(Math.max(0, at - 200), at).replace(/\s/g, "")).toContain('protocol==="file:"');
+      const specifiers = [...text.matchAll(/\[\s*"node",\s*"fs\/promises"\]/g)].map((m) => m.index!);
+      expect(specifiers, "the node:fs branches").toHaveLength(2);
       const imports = [...text.matchAll(/\bimport\s*\(/g)].map((m) => m.index!);
-      expect(imports.length).toBeGreaterThanOrEqual(1);
       for (const importAt of imports) {
         const near = text.slice(Math.max(0, importAt - 200), importAt + 200).match(/\[\s*\\?"node\\?",\s*\\?"([a-z_/]+)\\?"\]/);
         expect(near?.[1], `the module of the dynamic import at ${importAt}`).toMatch(/^(fs\/promises|os|worker_threads)$/);
       }
+      specifiers.forEach((at) => {
+        expect(imports.some((i) => Math.abs(i - at) < 200), "each dynamic import follows its node:fs specifier closely").toBe(true);
+      });
+      const urlBranch = specifiers.filter((at) => text.slice(Math.max(0, at - 200), at).replace(/\s/g, "").includes('protocol==="file:"'));
+      expect(urlBranch, "the node:fs branch of the URL loader").toHaveLength(1);
+      const pathBranch = specifiers.filter((at) => text.slice(at, at + 300).includes("reading a path needs the file system"));
+      expect(pathBranch, "the node:fs branch of the streaming readers' path opener").toHaveLength(1);
     });
   }
 });

@@ -13,7 +13,8 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
 import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
+import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "./streams.js";
@@ -225,11 +226,9 @@ export class VAE extends ModelBase {
    * Trains on `x`. The history has, per epoch and per sample: `loss`
    * (reconstruction + β·KL), `reconstruction`, `kl`, and their `val*` twins.
    */
-  async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
-    checkOptionKeys("VAE.fit", options, MODEL_FIT_KEYS);
-    const batch = this.batchOf(x, this.inputShape, "fit x");
-    const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
-    return fitLoop(this, { x: batch, validation }, options);
+  async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
+    checkOptionKeys("VAE.fit", options, MODEL_STREAM_FIT_KEYS);
+    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
   }
 
   /** μ of q(z|x) for each sample ([N, latent]); with `{ logVariance: true }`, log σ² too. */

@@ -5,6 +5,7 @@ import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.j
 import { Arena } from "./arena.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
+import { assertCoreNumerics, checkNumerics, coreSource, withNumerics, type Numerics } from "./numerics.js";
 
 /** Where to get the wasm core from; the build's own copy when omitted. */
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
@@ -12,6 +13,8 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | s
 export interface Engine {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** The numerics profile of the loaded core (numerics.ts). */
+  readonly numerics: Numerics;
 }
 
 let engine: Engine | null = null;
@@ -102,14 +105,16 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
 
 /**
  * Loads the wasm core. Models call this themselves; call it first only to
- * choose where the wasm comes from. Later calls return the same engine.
+ * choose where the wasm comes from, or `numerics: "fma"` (numerics.ts). Later
+ * calls return the same engine (and reject a different `numerics`).
  */
-export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
-  if (engine) return Promise.resolve(engine);
+export function init(options: { wasm?: WasmSource; numerics?: Numerics } = {}): Promise<Engine> {
+  if (engine) return withNumerics(engine, options.numerics);
   if (!pending) {
     pending = (async () => {
       assertRuntimeSupport();
-      const module = await compile(options.wasm).catch(compileFailure);
+      const numerics = checkNumerics(options.numerics);
+      const module = await compile(await coreSource(numerics, options.wasm)).catch(compileFailure);
       // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
       const memory = new WebAssembly.Memory({ initial: 16 });
       const instance = await instantiate(module, {
@@ -121,14 +126,16 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
         },
       });
       const kernels = instance.exports as unknown as Kernels;
-      engine = { kernels, arena: new Arena(memory, kernels.heap_base()) };
+      const arena = new Arena(memory, kernels.heap_base());
+      assertCoreNumerics(kernels, arena, numerics);
+      engine = { kernels, arena, numerics };
       return engine;
     })();
     pending.catch(() => {
       pending = null;
     });
   }
-  return pending;
+  return pending.then((loaded) => withNumerics(loaded, options.numerics));
 }
 
 /** The loaded engine; throws when `init()` has not finished. */

@@ -9,6 +9,7 @@ import { Generator } from "../apps/generator.js";
 import { Reducer } from "../apps/reducer.js";
 import { DataError, DivergenceError, ShapeError } from "../errors.js";
 import type { TensorData } from "../models/data.js";
+import { csvLogger } from "../models/callbacks.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
 import type { NoiseConfig } from "../ops/corrupt.js";
 import { init } from "../wasm/module.js";
@@ -47,6 +48,7 @@ export const TRAIN: CommandSpec = {
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
     { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
     COLUMNS_FLAG,
+    { name: "csv-log", type: "string", value: "FILE", help: "Also write the history as CSV, a line per epoch as it ends (Keras CSVLogger): epoch,loss,valLoss,learningRate,…" },
     { name: "no-optimizer-state", type: "boolean", help: "Leave Adam's moments out of the model file (smaller; training cannot resume exactly where it stopped)." },
     { name: "quiet", type: "boolean", help: "No progress output (the summary line is still printed)." },
   ],
@@ -74,6 +76,7 @@ interface TrainSettings {
   contamination: number | undefined;
   columns: (string | number)[] | undefined;
   optimizerState: boolean;
+  csvLog: string | undefined;
   fit: FitOptions;
 }
 
@@ -113,6 +116,7 @@ function settingsOf(args: ParsedArgs): TrainSettings {
     contamination,
     columns: columnsOf(flag<string>("columns")),
     optimizerState: flag<boolean>("no-optimizer-state") !== true,
+    csvLog: flag<string>("csv-log"),
     fit: {
       epochs: flag<number>("epochs") ?? ESTIMATOR_FIT_DEFAULTS.epochs,
       batchSize: flag<number>("batch-size") ?? ESTIMATOR_FIT_DEFAULTS.batchSize,
@@ -215,11 +219,13 @@ export async function train(args: ParsedArgs): Promise<void> {
   const [dataPath] = positionalsOf(TRAIN, args) as [string];
   const settings = settingsOf(args);
   await checkWritable(settings.out);
+  if (settings.csvLog !== undefined) await checkWritable(settings.csvLog, "--csv-log");
   const x = await readData(dataPath, settings.columns === undefined ? {} : { columns: settings.columns });
   await init();
   const rows = x.shape[0]!;
   const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
   const fit = fitFor(settings, rows);
+  if (settings.csvLog !== undefined) fit.callbacks = [csvLogger({ path: settings.csvLog })];
   const bar = args.flags.get("quiet") === true ? null : new ProgressBar(settings.kind, fit.epochs!);
   let epochSamples = 0;
   let firstLoss: number | undefined;

@@ -16,6 +16,7 @@ import { savedNumerics } from "./numerics.js";
 import type { Numerics } from "../wasm/numerics.js";
 import { paddedCount, ParamSlab, StateBlock } from "./params.js";
 
+/** Options of a model's or estimator's save(). */
 export interface SaveOptions {
   /** Include the optimizer's moments, so training resumes exactly where it stopped. Default true. */
   optimizer?: boolean;
@@ -113,16 +114,26 @@ function setSavedRate(model: ModelBase, rate: unknown, what: string): void {
 }
 
 export abstract class ModelBase implements Trainable {
+  /** @internal Parameters, gradients and optimizer state, in one block of wasm memory. */
   readonly slab: ParamSlab;
+  /** @internal Non-trainable state (batch-norm moving statistics). */
   readonly states: StateBlock;
+  /** @internal The optimizer that updates the slab. */
   readonly optimizer: Optimizer;
+  /** Training steps (batches) taken so far, saved with the model. */
   step = 0;
+  /** Epochs trained so far, saved with the model. */
   epochsTrained = 0;
   /** The numerics profile (init's `numerics`) the weights were trained with: the engine's at create, the file's at load. */
   numerics: Numerics = getEngine().numerics;
   private disposed = false;
 
-  protected constructor(readonly seed: number, optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined, params: ParamCollector) {
+  protected constructor(
+    /** Seeds initialization, shuffling and every random draw. */
+    readonly seed: number,
+    optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined,
+    params: ParamCollector,
+  ) {
     this.optimizer = createOptimizer(optimizer);
     ({ slab: this.slab, states: this.states } = params.bind(this.optimizer.stateSlots));
   }
@@ -219,6 +230,7 @@ export abstract class ModelBase implements Trainable {
     this.states.dispose();
   }
 
+  /** Whether dispose() was called. */
   get isDisposed(): boolean {
     return this.disposed;
   }

@@ -13,24 +13,31 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
 import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
+import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "./streams.js";
 
+/** What VAE.create builds: the encoder up to the μ and log σ² heads, the code size, the decoder and the likelihood. */
 export interface VAEConfig extends CodeSizeOptions {
   /** Shape of one sample, e.g. [784] or [28, 28, 1]. */
   input: number[];
   /** Layers from the input to the features the μ and log σ² heads read (flattened for them). */
   encoder: LayerSpec[];
-  /** Size of the code z (required, under this name or an alias). */
+  /** Size of the code z. No default: required, under this name or an alias. */
   codeSize?: number;
-  /** Another name for codeSize (Keras's latent_dim); saved model files use it. */
+  /** Another name for codeSize (Keras's latent_dim), which saved model files use; no default either. */
   latent?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components); no default either. */
   nComponents?: number;
   /** Initializers of the μ and log σ² dense heads. Default Glorot-uniform kernels, zero biases (Keras). */
-  heads?: { kernelInitializer?: Initializer; biasInitializer?: BiasInitializer };
+  heads?: {
+    /** The heads' kernels. Default "glorotUniform". */
+    kernelInitializer?: Initializer;
+    /** The heads' biases. Default "zeros". */
+    biasInitializer?: BiasInitializer;
+  };
   /** Layers from z back to the input's shape. */
   decoder: LayerSpec[];
   /** Decoder likelihood: "bce" Bernoulli (default; inputs in [0, 1]) or "mse" Gaussian with unit variance. */
@@ -60,6 +67,15 @@ export interface VAEConfig extends CodeSizeOptions {
   seed?: number;
 }
 
+/** What `vae.encode(x, { logVariance: true })` returns: both heads' outputs. */
+export interface VAEEncoding {
+  /** μ of q(z|x), [N, codeSize]. */
+  mean: TensorData;
+  /** log σ² of q(z|x), [N, codeSize]. */
+  logVariance: TensorData;
+}
+
+/** The negative ELBO of samples and its two parts, per sample. */
 export interface VAELoss {
   /** reconstruction + β·kl per sample: with β = 1, the negative ELBO in nats. */
   loss: number;
@@ -85,11 +101,17 @@ const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
   input: true, encoder: true, codeSize: true, latent: true, nComponents: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
 });
 
+/** A variational autoencoder (Kingma and Welling): μ and log σ² heads on the encoder, z = μ + exp(log σ²/2)·ε, the analytic KL to N(0, I). Create with `await VAE.create(config)`, restore with `await VAE.load(bytes)`. */
 export class VAE extends ModelBase {
+  /** @internal The encoder's layers, up to the heads. */
   readonly encoder: Network;
+  /** @internal The dense head giving μ. */
   readonly muHead: Network;
+  /** @internal The dense head giving log σ². */
   readonly logVarHead: Network;
+  /** @internal The decoder's layers. */
   readonly decoder: Network;
+  /** Shape of one sample. */
   readonly inputShape: readonly number[];
   /** Size of the code z (also as codeSize). */
   readonly latent: number;
@@ -204,6 +226,7 @@ export class VAE extends ModelBase {
     return fused ? bceWithLogitsLoss(tape, out, target, scale) : bceLoss(tape, out, target, scale);
   }
 
+  /** @internal The loss of one training batch, recorded on ctx's tape (the training loop calls it). */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
     const rows = x.rows;
     const { mu, logVar } = this.heads(x, ctx);
@@ -225,17 +248,15 @@ export class VAE extends ModelBase {
    * Trains on `x`. The history has, per epoch and per sample: `loss`
    * (reconstruction + β·KL), `reconstruction`, `kl`, and their `val*` twins.
    */
-  async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
-    checkOptionKeys("VAE.fit", options, MODEL_FIT_KEYS);
-    const batch = this.batchOf(x, this.inputShape, "fit x");
-    const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
-    return fitLoop(this, { x: batch, validation }, options);
+  async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
+    checkOptionKeys("VAE.fit", options, MODEL_STREAM_FIT_KEYS);
+    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
   }
 
   /** μ of q(z|x) for each sample ([N, latent]); with `{ logVariance: true }`, log σ² too. */
   encode(x: DataInput): TensorData;
-  encode(x: DataInput, options: { logVariance: true }): { mean: TensorData; logVariance: TensorData };
-  encode(x: DataInput, options?: { logVariance?: boolean }): TensorData | { mean: TensorData; logVariance: TensorData } {
+  encode(x: DataInput, options: { logVariance: true }): VAEEncoding;
+  encode(x: DataInput, options?: { logVariance?: boolean }): TensorData | VAEEncoding {
     const batch = this.batchOf(x, this.inputShape, "encode x");
     const mean = this.mapRows(batch, this.latent, "encode x", (t) => this.heads(t, this.inferenceContext()).mu);
     if (!options?.logVariance) return tensorOut(mean, batch.rows, [this.latent]);

@@ -2,7 +2,8 @@
 // run after init({ numerics: "fma" }) in Node (a fresh process with no flag:
 // Node 20 keeps relaxed SIMD behind one, which init sets itself), Deno,
 // Chromium and Firefox must give one set of hashes on this machine, and
-// none of the default profile's (so the FMA core really runs).
+// none of the default profile's (so the FMA core really runs); in Node also
+// on 1 and 3 threads (the others run init's default, "auto").
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { serve } from "../../examples/browser/serve.mjs";
 import { ensureDist } from "../package/dist.js";
@@ -44,6 +45,13 @@ describe('numerics "fma" gives identical bits in every runtime, and not the defa
     }
     const again = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs", "--numerics=fma"]), "node run-cli.mjs --numerics=fma");
     expect(again).toEqual(fma);
+  });
+
+  test("node on 1 and 3 threads", async () => {
+    for (const threads of [1, 3]) {
+      const result = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs", "--numerics=fma", `--threads=${threads}`]), `run-cli.mjs --threads=${threads}`);
+      expect(result, `${threads} threads`).toEqual(fma);
+    }
   });
 
   test("deno (no permissions)", async () => {

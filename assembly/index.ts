@@ -5,6 +5,7 @@ export * from "./elementwise";
 export * from "./activations";
 export * from "./losses";
 export * from "./optim";
+export * from "./clip";
 export * from "./random";
 export * from "./reduce";
 export * from "./linalg";

@@ -47,7 +47,7 @@ const rows: [string, Size][] = [
   ["dist/core.wasm", sizeOf([dist("core.wasm")])],
   ["dist/slim.js (no wasm)", sizeOf([dist("slim.js")])],
   ["dist/slim.js + dist/core.wasm", sizeOf([dist("slim.js"), dist("core.wasm")])],
-  ["dist/index.js (wasm embedded as base64): the whole library", sizeOf([dist("index.js")])],
+  ["dist/index.js (wasm embedded, deflated, as base64): the whole library", sizeOf([dist("index.js")])],
   ["dist/onnx.js (autoencoders/onnx; imports dist/index.js)", sizeOf([dist("onnx.js")])],
   ["TensorFlow.js 4.22: tf-core.min.js + tf-backend-wasm.min.js + tfjs-backend-wasm-simd.wasm",
     sizeOf([join(tfCore, "tf-core.min.js"), join(tfWasm, "tf-backend-wasm.min.js"), join(tfWasm, "tfjs-backend-wasm-simd.wasm")])],

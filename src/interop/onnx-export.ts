@@ -13,7 +13,7 @@ import type { ActivationSpec } from "../layers/activation-layer.js";
 import type { DenseSpec } from "../layers/dense.js";
 import { DEFAULT_BATCH_NORM_EPSILON } from "../ops/batch-norm.js";
 import { DEFAULT_LEAKY_ALPHA, parseActivation } from "../ops/activation.js";
-import { convOutputLength } from "../ops/conv2d.js";
+import { axisPadding, convOutputLength } from "../ops/conv2d.js";
 import type { Autoencoder } from "../models/autoencoder.js";
 import type { VAE } from "../models/vae.js";
 import type { Network } from "../models/network.js";
@@ -112,17 +112,20 @@ function emitConv(g: GraphBuilder, input: Value, layer: Layer): Value {
   const [oh, ow] = [layer.outputShape[0]!, layer.outputShape[1]!];
   const attributes: Record<string, OnnxAttribute> = { kernel_shape: ints([kh, kw]), strides: ints(strides) };
   if (!transposed) {
-    // TensorFlow's "same": total padding max((o − 1)·s + k − i, 0), the odd row at the end.
-    const pads = [[ih, oh, kh, strides[0]], [iw, ow, kw, strides[1]]].map(([i, o, k, s]) => (padding === "valid" ? [0, 0] : (() => {
+    const pads = [[ih, oh, kh, strides[0]], [iw, ow, kw, strides[1]]].map(([i, o, k, s], a) => {
+      const axis = axisPadding(padding, a as 0 | 1);
+      if (typeof axis !== "string") return [axis[0], axis[1]];
+      if (axis === "valid") return [0, 0];
+      // TensorFlow's "same": total padding max((o − 1)·s + k − i, 0), the odd row at the end.
       const total = Math.max((o! - 1) * s! + k! - i!, 0);
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
-    })()));
+    });
     attributes.pads = ints([pads[0]![0]!, pads[1]![0]!, pads[0]![1]!, pads[1]![1]!]);
   } else {
     // Ours is the adjoint of the conv2d from the output [oh, ow] to the input, with that conv's
     // leading padding; ONNX's full output (i − 1)·s + k is cropped by pads, or extended by output_padding.
-    const axes = [[ih, oh, kh, strides[0]], [iw, ow, kw, strides[1]]].map(([i, o, k, s]) => {
-      const begin = convOutputLength(o!, k!, s!, padding).padBefore;
+    const axes = [[ih, oh, kh, strides[0]], [iw, ow, kw, strides[1]]].map(([i, o, k, s], a) => {
+      const begin = convOutputLength(o!, k!, s!, axisPadding(padding, a as 0 | 1)).padBefore;
       const end = (i! - 1) * s! + k! - begin - o!;
       return end >= 0 ? { begin, end, extra: 0 } : { begin, end: 0, extra: -end };
     });

@@ -34,6 +34,16 @@ export interface ImportedStack {
   layers: ImportedLayer[];
 }
 
+/** A VAE graph: the trunk from the input, the μ and log σ² heads, and (when the graph has it) the decoder from μ. */
+export interface ImportedVae {
+  input: number[];
+  encoder: ImportedLayer[];
+  mu: ImportedLayer[];
+  logVar: ImportedLayer[];
+  /** Null when the graph ends at μ and log σ² (an encoder alone). */
+  decoder: ImportedLayer[] | null;
+}
+
 /** An unsupported op, attribute or value, naming the node. */
 export const unsupported = (node: OnnxNode, what: string): ConfigError =>
   new ConfigError(`fromOnnx: node ${describe(node.name)} (${node.op}): ${what}`);
@@ -61,11 +71,12 @@ function chwToHwc([c, h, w]: number[]): Int32Array {
 class Converter {
   readonly constants = new Map<string, OnnxTensor>();
   private readonly consumers = new Map<string, OnnxNode[]>();
-  readonly layers: ImportedLayer[] = [];
+  layers: ImportedLayer[] = [];
   /** Rows of the next dense layer to reorder (a flatten of an NCHW image). */
-  private pendingRows: Int32Array | null = null;
+  pendingRows: Int32Array | null = null;
   /** Index of the last dense layer while only element-wise layers follow it. */
   private lastDense: number | null = null;
+  readonly outputs: Set<string>;
 
   constructor(private readonly model: OnnxModel) {
     for (const t of model.graph.initializers) this.constants.set(t.name, t);
@@ -79,6 +90,7 @@ class Converter {
       }
       for (const input of node.inputs) if (input && !this.constants.has(input)) this.consumers.set(input, [...(this.consumers.get(input) ?? []), node]);
     }
+    this.outputs = new Set(model.graph.outputs.map((o) => o.name));
   }
 
   constant(node: OnnxNode, index: number, what: string): OnnxTensor {
@@ -94,9 +106,13 @@ class Converter {
     return { shape: t.dims, data: t.data };
   }
 
+  consumersOf(value: string): OnnxNode[] {
+    return this.consumers.get(value) ?? [];
+  }
+
   consumer(value: string): OnnxNode | null {
-    const list = this.consumers.get(value) ?? [];
-    if (list.length > 1) throw new ConfigError(`fromOnnx: value ${describe(value)} feeds ${list.length} nodes (${list.map((n) => n.name).join(", ")}); expected a chain of layers without branches`);
+    const list = this.consumersOf(value);
+    if (list.length > 1) throw new ConfigError(`fromOnnx: value ${describe(value)} feeds ${list.length} nodes (${list.map((n) => describe(n.name)).join(", ")}); expected a chain of layers without branches`);
     return list[0] ?? null;
   }
 
@@ -139,34 +155,53 @@ class Converter {
     this.pendingRows = map;
   }
 
-  get rowsPending(): boolean {
-    return this.pendingRows !== null;
-  }
-
-  run(): ImportedStack {
-    const graph = this.model.graph;
-    const inputs = graph.inputs.filter((i) => !this.constants.has(i.name));
-    if (inputs.length !== 1) throw new ConfigError(`fromOnnx: expected a graph with one input, found ${inputs.length} (${inputs.map((i) => i.name).join(", ")})`);
+  /** The graph's one non-constant input, as the first value of the chain. */
+  start(): { value: Value; input: number[] } {
+    const inputs = this.model.graph.inputs.filter((i) => !this.constants.has(i.name));
+    if (inputs.length !== 1) throw new ConfigError(`fromOnnx: expected a graph with one input, found ${inputs.length} (${inputs.map((i) => describe(i.name)).join(", ")})`);
     const info = inputs[0]!;
     if (info.elemType !== 1) throw new ConfigError(`fromOnnx: input ${describe(info.name)} has data type ${dtypeName(info.elemType)}; expected FLOAT`);
     const dims = info.dims.slice(1);
-    if (info.dims.length < 2 || dims.some((d) => typeof d !== "number" || d < 1)) {
-      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape [${info.dims.join(", ")}]; expected [batch, ...fixed sizes]`);
+    if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1 || d > 1 << 24)) {
+      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape [${info.dims.map((d) => describe(d)).join(", ")}]; expected [batch, ...one to three fixed sizes]`);
     }
-    const first = this.consumer(info.name);
+    const first = this.consumersOf(info.name)[0];
     const nhwcInput = first?.op === "Transpose" && same(intsAttr(first, "perm") ?? [], [0, 3, 1, 2]);
-    let v: Value = { name: info.name, dims: dims as number[], layout: dims.length === 3 && !nhwcInput ? "nchw" : "nhwc" };
-    const input = ours(v);
-    const outputs = new Set(graph.outputs.map((o) => o.name));
-    for (let node = this.consumer(v.name); node; node = this.consumer(v.name)) {
-      v = convertNode(this, node, v);
-      if (outputs.has(v.name)) break;
+    const value: Value = { name: info.name, dims: dims as number[], layout: dims.length === 3 && !nhwcInput ? "nchw" : "nhwc" };
+    return { value, input: ours(value) };
+  }
+
+  /**
+   * Converts the chain of nodes from `from` (through `first`, when given, then)
+   * while each value feeds one node,
+   * up to a graph output or a value in `stops`; returns its layers and the
+   * value it ends at (a branch point, an output, or a stop).
+   */
+  walk(from: Value, stops: ReadonlySet<string> = new Set(), first?: OnnxNode): { layers: ImportedLayer[]; end: Value } {
+    const saved = this.layers;
+    this.layers = [];
+    this.lastDense = null;
+    let v = first ? convertNode(this, first, from) : from;
+    while (!this.outputs.has(v.name) && !stops.has(v.name)) {
+      const next = this.consumersOf(v.name);
+      if (next.length !== 1) break;
+      v = convertNode(this, next[0]!, v);
     }
-    if (!outputs.has(v.name)) throw new ConfigError(`fromOnnx: the chain from ${describe(info.name)} ends at ${describe(v.name)}, which is not a graph output`);
-    if (this.rowsPending || v.layout === "nchw" && v.dims.length === 3 && this.layers.length === 0) {
-      throw new ConfigError("fromOnnx: the graph ends in a flattened NCHW image; expected a dense layer after the flatten");
+    const layers = this.layers;
+    this.layers = saved;
+    return { layers, end: v };
+  }
+
+  /** Checks that a chain ended at a graph output with nothing left to apply. */
+  finish(what: string, end: Value, layers: ImportedLayer[]): void {
+    if (!this.outputs.has(end.name)) {
+      const next = this.consumersOf(end.name);
+      if (next.length > 1) throw new ConfigError(`fromOnnx: value ${describe(end.name)} feeds ${next.length} nodes (${next.map((n) => describe(n.name)).join(", ")}); expected a chain of layers without branches${what === "the graph" ? " (for a VAE, give the names of its mu and logVar outputs)" : ""}`);
+      throw new ConfigError(`fromOnnx: ${what} ends at ${describe(end.name)}, which is not a graph output`);
     }
-    return { input, inputName: info.name, layers: this.layers };
+    if (this.pendingRows || end.layout === "nchw" && end.dims.length === 3 && layers.length === 0) {
+      throw new ConfigError(`fromOnnx: ${what} ends in a flattened NCHW image; expected a dense layer after the flatten`);
+    }
   }
 }
 
@@ -302,6 +337,9 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   const [cin, ih, iw] = v.dims as [number, number, number];
   const [kh, kw] = [w.shape[2]!, w.shape[3]!];
   const strides = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
+  if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1 && s <= 1 << 16)) throw unsupported(node, `strides [${strides.join(", ")}]; supported: two integers in [1, 65536]`);
+  const kernelShape = intsAttr(node, "kernel_shape");
+  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape [${kernelShape.join(", ")}] differs from the filters' ${kh}×${kw}`);
   const pads = pads4(node);
   const filters = transposed ? w.shape[1]! : w.shape[0]!;
   if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters [${w.shape.join(", ")}] do not fit ${cin} input channels`);
@@ -320,7 +358,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     outHW = onnxOut;
   } else {
     const extra = intsAttr(node, "output_padding") ?? [0, 0];
-    if (intsAttr(node, "output_shape")) throw unsupported(node, "output_shape is not supported; give pads and output_padding");
+    if (extra.length !== 2 || !extra.every((e, a) => Number.isInteger(e) && e >= 0 && e < strides[a]!)) throw unsupported(node, `output_padding [${extra.join(", ")}]; supported: two integers, each below its stride`);
     const onnxOut = axes.map(([i, k, s, b, e], a) => (i - 1) * s + k - b - e + extra[a]!);
     const options: ([number, number] | null)[] = [null];
     for (let y = 0; y < strides[0]; y++) for (let x = 0; x < strides[1]; x++) options.push([y, x]);
@@ -339,8 +377,15 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     }
     outHW = onnxOut;
   }
+  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW.join("×")} from ${ih}×${iw}`);
   if (spec === null) {
-    throw unsupported(node, `pads [${pads.join(", ")}] with kernel ${kh}×${kw}, strides [${strides.join(", ")}] on ${ih}×${iw} match neither "valid" nor TensorFlow's "same" (the extra row at the end), the paddings ours supports`);
+    // PyTorch's padding (as many rows at the start as at the end) where "same" would put the odd one at the end.
+    if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads [${pads.join(", ")}]; supported: integers in [0, 65536]`);
+    const padding = [[pads[0]!, pads[2]!], [pads[1]!, pads[3]!]] as const;
+    const extra = intsAttr(node, "output_padding") ?? [0, 0];
+    spec = transposed
+      ? layers.conv2dTranspose({ filters, kernelSize: [kh, kw], strides, padding, ...(extra.some((e) => e !== 0) ? { outputPadding: extra as [number, number] } : {}) })
+      : layers.conv2d({ filters, kernelSize: [kh, kw], strides, padding });
   }
   // ONNX Conv OIHW → ours HWIO; ONNX ConvTranspose [in, out, kh, kw] → ours [kh, kw, out, in].
   const kernel = { shape: [kh, kw, w.shape[1]!, w.shape[0]!], data: permute(w.data, w.shape, [2, 3, 1, 0]) };
@@ -431,5 +476,62 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
 
 /** The chain of layers from the graph's input to its output. */
 export function toLayers(model: OnnxModel): ImportedStack {
-  return new Converter(model).run();
+  const c = new Converter(model);
+  const { value, input } = c.start();
+  const { layers, end } = c.walk(value);
+  c.finish("the graph", end, layers);
+  return { input, inputName: value.name, layers };
+}
+
+/**
+ * A VAE graph: a trunk from the input to the value that feeds both heads,
+ * one dense layer to `mu` and one to `logVar` (after a flatten when the
+ * trunk ends in an image, as ours), and the decoder from `mu` to a third
+ * output when the graph has one.
+ */
+export function toVaeLayers(model: OnnxModel, names: { mu: string; logVar: string }): ImportedVae {
+  const c = new Converter(model);
+  for (const [role, name] of Object.entries(names)) {
+    if (typeof name !== "string" || !c.outputs.has(name)) {
+      throw new ConfigError(`fromOnnx: expected vae.${role} to name a graph output, found ${describe(name)}; outputs: ${[...c.outputs].map((o) => describe(o)).join(", ")}`);
+    }
+  }
+  if (names.mu === names.logVar) throw new ConfigError(`fromOnnx: expected vae.mu and vae.logVar to name two outputs, found ${describe(names.mu)} twice`);
+  const { value, input } = c.start();
+  const stops = new Set([names.mu, names.logVar]);
+  const trunk = c.walk(value, stops);
+  const branches = c.consumersOf(trunk.end.name);
+  if (stops.has(trunk.end.name) || branches.length !== 2) {
+    throw new ConfigError(`fromOnnx: expected the encoder to end at a value feeding the two heads (to ${describe(names.mu)} and ${describe(names.logVar)}), found ${describe(trunk.end.name)} feeding ${branches.length} node(s)`);
+  }
+  const pending = c.pendingRows;
+  const heads = new Map<string, ImportedLayer[]>();
+  for (const node of branches) {
+    c.pendingRows = pending;
+    const head = c.walk(trunk.end, stops, node);
+    if (!stops.has(head.end.name) || heads.has(head.end.name)) {
+      throw new ConfigError(`fromOnnx: expected the head from node ${describe(node.name)} to end at ${describe(names.mu)} or ${describe(names.logVar)}, found ${describe(head.end.name)}`);
+    }
+    heads.set(head.end.name, head.layers);
+  }
+  const image = trunk.end.dims.length > 1;
+  const headSpecs = image ? ["flatten", "dense"] : ["dense"];
+  for (const [name, layers] of heads) {
+    const kinds = layers.map((l) => l.spec.type);
+    if (kinds.join(",") !== headSpecs.join(",") || (layers.at(-1)!.spec as { activation?: string }).activation !== undefined) {
+      throw new ConfigError(`fromOnnx: expected the head to ${describe(name)} to be ${image ? "a flatten and " : ""}one linear dense layer (as our VAE's), found ${kinds.join(", ") || "no layer"}`);
+    }
+  }
+  const mu = heads.get(names.mu)!;
+  const logVar = heads.get(names.logVar)!;
+  if (mu.at(-1)!.shape[0] !== logVar.at(-1)!.shape[0]) throw new ConfigError(`fromOnnx: expected mu and logVar of one size, found ${mu.at(-1)!.shape[0]} and ${logVar.at(-1)!.shape[0]}`);
+  let decoder: ImportedLayer[] | null = null;
+  const muValue: Value = { name: names.mu, dims: mu.at(-1)!.shape, layout: "nhwc" };
+  const next = c.consumer(names.mu);
+  if (next) {
+    const rest = c.walk(muValue, new Set(), next);
+    c.finish("the decoder from mu", rest.end, rest.layers);
+    decoder = rest.layers;
+  }
+  return { input, encoder: trunk.layers, mu, logVar, decoder };
 }

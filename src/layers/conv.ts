@@ -16,7 +16,12 @@ export interface ConvOptions {
   kernelSize: number | [number, number];
   /** Step of the window: n or [rows, cols]. Default 1. */
   strides?: number | [number, number];
-  /** "valid" (no padding, the default as in Keras) or "same". */
+  /**
+   * "valid" (no padding, the default as in Keras), "same", or explicit zero
+   * rows and columns [[top, bottom], [left, right]] (PyTorch's padding=p is
+   * [[p, p], [p, p]]; for a transposed convolution they are cropped from the
+   * output, as PyTorch's ConvTranspose2d does).
+   */
   padding?: Padding;
   /** Activation after the bias. Default "linear". */
   activation?: Activation | "leaky_relu" | "identity";

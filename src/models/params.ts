@@ -19,14 +19,16 @@ export function paddedCount(specs: readonly { shape: readonly number[] }[]): num
   return offset;
 }
 
+/** What a slab snapshot holds: "best" the parameters, "update" the parameters and the optimizer state. */
+export type SnapshotKind = "best" | "update";
+
 export class ParamSlab {
   readonly params: Param[] = [];
   readonly count: number;
   readonly regions: ParamRegions;
   private readonly block: number;
   private readonly offsets: number[] = [];
-  private backupBlock = 0;
-  private rollbackBlock = 0;
+  private readonly snapshots: Record<SnapshotKind, number> = { best: 0, update: 0 };
 
   constructor(specs: readonly ParamSpec[], stateSlots: number) {
     let offset = 0;
@@ -45,7 +47,12 @@ export class ParamSlab {
       grads: region(1),
       state: Array.from({ length: stateSlots }, (_, i) => region(2 + i)),
       count: this.count,
+      bounds: arena.alloc((specs.length + 1) * 4, "the tensor bounds of a model's slab"),
+      tensors: specs.length,
     };
+    const bounds = this.regions.bounds! >>> 2;
+    this.offsets.forEach((o, i) => (arena.u32[bounds + i] = o));
+    arena.u32[bounds + specs.length] = this.count;
     specs.forEach((spec, i) => {
       const ptr = this.regions.params + this.offsets[i]! * 4;
       const tensor = new Tensor(ptr, spec.shape, true);
@@ -96,39 +103,39 @@ export class ParamSlab {
     for (const { tensor } of this.params) if (!reached(tensor)) k.f32_fill(tensor.grad!.ptr, 0, tensor.size);
   }
 
-  /** Keeps a copy of the parameters (for restoring the best weights). */
-  backup(): void {
+  /**
+   * Keeps a copy of the parameters: "best" holds the best epoch's weights
+   * (early stopping), "update" the parameters and optimizer state from before
+   * the latest update, to go back to if it diverges. Each kind has one copy.
+   */
+  snapshot(kind: SnapshotKind): void {
     const { arena, kernels } = getEngine();
-    if (!this.backupBlock) this.backupBlock = arena.alloc(this.count * 4);
-    kernels.f32_copy(this.backupBlock, this.regions.params, this.count);
+    const regions = this.snapshotRegions(kind);
+    let block = this.snapshots[kind];
+    if (!block) block = this.snapshots[kind] = arena.alloc(regions.length * this.count * 4);
+    regions.forEach((ptr, i) => kernels.f32_copy(block + i * this.count * 4, ptr, this.count));
   }
 
-  restoreBackup(): void {
-    if (this.backupBlock) getEngine().kernels.f32_copy(this.regions.params, this.backupBlock, this.count);
-  }
-
-  dropBackup(): void {
-    const { arena } = getEngine();
-    if (this.backupBlock) arena.free(this.backupBlock);
-    if (this.rollbackBlock) arena.free(this.rollbackBlock);
-    this.backupBlock = 0;
-    this.rollbackBlock = 0;
-  }
-
-  /** Keeps parameters and optimizer state, to go back to if an update diverges. */
-  saveRollback(): void {
-    const { arena, kernels } = getEngine();
-    const n = this.count * (1 + this.regions.state.length);
-    if (!this.rollbackBlock) this.rollbackBlock = arena.alloc(n * 4);
-    kernels.f32_copy(this.rollbackBlock, this.regions.params, this.count);
-    this.regions.state.forEach((ptr, i) => kernels.f32_copy(this.rollbackBlock + (i + 1) * this.count * 4, ptr, this.count));
-  }
-
-  rollback(): void {
-    if (!this.rollbackBlock) return;
+  /** Puts back the copy `snapshot(kind)` kept; false when there is none. */
+  restoreSnapshot(kind: SnapshotKind): boolean {
+    const block = this.snapshots[kind];
+    if (!block) return false;
     const { kernels } = getEngine();
-    kernels.f32_copy(this.regions.params, this.rollbackBlock, this.count);
-    this.regions.state.forEach((ptr, i) => kernels.f32_copy(ptr, this.rollbackBlock + (i + 1) * this.count * 4, this.count));
+    this.snapshotRegions(kind).forEach((ptr, i) => kernels.f32_copy(ptr, block + i * this.count * 4, this.count));
+    return true;
+  }
+
+  /** Frees every snapshot. */
+  dropSnapshots(): void {
+    const { arena } = getEngine();
+    for (const kind of ["best", "update"] as const) {
+      if (this.snapshots[kind]) arena.free(this.snapshots[kind]);
+      this.snapshots[kind] = 0;
+    }
+  }
+
+  private snapshotRegions(kind: SnapshotKind): number[] {
+    return kind === "best" ? [this.regions.params] : [this.regions.params, ...this.regions.state];
   }
 
   /** Copies every parameter out, by name. */
@@ -142,7 +149,8 @@ export class ParamSlab {
   }
 
   dispose(): void {
-    this.dropBackup();
+    this.dropSnapshots();
+    getEngine().arena.free(this.regions.bounds!);
     getEngine().arena.free(this.block);
   }
 }

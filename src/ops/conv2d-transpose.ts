@@ -5,7 +5,7 @@
 import { ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { activateInPlace, inputGradTarget, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
-import { checkImage, checkWindowOptions, convAdjoint, convFilterGrad, convForward, convOutputLength, isPointwise, maskAfterGemm, maskEpilogue, type Padding, type WindowGeometry } from "./conv2d.js";
+import { axisPadding, checkImage, checkWindowOptions, convAdjoint, convFilterGrad, convForward, convOutputLength, isPointwise, maskAfterGemm, maskEpilogue, paddingText, type AxisPadding, type Padding, type WindowGeometry } from "./conv2d.js";
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
@@ -16,9 +16,11 @@ const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
  * Keras' output length of a transposed convolution (deconv_output_length,
  * dilation 1): without output padding H·s + max(K − s, 0) ("valid") or H·s
  * ("same"); with it (H − 1)·s + K − 2·pad + outputPadding, pad = 0 ("valid")
- * or floor(K/2) ("same").
+ * or floor(K/2) ("same"); with explicit pads [b, e] (PyTorch's and ONNX's)
+ * (H − 1)·s + K − b − e + outputPadding.
  */
-export function convTransposeOutputLength(input: number, kernel: number, stride: number, padding: Padding, outputPadding: number | null): number {
+export function convTransposeOutputLength(input: number, kernel: number, stride: number, padding: AxisPadding, outputPadding: number | null): number {
+  if (typeof padding !== "string") return (input - 1) * stride + kernel - padding[0] - padding[1] + (outputPadding ?? 0);
   if (outputPadding === null) return padding === "valid" ? input * stride + Math.max(kernel - stride, 0) : input * stride;
   const pad = padding === "valid" ? 0 : Math.floor(kernel / 2);
   return (input - 1) * stride + kernel - 2 * pad + outputPadding;
@@ -51,15 +53,15 @@ export function conv2dTransposeGeometry(
       throw new ShapeError(`${op}: outputPadding must be two integers in [0, stride), found ${dims(outputPadding)} with strides ${dims(strides)}`);
     }
   }
-  const oh = convTransposeOutputLength(h, kh, sh, padding, outputPadding ? outputPadding[0]! : null);
-  const ow = convTransposeOutputLength(w, kw, sw, padding, outputPadding ? outputPadding[1]! : null);
+  const oh = convTransposeOutputLength(h, kh, sh, axisPadding(padding, 0), outputPadding ? outputPadding[0]! : null);
+  const ow = convTransposeOutputLength(w, kw, sw, axisPadding(padding, 1), outputPadding ? outputPadding[1]! : null);
   // TensorFlow runs it as the input gradient of conv2d over an OH×OW image,
   // which must give back H×W; the padding is that conv2d's.
-  const rows = convOutputLength(oh, kh, sh, padding);
-  const cols = convOutputLength(ow, kw, sw, padding);
+  const rows = convOutputLength(oh, kh, sh, axisPadding(padding, 0));
+  const cols = convOutputLength(ow, kw, sw, axisPadding(padding, 1));
   if (oh < 1 || ow < 1 || rows.length !== h || cols.length !== w) {
     throw new ShapeError(
-      `${op}: output ${oh}×${ow} from input ${dims(xShape)} and filter ${dims(wShape)} (padding "${padding}", ` +
+      `${op}: output ${oh}×${ow} from input ${dims(xShape)} and filter ${dims(wShape)} (padding ${paddingText(padding)}, ` +
         `outputPadding ${outputPadding ? dims(outputPadding) : "none"}) is not one a ${kh}×${kw} conv2d maps back to ${h}×${w}`,
     );
   }

@@ -10,7 +10,22 @@ import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
 
-export type Padding = "same" | "valid";
+/**
+ * "valid", TensorFlow's "same" (the odd padding row at the end), or explicit
+ * zero rows and columns [[top, bottom], [left, right]] (PyTorch's and ONNX's
+ * pads, which may put more at the start than "same" does).
+ */
+export type Padding = "same" | "valid" | ExplicitPadding;
+export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
+/** One axis of a Padding: the rule, or [before, after]. */
+export type AxisPadding = "same" | "valid" | readonly [number, number];
+
+/** Axis 0 (rows) or 1 (columns) of a padding. */
+export const axisPadding = (padding: Padding, axis: 0 | 1): AxisPadding => (typeof padding === "string" ? padding : padding[axis]);
+
+/** A padding as text for messages: "same", or [[1, 0], [1, 0]]. */
+export const paddingText = (padding: Padding): string =>
+  typeof padding === "string" ? `"${padding}"` : `[${padding.map((a) => `[${a.join(", ")}]`).join(", ")}]`;
 
 /**
  * The filter gradient is summed over chunks of whole images whose im2col
@@ -39,8 +54,9 @@ export interface WindowGeometry {
   ow: number;
 }
 
-/** Output length and leading padding of one axis of a convolution (TensorFlow's rule). */
-export function convOutputLength(input: number, kernel: number, stride: number, padding: Padding): { length: number; padBefore: number } {
+/** Output length and leading padding of one axis of a convolution (TensorFlow's rule, or explicit pads). */
+export function convOutputLength(input: number, kernel: number, stride: number, padding: AxisPadding): { length: number; padBefore: number } {
+  if (typeof padding !== "string") return { length: Math.floor((input + padding[0] + padding[1] - kernel) / stride) + 1, padBefore: padding[0] };
   if (padding === "valid") return { length: Math.floor((input - kernel) / stride) + 1, padBefore: 0 };
   const length = Math.ceil(input / stride);
   const total = Math.max((length - 1) * stride + kernel - input, 0);
@@ -50,12 +66,15 @@ export function convOutputLength(input: number, kernel: number, stride: number, 
 const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /** Checks strides and padding given by a user or a layer config. */
-export function checkWindowOptions(op: string, strides: readonly number[], padding: string): void {
+export function checkWindowOptions(op: string, strides: readonly number[], padding: unknown): void {
   if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
     throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
   }
-  if (padding !== "same" && padding !== "valid") {
-    throw new ConfigError(`${op}: padding must be "same" or "valid", found ${describe(padding)}`);
+  if (padding === "same" || padding === "valid") return;
+  const explicit = Array.isArray(padding) && padding.length === 2
+    && padding.every((a: unknown) => Array.isArray(a) && a.length === 2 && a.every((p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 1 << 16));
+  if (!explicit) {
+    throw new ConfigError(`${op}: padding must be "same" or "valid" (or explicit [[top, bottom], [left, right]] of integers in [0, 65536]), found ${describe(padding)}`);
   }
 }
 
@@ -83,10 +102,10 @@ export function conv2dGeometry(
     throw new ShapeError(`conv2d: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
   }
   const [sh, sw] = strides as [number, number];
-  const rows = convOutputLength(h, kh, sh, padding);
-  const cols = convOutputLength(w, kw, sw, padding);
+  const rows = convOutputLength(h, kh, sh, axisPadding(padding, 0));
+  const cols = convOutputLength(w, kw, sw, axisPadding(padding, 1));
   if (rows.length < 1 || cols.length < 1) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding "${padding}"`);
+    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding ${paddingText(padding)}`);
   }
   return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
 }
@@ -218,7 +237,8 @@ export function convFilterGrad(
 /**
  * Keras' Conv2D: x[N,H,W,C] with filter w[KH,KW,C,F] (HWIO) and bias b[F] (or
  * null) → y[N,OH,OW,F]. "valid": OH = floor((H−KH)/sh)+1; "same": OH =
- * ceil(H/sh) with the odd padding row at the bottom. With `act`, y =
+ * ceil(H/sh) with the odd padding row at the bottom; explicit [[t, b], ..]:
+ * OH = floor((H+t+b−KH)/sh)+1. With `act`, y =
  * act(conv2d(x)) with activation()'s bits, the activation applied as the
  * kernel writes y.
  */

@@ -1,10 +1,28 @@
 // Optimizers update the whole parameter slab in one kernel call: parameters,
 // gradients and each state slot are contiguous regions of n floats.
 import { ConfigError, describe } from "../errors.js";
+import { checkOptionKeys, keysOf } from "../options.js";
 import { getEngine } from "../wasm/module.js";
 import { checkSchedule, learningRateAt, type LearningRateSchedule } from "./schedules.js";
 
-export interface AdamConfig {
+/**
+ * Gradient clipping, as Keras's optimizer arguments clipnorm, clipvalue and
+ * global_clipnorm: applied to the gradients before each update (before weight
+ * decay, as Keras and torch.nn.utils.clip_grad_norm_ then an optimizer step).
+ * At most one may be set. A gradient within its bound is left unchanged.
+ */
+export interface ClipConfig {
+  /** Each parameter tensor's gradient scaled down to an L2 norm of at most this (Keras clipnorm). Default: none. */
+  clipNorm?: number;
+  /** Each gradient value clamped to [−clipValue, clipValue] (Keras clipvalue). Default: none. */
+  clipValue?: number;
+  /** All gradients scaled down together to a joint L2 norm of at most this (Keras global_clipnorm). Default: none. */
+  globalClipNorm?: number;
+}
+
+const CLIP_KEYS = ["clipNorm", "clipValue", "globalClipNorm"] as const;
+
+export interface AdamConfig extends ClipConfig {
   name: "adam" | "adamw";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 1e-3. */
   learningRate?: number | LearningRateSchedule;
@@ -18,7 +36,7 @@ export interface AdamConfig {
   weightDecay?: number;
 }
 
-export interface SgdConfig {
+export interface SgdConfig extends ClipConfig {
   name: "sgd";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 0.01. */
   learningRate?: number | LearningRateSchedule;
@@ -38,11 +56,19 @@ export interface ParamRegions {
   grads: number;
   state: readonly number[];
   count: number;
+  /**
+   * u32 table of tensors + 1 float offsets into each region: tensor t spans
+   * [bounds[t], bounds[t + 1]) (clipNorm's tensors). Without it the region is one tensor.
+   */
+  bounds?: number;
+  tensors?: number;
 }
+
+type Settings<C> = Required<Omit<C, keyof ClipConfig>> & ClipConfig;
 
 export interface Optimizer {
   /** Normalized settings with every default filled in, as saved with a model. */
-  readonly config: Required<AdamConfig> | Required<SgdConfig>;
+  readonly config: Settings<AdamConfig> | Settings<SgdConfig>;
   /** Floats of state per parameter (regions the slab must provide). */
   readonly stateSlots: number;
   /** Steps taken so far (restored with a saved optimizer state). */
@@ -73,20 +99,44 @@ function fraction(value: unknown, name: string, fallback: number): number {
   return v;
 }
 
+/** The clipping settings of a user config: each given one positive and finite, at most one given. */
+function checkClip(c: ClipConfig): ClipConfig {
+  const given = CLIP_KEYS.filter((k) => c[k] !== undefined);
+  if (given.length > 1) throw new ConfigError(`optimizer: expected at most one of clipNorm, clipValue and globalClipNorm (as Keras), found ${given.join(" and ")}`);
+  if (given.length === 0) return {};
+  const key = given[0]!;
+  const value = c[key];
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`optimizer: expected ${key} to be a positive finite number, found ${describe(value)}`);
+  }
+  return { [key]: value };
+}
+
+/** Clips the gradients in place as the settings say; one kernel call over the gradient region. */
+function clipGradients(c: ClipConfig, { grads, count, bounds, tensors }: ParamRegions): void {
+  const k = getEngine().kernels;
+  if (c.clipNorm !== undefined && bounds !== undefined) k.f32_clip_norm_each(grads, bounds, tensors ?? 0, c.clipNorm);
+  else if (c.clipNorm !== undefined) k.f32_clip_global_norm(grads, count, c.clipNorm);
+  else if (c.globalClipNorm !== undefined) k.f32_clip_global_norm(grads, count, c.globalClipNorm);
+  else if (c.clipValue !== undefined) k.f32_clip_value(grads, count, c.clipValue);
+}
+
 /** The rate of the update after `steps` earlier ones. */
 const rateAt = (rate: number | LearningRateSchedule, steps: number): number => (typeof rate === "number" ? rate : learningRateAt(rate, steps));
 
 class Adam implements Optimizer {
   readonly stateSlots = 2;
   steps = 0;
-  constructor(readonly config: Required<AdamConfig>) {}
+  constructor(readonly config: Settings<AdamConfig>) {}
 
   get learningRate(): number {
     return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
   }
 
-  step({ params, grads, state, count }: ParamRegions): number {
+  step(regions: ParamRegions): number {
+    const { params, grads, state, count } = regions;
     const c = this.config;
+    clipGradients(c, regions);
     const lr = rateAt(c.learningRate, this.steps);
     this.steps++;
     return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
@@ -96,7 +146,7 @@ class Adam implements Optimizer {
 
 class Sgd implements Optimizer {
   steps = 0;
-  constructor(readonly config: Required<SgdConfig>) {}
+  constructor(readonly config: Settings<SgdConfig>) {}
 
   get stateSlots(): number {
     return this.config.momentum > 0 ? 1 : 0;
@@ -106,19 +156,31 @@ class Sgd implements Optimizer {
     return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
   }
 
-  step({ params, grads, state, count }: ParamRegions): number {
+  step(regions: ParamRegions): number {
+    const { params, grads, state, count } = regions;
     const c = this.config;
+    clipGradients(c, regions);
     const lr = rateAt(c.learningRate, this.steps);
     this.steps++;
     return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }
 }
 
+const ADAM_KEYS = /* @__PURE__ */ keysOf<AdamConfig>({
+  name: true, learningRate: true, beta1: true, beta2: true, epsilon: true, weightDecay: true, clipNorm: true, clipValue: true, globalClipNorm: true,
+});
+const SGD_KEYS = /* @__PURE__ */ keysOf<SgdConfig>({
+  name: true, learningRate: true, momentum: true, nesterov: true, weightDecay: true, clipNorm: true, clipValue: true, globalClipNorm: true,
+});
+
 /** Builds an optimizer from user settings, validating every field. */
 export function createOptimizer(config: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined): Optimizer {
   const c = (typeof config === "string" ? { name: config } : config ?? { name: "adam" }) as OptimizerConfig;
+  if (typeof c !== "object" || c === null) throw new ConfigError(`optimizer: expected "adam", "adamw", "sgd" or an object with a name, found ${describe(config)}`);
   if (c.name === "adam" || c.name === "adamw") {
+    checkOptionKeys("optimizer", c, ADAM_KEYS);
     return new Adam({
+      ...checkClip(c),
       name: c.name,
       learningRate: rate(c.learningRate, 1e-3),
       beta1: fraction(c.beta1, "beta1", 0.9),
@@ -128,7 +190,9 @@ export function createOptimizer(config: OptimizerConfig | "adam" | "adamw" | "sg
     });
   }
   if (c.name === "sgd") {
+    checkOptionKeys("optimizer", c, SGD_KEYS);
     return new Sgd({
+      ...checkClip(c),
       name: "sgd",
       learningRate: rate(c.learningRate, 0.01),
       momentum: fraction(c.momentum, "momentum", 0),

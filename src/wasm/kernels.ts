@@ -118,6 +118,17 @@ export interface Kernels {
   f32_sgd_step(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number,
     weightDecay: number, nesterov: number): number;
 
+  // ---- gradient clipping (assembly/clip.ts) ---------------------------------
+  // Keras's clipvalue / clipnorm / global_clipnorm, in place on gradients;
+  // norms summed in f64 in a fixed order. A gradient within the bound is left
+  // bit for bit; a NaN or infinite norm is left to the update's check.
+  /** grad[i] = clamp(grad[i], −limit, limit) over n floats (limit > 0). */
+  f32_clip_value(grad: Ptr, n: number, limit: number): void;
+  /** Each tensor t, floats [bounds[t], bounds[t+1]) of grad (bounds: u32 × tensors+1), scaled to a norm ≤ maxNorm. */
+  f32_clip_norm_each(grad: Ptr, bounds: Ptr, tensors: number, maxNorm: number): void;
+  /** All n gradients scaled together to a joint norm ≤ maxNorm; returns the norm before clipping. */
+  f32_clip_global_norm(grad: Ptr, n: number, maxNorm: number): number;
+
   // ---- random numbers (assembly/random.ts) ----------------------------------
   // Counter-based (Philox4x32-10): element i of a draw is a pure function of
   // (seed, stream, counter, i), so draws are reproducible in any order.

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
 import { Autoencoder, layers, VAE, type LayerSpec } from "../../src/index.js";
-import { toOnnx, type OnnxPart } from "../../src/interop/index.js";
+import { fromOnnx, toOnnx, type OnnxPart } from "../../src/interop/index.js";
 import { randomArray } from "../helpers.js";
 
 const TOLERANCE = 1e-5;
@@ -48,6 +48,28 @@ async function expectAutoencoderParts(model: Autoencoder, rows: number, seed: nu
 }
 
 describe("toOnnx on Autoencoders", () => {
+  it("explicit conv padding (PyTorch's stride-2 conv and its doubling transpose), exported and imported again", async () => {
+    const pad = [[1, 1], [1, 1]] as const;
+    const model = await trained(await Autoencoder.create({
+      input: [8, 6, 2],
+      encoder: [
+        layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: pad, activation: "relu" }),
+        layers.conv2d({ filters: 2, kernelSize: [3, 2], padding: [[2, 0], [0, 1]] }),
+      ],
+      decoder: [
+        layers.conv2dTranspose({ filters: 3, kernelSize: [3, 2], padding: [[2, 0], [0, 1]], activation: "relu" }),
+        layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: pad, outputPadding: 1, activation: "sigmoid" }),
+      ],
+      seed: 5,
+    }), [8, 6, 2], 13);
+    await expectAutoencoderParts(model, 3, 23);
+    const imported = await fromOnnx(toOnnx(model));
+    const x = { data: randomArray(3 * 96, 29, 0, 1), shape: [3, 8, 6, 2] };
+    expect(maxAbsDiff(model.reconstruct(x).data, imported.reconstruct(x).data)).toBeLessThanOrEqual(1e-6);
+    model.dispose();
+    imported.dispose();
+  });
+
   it("dense layers with every activation, with and without bias", async () => {
     const model = await trained(await Autoencoder.create({
       input: [12],

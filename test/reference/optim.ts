@@ -43,3 +43,26 @@ export function sgdReference(p: Float64Array, g: ArrayLike<number>, velocity: Fl
     p[i]! -= h.lr * update;
   }
 }
+
+/** Keras clipvalue in f64: each value clamped to [−limit, limit]. */
+export function clipValueReference(g: ArrayLike<number>, limit: number): Float64Array {
+  return Float64Array.from(g, (x) => Math.min(Math.max(x, -limit), limit));
+}
+
+/** Keras clip_by_norm in f64: g·maxNorm/‖g‖ when ‖g‖ > maxNorm, else g. */
+export function clipNormReference(g: ArrayLike<number>, maxNorm: number): Float64Array {
+  let sum = 0;
+  for (let i = 0; i < g.length; i++) sum += g[i]! * g[i]!;
+  const norm = Math.sqrt(sum);
+  const s = norm > maxNorm ? maxNorm / norm : 1;
+  return Float64Array.from(g, (x) => x * s);
+}
+
+/** Keras clip_by_global_norm in f64 over several tensors: each scaled by maxNorm/‖all‖ when ‖all‖ > maxNorm. */
+export function clipGlobalNormReference(tensors: readonly ArrayLike<number>[], maxNorm: number): Float64Array[] {
+  let sum = 0;
+  for (const g of tensors) for (let i = 0; i < g.length; i++) sum += g[i]! * g[i]!;
+  const norm = Math.sqrt(sum);
+  const s = norm > maxNorm ? maxNorm / norm : 1;
+  return tensors.map((g) => Float64Array.from(g, (x) => x * s));
+}

@@ -1,0 +1,141 @@
+// fit's options: their types, the list of their keys for the run-time check
+// of option objects (src/options.ts), and the validation of every value
+// before any memory is taken.
+import { ConfigError, describe } from "../errors.js";
+import { keysOf } from "../options.js";
+import type { Verbosity } from "./verbose.js";
+
+export interface EarlyStoppingOptions {
+  /** Quantity watched. Default "valLoss" when there is validation data, else "loss". */
+  monitor?: "loss" | "valLoss";
+  /** Epochs without improvement before stopping. Default 3. */
+  patience?: number;
+  /** Smallest decrease that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends. Default true. */
+  restoreBestWeights?: boolean;
+}
+
+export interface EpochLogs {
+  loss: number;
+  valLoss?: number;
+  /** Wall time of the epoch in seconds (informational, not used in numerics). */
+  seconds: number;
+  samplesPerSecond: number;
+  [part: string]: number | undefined;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  loss: number;
+  /** Samples seen in this epoch so far. */
+  samples: number;
+  /** Samples in one epoch. */
+  epochSamples: number;
+  samplesPerSecond: number;
+}
+
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Samples per gradient step. Default 32. */
+  batchSize?: number;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. Default 0. */
+  validationSplit?: number;
+  /** Shuffle the training samples each epoch (seeded). Default true. */
+  shuffle?: boolean;
+  /** Stop when the monitored loss stops improving; `true` uses the defaults. */
+  earlyStopping?: boolean | EarlyStoppingOptions;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** Called after each epoch; may be async (training waits for it). */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
+  /** Aborting stops training after the current step; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Longest time between yields to the event loop, in ms. Default 25. */
+  yieldEveryMs?: number;
+  /** Progress on stdout, as Keras's: 0 none, 1 a line per epoch updated in place on a terminal, 2 one line per epoch. Default 0. */
+  verbose?: Verbosity;
+}
+
+/** FitOptions' keys: option objects from JavaScript are checked against them (src/options.ts). */
+export const FIT_OPTION_KEYS = /* @__PURE__ */ keysOf<FitOptions>({
+  epochs: true, batchSize: true, validationSplit: true, shuffle: true, earlyStopping: true,
+  onEpochBegin: true, onEpochEnd: true, onBatchEnd: true, signal: true, yieldEveryMs: true, verbose: true,
+});
+/** The models' fit options: FitOptions and validationData. */
+export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validationData"];
+
+/** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
+export interface History {
+  epoch: number[];
+  loss: number[];
+  valLoss: number[];
+  [key: string]: number[];
+}
+
+function checkInteger(value: unknown, name: string, fallback: number, min: number): number {
+  const v = value === undefined ? fallback : value;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new ConfigError(`fit: expected ${name} to be an integer >= ${min}, found ${describe(value)}`);
+  }
+  return v;
+}
+
+function checkOptional(value: unknown, name: string, type: "boolean" | "function"): void {
+  if (value !== undefined && typeof value !== type) {
+    throw new ConfigError(`fit: expected ${name} to be a ${type}, found ${describe(value)}`);
+  }
+}
+
+export interface Stopping {
+  monitor: "loss" | "valLoss" | null;
+  patience: number;
+  minDelta: number;
+  restoreBestWeights: boolean;
+}
+
+/** Early stopping settings, every field checked; null when early stopping is off. */
+function checkStopping(value: unknown): Stopping | null {
+  if (value === undefined || value === false) return null;
+  if (value !== true && (typeof value !== "object" || value === null || Array.isArray(value))) {
+    throw new ConfigError(`fit: expected earlyStopping to be a boolean or { monitor, patience, minDelta, restoreBestWeights }, found ${describe(value)}`);
+  }
+  const o = (value === true ? {} : value) as EarlyStoppingOptions;
+  const monitor = o.monitor;
+  if (monitor !== undefined && monitor !== "loss" && monitor !== "valLoss") {
+    throw new ConfigError(`fit: expected earlyStopping.monitor to be "loss" or "valLoss", found ${describe(monitor)}`);
+  }
+  const patience = checkInteger(o.patience, "earlyStopping.patience", 3, 0);
+  const minDelta = o.minDelta ?? 0;
+  if (typeof minDelta !== "number" || !Number.isFinite(minDelta) || minDelta < 0) {
+    throw new ConfigError(`fit: expected earlyStopping.minDelta to be a finite number >= 0, found ${describe(o.minDelta)}`);
+  }
+  checkOptional(o.restoreBestWeights, "earlyStopping.restoreBestWeights", "boolean");
+  return { monitor: monitor ?? null, patience, minDelta, restoreBestWeights: o.restoreBestWeights !== false };
+}
+
+/** Checks every option of `fit` before any memory is taken. */
+export function checkOptions(options: FitOptions): { epochs: number; batchSize: number; split: number; stopping: Stopping | null; yieldEvery: number } {
+  if (typeof options !== "object" || options === null) throw new ConfigError(`fit: expected options to be an object, found ${describe(options)}`);
+  const epochs = checkInteger(options.epochs, "epochs", 1, 1);
+  const batchSize = checkInteger(options.batchSize, "batchSize", 32, 1);
+  const split = options.validationSplit ?? 0;
+  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
+    throw new ConfigError(`fit: expected validationSplit in [0, 1), found ${describe(options.validationSplit)}`);
+  }
+  const yieldEvery = options.yieldEveryMs ?? 25;
+  if (typeof yieldEvery !== "number" || !Number.isFinite(yieldEvery) || yieldEvery < 0) {
+    throw new ConfigError(`fit: expected yieldEveryMs to be a finite number of milliseconds >= 0, found ${describe(options.yieldEveryMs)}`);
+  }
+  checkOptional(options.shuffle, "shuffle", "boolean");
+  checkOptional(options.onEpochBegin, "onEpochBegin", "function");
+  checkOptional(options.onEpochEnd, "onEpochEnd", "function");
+  checkOptional(options.onBatchEnd, "onBatchEnd", "function");
+  const signal = options.signal as unknown;
+  if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof (signal as AbortSignal).throwIfAborted !== "function")) {
+    throw new ConfigError(`fit: expected signal to be an AbortSignal, found ${describe(signal)}`);
+  }
+  return { epochs, batchSize, split, stopping: checkStopping(options.earlyStopping), yieldEvery };
+}
+

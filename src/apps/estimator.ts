@@ -20,7 +20,7 @@ import { assertFiniteTensors } from "../models/load-check.js";
 import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
-import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
+import { MinMaxScaler, RobustScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
 
 /**
  * Training settings every estimator takes, beside its own: the fit options,
@@ -44,10 +44,10 @@ export const TRAINING_KEYS: readonly string[] = [
   ...keysOf<Omit<EstimatorTrainingOptions, keyof FitOptions>>({ seed: true, learningRate: true, hiddenSizes: true }),
 ];
 
-export type ScalerKind = "standard" | "minmax" | "none";
+export type ScalerKind = "standard" | "minmax" | "robust" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
-const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./]]]);
+const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./, /^reference\d+$/]]]);
 
 /** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
 export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;
@@ -76,7 +76,7 @@ export abstract class AutoencoderEstimator {
     if (model !== undefined && (model === null || typeof model !== "object")) {
       throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${describe(model)}`);
     }
-    if (!["standard", "minmax", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax" or "none", found ${describe(scaler)}`);
+    if (!["standard", "minmax", "robust", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax", "robust" or "none", found ${describe(scaler)}`);
     this.given = model;
     this.scalerKind = scaler;
     this.training = training;
@@ -141,7 +141,7 @@ export abstract class AutoencoderEstimator {
     if (batch.cols === 0) throw new ConfigError(`x: expected at least one feature, found sample shape ${shapeText(sampleShape)}`);
     const data = { data: batch.data, shape: [batch.rows, ...sampleShape] };
     let scaler: Scaler | null = null;
-    if (this.scalerKind !== "none") scaler = this.scalerKind === "standard" ? new StandardScaler() : new MinMaxScaler();
+    if (this.scalerKind !== "none") scaler = this.scalerKind === "standard" ? new StandardScaler() : this.scalerKind === "robust" ? new RobustScaler() : new MinMaxScaler();
     const scaled = scaler ? await scaler.fitTransform(data) : data;
 
     // A model built here is rebuilt on every fit (scikit-learn's semantics); a given one trains on.

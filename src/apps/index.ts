@@ -8,6 +8,7 @@ export type { EstimatorTrainingOptions, ScalerKind } from "./estimator.js";
 export {
   StandardScaler,
   MinMaxScaler,
+  RobustScaler,
   scalerFromJSON,
   type Scaler,
   type ScalerJSON,
@@ -15,6 +16,7 @@ export {
   type StandardScalerJSON,
   type MinMaxScalerOptions,
   type MinMaxScalerJSON,
+  type RobustScalerJSON,
 } from "./scaler.js";
 export {
   KNeighborsClassifier,

@@ -129,9 +129,11 @@ describe("score", () => {
     expect(rows).toHaveLength(ROWS);
     expect(topIndices(rows.map((r) => r[0]!), OUTLIERS.length)).toEqual(OUTLIERS);
     for (const i of OUTLIERS) expect(rows[i]![1], `label of outlier ${i}`).toBe(1);
+    // Without --contamination the threshold is the "auto" rule's (median + 3.5·MAD/0.6745 of the training
+    // scores): the 5 outliers and a few borderline samples, not a fixed share.
     const labelled = rows.filter((r) => r[1] === 1).length;
-    expect(labelled).toBeGreaterThanOrEqual(15); // about the default contamination, 10% of the training scores
-    expect(labelled).toBeLessThanOrEqual(25);
+    expect(labelled).toBeGreaterThanOrEqual(OUTLIERS.length);
+    expect(labelled).toBeLessThanOrEqual(ROWS / 4);
   });
 
   test("other models: scores alone on stdout; labels with --threshold or --contamination; .npy output", async () => {

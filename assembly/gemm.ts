@@ -11,12 +11,13 @@
 // the first block unless accumulating), and the bias is added last:
 // C = (C + block_last) + bias. The block depths depend on k alone, so the
 // bits never depend on m, n, or which rows a caller computes. Products with
-// fewer than 4 rows and op(B) rows contiguous (NN, TN) skip packing and read
-// op(B) in place, in the same order.
+// fewer than 4 rows and op(B) rows contiguous (NN, TN) skip packing and
+// stream op(B) in place, in the same order (gemm-few.ts).
 //
 // Workspace (from gemm_workspace_bytes, 16-byte aligned): an edge-tile
 // buffer, then the packed A block (MC rows), then the packed B block (NC cols).
 
+import { fewRowsWorkBytes, gemmFewRows } from "./gemm-few";
 import { MR, NR, storeTile } from "./tile";
 /** Largest k-block depth; blocks are balanced to about k / ceil(k / KC). */
 const KC = 256;
@@ -39,7 +40,8 @@ const TILE_BYTES: i32 = MR * NR * 4;
 export function gemm_workspace_bytes(m: i32, n: i32, k: i32): i32 {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   const kc = kBlockDepth(k);
-  return TILE_BYTES + 4 * kc * (min(roundUp(m, MR), MC) + min(roundUp(n, NR), NC));
+  // A block of fewer than 4 rows of a _range call takes the few-row path (gemm-few.ts).
+  return max(TILE_BYTES + 4 * kc * (min(roundUp(m, MR), MC) + min(roundUp(n, NR), NC)), fewRowsWorkBytes(m, n));
 }
 
 export function f32_gemm_nn(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, work: usize): void {
@@ -110,7 +112,7 @@ function gemm(
     return;
   }
   if (m < MR && bCol == 1) {
-    gemmFewRows(c, a, b, bias, m, n, k, accumulate, aRow, aDepth, bDepth, ldcElems);
+    gemmFewRows(c, a, b, bias, m, n, k, kBlockDepth(k), accumulate, aRow, aDepth, bDepth, ldcElems, work);
     return;
   }
   const kcMax = kBlockDepth(k);
@@ -143,86 +145,6 @@ function gemm(
       }
     }
   }
-}
-
-/**
- * m < 4 with op(B) rows contiguous (NN, TN): packing would cost as much as
- * the product, so op(B) is read in place, one row of C at a time. Same k
- * blocks and the same per-element order as the packed path, hence the same bits.
- */
-function gemmFewRows(
-  c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32, accumulate: i32, aRow: i32, aDepth: i32, ldb: i32, ldcElems: i32,
-): void {
-  const kcMax = kBlockDepth(k);
-  const aStep = <usize>aDepth << 2;
-  const bStep = <usize>ldb << 2;
-  const ldc = <usize>ldcElems << 2;
-  for (let p0 = 0; p0 < k; p0 += kcMax) {
-    const kc = min(kcMax, k - p0);
-    const loadC = p0 > 0 || accumulate != 0;
-    const blockBias: usize = p0 + kc >= k ? bias : 0;
-    const bBlock = b + <usize>p0 * bStep;
-    for (let i = 0; i < m; i++) {
-      const aBlock = a + (<usize>i * aRow << 2) + <usize>p0 * aStep;
-      const cr = c + <usize>i * ldc;
-      let j = 0;
-      for (; j + 16 <= n; j += 16) {
-        let acc0123 = f32x4.splat(0);
-        let acc4567 = f32x4.splat(0);
-        let acc89ab = f32x4.splat(0);
-        let acccdef = f32x4.splat(0);
-        let ap = aBlock;
-        let bp = bBlock + (<usize>j << 2);
-        for (let p = kc; p > 0; p--) {
-          const av = v128.load32_splat(ap);
-          acc0123 = f32x4.add(acc0123, f32x4.mul(av, v128.load(bp)));
-          acc4567 = f32x4.add(acc4567, f32x4.mul(av, v128.load(bp, 16)));
-          acc89ab = f32x4.add(acc89ab, f32x4.mul(av, v128.load(bp, 32)));
-          acccdef = f32x4.add(acccdef, f32x4.mul(av, v128.load(bp, 48)));
-          ap += aStep;
-          bp += bStep;
-        }
-        const cj = cr + (<usize>j << 2);
-        const bj: usize = blockBias != 0 ? blockBias + (<usize>j << 2) : 0;
-        finish(acc0123, cj, loadC, bj);
-        finish(acc4567, cj + 16, loadC, bj != 0 ? bj + 16 : 0);
-        finish(acc89ab, cj + 32, loadC, bj != 0 ? bj + 32 : 0);
-        finish(acccdef, cj + 48, loadC, bj != 0 ? bj + 48 : 0);
-      }
-      for (; j + 4 <= n; j += 4) {
-        let acc = f32x4.splat(0);
-        let ap = aBlock;
-        let bp = bBlock + (<usize>j << 2);
-        for (let p = kc; p > 0; p--) {
-          acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-          ap += aStep;
-          bp += bStep;
-        }
-        finish(acc, cr + (<usize>j << 2), loadC, blockBias != 0 ? blockBias + (<usize>j << 2) : 0);
-      }
-      for (; j < n; j++) {
-        let acc: f32 = 0;
-        let ap = aBlock;
-        let bp = bBlock + (<usize>j << 2);
-        for (let p = kc; p > 0; p--) {
-          acc = acc + load<f32>(ap) * load<f32>(bp);
-          ap += aStep;
-          bp += bStep;
-        }
-        const cj = cr + (<usize>j << 2);
-        if (loadC) acc = load<f32>(cj) + acc;
-        if (blockBias != 0) acc = acc + load<f32>(blockBias + (<usize>j << 2));
-        store<f32>(cj, acc);
-      }
-    }
-  }
-}
-
-/** The epilogue of one vector of C: C = (C + acc) + bias, or acc + bias when !loadC. */
-@inline function finish(acc: v128, c: usize, loadC: bool, bias: usize): void {
-  if (loadC) acc = f32x4.add(v128.load(c), acc);
-  if (bias != 0) acc = f32x4.add(acc, v128.load(bias));
-  v128.store(c, acc);
 }
 
 /**

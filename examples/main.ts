@@ -9,7 +9,7 @@
 //   npm start -- --only dense,vae   some parts: dense, conv, denoise, vae, anomaly
 import { mkdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { addNoise, AnomalyDetector, Autoencoder, layers, PCA, rocAuc, VAE, type History } from "../src/index.js";
+import { addNoise, AnomalyDetector, Autoencoder, csvLogger, layers, PCA, rocAuc, VAE, type History } from "../src/index.js";
 import { CONV_AUTOENCODER, DENSE_AUTOENCODER, pytorchVae } from "./lib/architectures.js";
 import { loadMnist } from "./lib/mnist.js";
 import { imageGridPng } from "./lib/png.js";
@@ -60,23 +60,32 @@ async function figure(name: string, bytes: Uint8Array | string, caption: string)
   return `<figure><img src="${name}" alt="${caption}"><figcaption>${caption}</figcaption></figure>`;
 }
 
-/** fit with a progress bar on stderr. */
-async function fitWithProgress(label: string, model: Autoencoder | VAE, x: { data: Float32Array; shape: number[] }, epochs: number, batchSize: number): Promise<History> {
+/** fit with a progress bar on stderr; the history also goes to out/report/<file>-history.csv (csvLogger). */
+async function fitWithProgress(label: string, file: string, model: Autoencoder | VAE, x: { data: Float32Array; shape: number[] }, epochs: number, batchSize: number): Promise<History> {
   const bar = new ProgressBar(label, epochs);
+  const log = csvLogger({ path: resolve(OUT, `${file}-history.csv`) });
   return model.fit(x, {
     epochs,
     batchSize,
     validationSplit: 0.1,
     onBatchEnd: (_, logs) => bar.update(logs.epoch, logs.samples, logs.epochSamples, logs.loss, logs.samplesPerSecond),
     onEpochEnd: (epoch, logs) => bar.epochDone(epoch, Math.round(logs.samplesPerSecond * logs.seconds), logs.loss, logs.samplesPerSecond, logs.valLoss),
+    callbacks: [log],
   });
+}
+
+/** The loss and learning-rate curves of a fit, as inline SVG, with a link to its CSV history. */
+function curves(file: string, history: History, loss: string, names: [string, string] = ["loss", "val loss"]): string {
+  const lossChart = lineChartSvg({ [names[0]]: history.loss, [names[1]]: history.valLoss }, loss);
+  const rateChart = lineChartSvg({ "learning rate": history.learningRate ?? [] }, "learning rate (the last step's of each epoch)");
+  return `<figure class="curves">${lossChart}${rateChart}<figcaption>training and validation loss, learning rate per epoch; <a href="${file}-history.csv">the history as CSV</a></figcaption></figure>`;
 }
 
 async function reconstructionPart(name: "dense" | "conv"): Promise<void> {
   const conv = name === "conv";
   const ae = await Autoencoder.create(conv ? CONV_AUTOENCODER : DENSE_AUTOENCODER);
   if (name === "dense") console.log(ae.summary() + "\n");
-  const history = await fitWithProgress(`${name} autoencoder`, ae, conv ? images(train.x) : train.x, conv ? 4 : 15, conv ? 64 : 128);
+  const history = await fitWithProgress(`${name} autoencoder`, name, ae, conv ? images(train.x) : train.x, conv ? 4 : 15, conv ? 64 : 128);
   const out = ae.reconstruct(conv ? images(test.x) : test.x);
   const aeMse = mse(out.data, test.x.data);
   const pca = await new PCA({ nComponents: 32 }).fit(train.x);
@@ -86,7 +95,7 @@ async function reconstructionPart(name: "dense" | "conv"): Promise<void> {
   summary.push([`${label}: test reconstruction MSE`, aeMse.toFixed(5), `PCA-32: ${pcaMse.toFixed(5)} (ratio ${(aeMse / pcaMse).toFixed(3)})`]);
   sections.push(`<h2>${label}</h2><p>Test reconstruction MSE ${aeMse.toFixed(5)}; PCA with 32 components ${pcaMse.toFixed(5)}.</p>` +
     (await figure(`${name}-reconstructions.png`, imageGridPng([digits(test.x.data, 16), digits(out.data, 16)], 28, 2), "test digits (top) and their reconstructions (bottom)")) +
-    (await figure(`${name}-loss.svg`, lineChartSvg({ loss: history.loss, "val loss": history.valLoss }, `${name} autoencoder: BCE per pixel`), "training and validation loss")));
+    curves(name, history, `${name} autoencoder: BCE per pixel`));
   ae.dispose();
 }
 
@@ -100,7 +109,7 @@ async function denoisePart(): Promise<void> {
     noise,
     seed: 3,
   });
-  const history = await fitWithProgress("denoiser", ae, train.x, 10, 128);
+  const history = await fitWithProgress("denoiser", "denoise", ae, train.x, 10, 128);
   const noisy = await addNoise(test.x, noise, { seed: 99 });
   const clean = ae.denoise(noisy);
   const before = psnr(noisy.data, test.x.data);
@@ -108,23 +117,23 @@ async function denoisePart(): Promise<void> {
   summary.push(["denoising (σ = 0.5, clipped): PSNR gain on test digits", `${(after - before).toFixed(2)} dB`, `${before.toFixed(2)} dB noisy → ${after.toFixed(2)} dB denoised`]);
   sections.push(`<h2>Denoising autoencoder</h2><p>PSNR ${before.toFixed(2)} dB noisy, ${after.toFixed(2)} dB denoised.</p>` +
     (await figure("denoising.png", imageGridPng([digits(noisy.data, 16), digits(clean.data, 16), digits(test.x.data, 16)], 28, 2), "noisy, denoised, clean")) +
-    (await figure("denoise-loss.svg", lineChartSvg({ loss: history.loss, "val loss": history.valLoss }, "denoiser: BCE per pixel"), "training and validation loss")));
+    curves("denoise", history, "denoiser: BCE per pixel"));
   ae.dispose();
 }
 
 async function vaePart(): Promise<void> {
   const vae = await VAE.create(pytorchVae(20, 1));
-  const history = await fitWithProgress("VAE", vae, train.x, 10, 128);
+  const history = await fitWithProgress("VAE", "vae", vae, train.x, 10, 128);
   const elbo = vae.evaluate(test.x);
   summary.push(["VAE 784-400-(20,20)-400-784: test negative ELBO", `${elbo.loss.toFixed(1)} nats`, `reconstruction ${elbo.reconstruction.toFixed(1)} + KL ${elbo.kl.toFixed(1)}`]);
   const samples = vae.sample(64, { seed: 5 }).data;
   let html = `<h2>Variational autoencoder</h2><p>Test negative ELBO ${elbo.loss.toFixed(1)} nats per image (reconstruction ${elbo.reconstruction.toFixed(1)}, KL ${elbo.kl.toFixed(1)}).</p>` +
     (await figure("vae-samples.png", imageGridPng(Array.from({ length: 8 }, (_, r) => digits(samples, 8, r * 8)), 28, 2), "samples from the prior")) +
-    (await figure("vae-loss.svg", lineChartSvg({ "−ELBO": history.loss, "val −ELBO": history.valLoss }, "VAE: negative ELBO per image (nats)"), "training and validation negative ELBO"));
+    curves("vae", history, "VAE: negative ELBO per image (nats)", ["−ELBO", "val −ELBO"]);
   vae.dispose();
   // A 2-D code, to look at: where the test digits land.
   const flat = await VAE.create({ input: [784], encoder: [layers.dense(256, "relu")], latent: 2, decoder: [layers.dense(256, "relu"), layers.dense(784, "sigmoid")], seed: 2 });
-  await fitWithProgress("VAE, 2-D code", flat, train.x, 6, 128);
+  await fitWithProgress("VAE, 2-D code", "vae-2d", flat, train.x, 6, 128);
   html += await figure("latent-scatter.svg", scatterSvg(flat.encode(test.x).data, test.labels, `2-D VAE codes (μ) of the ${test.x.shape[0]} MNIST test digits`), "the latent space of a VAE with a 2-D code, coloured by digit");
   flat.dispose();
   sections.push(html);

@@ -6,11 +6,33 @@
 // probabilities. Prints our test negative ELBO per epoch beside the reference
 // curve (PyTorch 1.13 CPU on this data), and, when /usr/bin/python3 has torch,
 // trains PyTorch's model on one thread in the same run for the wall time.
-// Run: npx tsx examples/pytorch-vae.ts        (PYTORCH=0 to leave PyTorch out)
+// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp]
+//   --seed N        seeds ours (initialization, shuffling, ε) and PyTorch's
+//                   torch.manual_seed (default 1, the reference curve's seed)
+//   --no-pytorch    ours only (PYTORCH=0 too); --pytorch-only: PyTorch only
+//   --from-logits   ours with BCE from the decoder's logits instead of on its
+//                   probabilities clamped to [1e-7, 1 − 1e-7]
+//   --pytorch-clamp PyTorch's probabilities clamped to [1e-7, 1 − 1e-7] before
+//                   its BCE, as ours on probabilities (the clamp's gradient
+//                   is 0 outside), to show what that convention changes
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { layers, VAE } from "../src/index.js";
+import { ConfigError, layers, VAE } from "../src/index.js";
 import { loadMnist, mnistDataDir } from "./lib/mnist.js";
+
+function parseArgs(argv: string[]): { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean } {
+  const out = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--no-pytorch") out.pytorch = false;
+    else if (arg === "--pytorch-only") out.ours = false;
+    else if (arg === "--from-logits") out.fromLogits = true;
+    else if (arg === "--pytorch-clamp") out.clamp = true;
+    else if (arg === "--seed" && /^\d+$/.test(argv[i + 1] ?? "")) out.seed = Number(argv[++i]);
+    else throw new ConfigError(`pytorch-vae: expected --seed N, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
+  }
+  return out;
+}
 
 const EPOCHS = 10;
 /** Test negative ELBO per epoch of PyTorch's examples/vae, PyTorch 1.13 CPU, standard MNIST. */
@@ -25,7 +47,7 @@ import sys, time, numpy as np, torch
 from torch import nn
 from torch.nn import functional as F
 torch.set_num_threads(1)
-torch.manual_seed(1)
+torch.manual_seed(int(sys.argv[2]))
 d = sys.argv[1]
 def images(name):
     return torch.from_numpy(np.fromfile(d + "/" + name, dtype=np.uint8, offset=16).astype(np.float32).reshape(-1, 784) / 255)
@@ -39,7 +61,10 @@ class VAE(nn.Module):
         mu, logvar = self.fc21(h), self.fc22(h)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+clamp = sys.argv[3] == "clamp"
 def loss_function(recon, x, mu, logvar):
+    if clamp:
+        recon = recon.clamp(1e-7, 1 - 1e-7)
     return F.binary_cross_entropy(recon, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 model = VAE()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -64,51 +89,70 @@ for epoch in range(${EPOCHS}):
     print(f"{epoch + 1} {total / len(test):.4f} {time.perf_counter() - start:.2f}", flush=True)
 `;
 
+const args = parseArgs(process.argv.slice(2));
 const { train, test } = await loadMnist();
-console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${EPOCHS} epochs\n`);
+console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${EPOCHS} epochs, seed ${args.seed}\n`);
 
-const torchInit = { kernelInitializer: "torchUniform", biasInitializer: "torchUniform" } as const;
-const vae = await VAE.create({
-  input: [784],
-  encoder: [layers.dense(400, { activation: "relu", ...torchInit })],
-  latent: 20,
-  decoder: [layers.dense(400, { activation: "relu", ...torchInit }), layers.dense(784, { activation: "sigmoid", ...torchInit })],
-  heads: torchInit,
-  loss: "bce",
-  reduction: "sum",
-  fromLogits: false,
-  optimizer: { name: "adam", learningRate: 1e-3 },
-  seed: 1,
-});
-const ours: number[] = [];
-const oursSeconds: number[] = [];
-const started = performance.now();
-await vae.fit(train.x, {
-  epochs: EPOCHS,
-  batchSize: 128,
-  validationData: test.x,
-  onEpochEnd: (epoch, logs) => {
-    ours.push(logs.valLoss!);
-    oursSeconds.push((performance.now() - started) / 1000);
-    process.stderr.write(`epoch ${epoch + 1}: test −ELBO ${logs.valLoss!.toFixed(2)} (${oursSeconds.at(-1)!.toFixed(1)} s)\n`);
-  },
-});
-vae.dispose();
-
-let torch: { loss: number[]; seconds: number } | null = null;
-if (process.env.PYTORCH !== "0" && existsSync(PYTHON)) {
-  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir()], { encoding: "utf8", maxBuffer: 1 << 20 });
-  const lines = run.status === 0 ? run.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)) : [];
-  if (lines.length === EPOCHS) torch = { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
-  else console.log(`PyTorch did not run (${(run.stderr || String(run.error)).trim().split("\n").at(-1)}); our figures only\n`);
+/** Our model at PyTorch's conventions; test −ELBO and cumulative seconds per epoch. */
+async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: number[] }> {
+  const torchInit = { kernelInitializer: "torchUniform", biasInitializer: "torchUniform" } as const;
+  const vae = await VAE.create({
+    input: [784],
+    encoder: [layers.dense(400, { activation: "relu", ...torchInit })],
+    latent: 20,
+    decoder: [layers.dense(400, { activation: "relu", ...torchInit }), layers.dense(784, { activation: "sigmoid", ...torchInit })],
+    heads: torchInit,
+    loss: "bce",
+    reduction: "sum",
+    fromLogits: args.fromLogits,
+    optimizer: { name: "adam", learningRate: 1e-3 },
+    seed,
+  });
+  const loss: number[] = [];
+  const seconds: number[] = [];
+  const started = performance.now();
+  await vae.fit(train.x, {
+    epochs: EPOCHS,
+    batchSize: 128,
+    validationData: test.x,
+    onEpochEnd: (epoch, logs) => {
+      loss.push(logs.valLoss!);
+      seconds.push((performance.now() - started) / 1000);
+      process.stderr.write(`epoch ${epoch + 1}: test −ELBO ${logs.valLoss!.toFixed(2)} (${seconds.at(-1)!.toFixed(1)} s)\n`);
+    },
+  });
+  vae.dispose();
+  return { loss, seconds };
 }
 
-console.log(`| epoch | reference (PyTorch 1.13) | ours | ours − reference | within ${TOLERANCE} nats |${torch ? " PyTorch, this run |" : ""}`);
-console.log(`| --- | --- | --- | --- | --- |${torch ? " --- |" : ""}`);
-ours.forEach((v, e) => {
-  const d = v - REFERENCE[e]!;
-  console.log(`| ${e + 1} | ${REFERENCE[e]!.toFixed(2)} | ${v.toFixed(2)} | ${d >= 0 ? "+" : ""}${d.toFixed(2)} | ${Math.abs(d) <= TOLERANCE ? "yes" : "no"} |${torch ? ` ${torch.loss[e]!.toFixed(2)} |` : ""}`);
+/** PyTorch's model on one thread, or null (with the reason printed) when it cannot run. */
+function trainPytorch(seed: number): { loss: number[]; seconds: number } | null {
+  if (!existsSync(PYTHON)) return null;
+  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir(), String(seed)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const lines = run.status === 0 ? run.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)) : [];
+  if (lines.length === EPOCHS) return { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
+  console.log(`PyTorch did not run (${(run.stderr || String(run.error)).trim().split("\n").at(-1)})\n`);
+  return null;
+}
+
+const ours = args.ours ? await trainOurs(args.seed) : null;
+const torch = args.pytorch ? trainPytorch(args.seed) : null;
+
+const signed = (d: number) => `${d >= 0 ? "+" : ""}${d.toFixed(2)}`;
+const head = ["epoch", "reference (PyTorch 1.13, seed 1)"];
+if (ours) head.push(`ours${args.fromLogits ? " (BCE from logits)" : ""}`, "ours − reference", `within ${TOLERANCE} nats`);
+if (torch) head.push(`PyTorch, this run (seed ${args.seed}${args.clamp ? ", probabilities clamped" : ""})`, "PyTorch − reference");
+console.log(`| ${head.join(" | ")} |`);
+console.log(`|${" --- |".repeat(head.length)}`);
+REFERENCE.forEach((r, e) => {
+  const row = [String(e + 1), r.toFixed(2)];
+  if (ours) row.push(ours.loss[e]!.toFixed(2), signed(ours.loss[e]! - r), Math.abs(ours.loss[e]! - r) <= TOLERANCE ? "yes" : "no");
+  if (torch) row.push(torch.loss[e]!.toFixed(2), signed(torch.loss[e]! - r));
+  console.log(`| ${row.join(" | ")} |`);
 });
-const all = ours.every((v, e) => Math.abs(v - REFERENCE[e]!) <= TOLERANCE);
-console.log(`\nEvery epoch within ${TOLERANCE} nats of the reference: ${all ? "yes" : "no"}`);
-console.log(`Wall time for ${EPOCHS} epochs (training and the per-epoch test pass): ours ${oursSeconds.at(-1)!.toFixed(1)} s${torch ? `, PyTorch on one thread ${torch.seconds.toFixed(1)} s` : ""}`);
+if (ours) {
+  const all = ours.loss.every((v, e) => Math.abs(v - REFERENCE[e]!) <= TOLERANCE);
+  console.log(`\nEvery epoch within ${TOLERANCE} nats of the reference: ${all ? "yes" : "no"}`);
+}
+const times = [ours ? `ours ${ours.seconds.at(-1)!.toFixed(1)} s` : "", torch ? `PyTorch on one thread ${torch.seconds.toFixed(1)} s` : ""].filter(Boolean);
+console.log(`Wall time for ${EPOCHS} epochs (training and the per-epoch test pass): ${times.join(", ")}`);

@@ -27,6 +27,37 @@ export function checkOptionKeys(where: string, options: unknown, valid: readonly
   }
 }
 
+/** The code size's option name first, then the names also accepted for it: scikit-learn's n_components, Keras examples' latent_dim. */
+export const CODE_SIZE_KEYS = ["codeSize", "nComponents", "latent"] as const;
+
+/** The options that name the code size: `codeSize`, or one of its aliases. */
+export interface CodeSizeOptions {
+  codeSize?: number;
+  nComponents?: number;
+  latent?: number;
+}
+
+/**
+ * The code size given under `codeSize` or an alias (undefined when none is),
+ * with the key it came under for messages. A non-positive or fractional
+ * size, or two keys with different sizes, is a ConfigError.
+ */
+export function codeSizeOption(where: string, options: CodeSizeOptions): { size: number; key: string } | undefined {
+  let found: { size: number; key: string } | undefined;
+  for (const key of CODE_SIZE_KEYS) {
+    const value: unknown = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`${where}: ${key}: expected a positive integer (the code size), found ${describe(value)}`);
+    }
+    if (found && found.size !== value) {
+      throw new ConfigError(`${where}: ${found.key} and ${key} both name the code size, and differ: ${found.size} and ${value}`);
+    }
+    found ??= { size: value, key };
+  }
+  return found;
+}
+
 /** The valid key closest to `key` in edit distance, if close enough to be a typo (at most a third of its length, at least 2). */
 function nearest(key: string, valid: readonly string[]): string | undefined {
   const lower = key.toLowerCase();

@@ -6,7 +6,7 @@
 // into [P(inlier), P(outlier)] by min-max ("linear") or erf ("unify") scaling.
 // contamination "auto" sets the threshold by a robust z-score instead
 // (anomaly-scores.ts); predictConfidence is PyOD's predict_confidence.
-import { checkOptionKeys, keysOf } from "../options.js";
+import { checkOptionKeys, codeSizeOption, keysOf } from "../options.js";
 import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import { coreCrc32 } from "../models/checksum.js";
@@ -66,6 +66,10 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   model?: AutoencoderConfig | Autoencoder;
   /** Code width of the default architecture. Default defaultCodeSize(features): 784 → 32, 20 → 4. */
   codeSize?: number;
+  /** Another name for codeSize (scikit-learn's n_components). */
+  nComponents?: number;
+  /** Another name for codeSize (Keras's latent_dim). */
+  latent?: number;
   /**
    * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
    * seeded subsample of at most 1024 rows for 40 epochs (no validation split,
@@ -108,7 +112,7 @@ const KIND = "anomaly-detector";
 const ENSEMBLE_VERSION = 3;
 const DETECTOR_KEYS: readonly string[] = [
   ...TRAINING_KEYS,
-  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, ensemble: true }),
+  ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, nComponents: true, latent: true, ensemble: true }),
 ];
 
 export class AnomalyDetector extends AutoencoderEstimator {
@@ -132,7 +136,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
-    const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, ensemble, ...training } = options ?? {};
+    const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, nComponents, latent, ensemble, ...training } = options ?? {};
     if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
     const members = ensemble ?? (model === undefined ? DEFAULT_MEMBERS : 1);
     if (!Number.isInteger(members) || members < 1) throw new ConfigError(`ensemble: expected a positive integer, found ${describe(ensemble)}`);
@@ -150,8 +154,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     this.trimmedEpochs = secondHalf;
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
-    this.codeSize = codeSize;
+    this.codeSize = codeSizeOption("AnomalyDetector", { codeSize, nComponents, latent })?.size;
   }
 
   /** The share of anomalies given, or "auto". */

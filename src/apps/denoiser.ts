@@ -1,8 +1,8 @@
 // Denoising as an estimator: fit on clean data (the model learns to undo the
 // configured corruption, applied to each training batch), transform noisy data
 // to cleaned data in the data's own units.
-import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError, describe, ModelFormatError } from "../errors.js";
+import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
+import { ConfigError, ModelFormatError } from "../errors.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -10,19 +10,29 @@ import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
 import { defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
-export interface DenoiserOptions extends EstimatorTrainingOptions {
+export interface DenoiserOptions extends EstimatorTrainingOptions, CodeSizeOptions {
   /** The corruption to learn to undo (in scaled units). Default { type: "gaussian", stddev: 0.2 }. */
   noise?: NoiseConfig;
   /** An autoencoder config (its `noise` is replaced by this option's). Default: a dense architecture from the input size. */
   model?: AutoencoderConfig;
-  /** Per-feature scaling in front of the model, saved with it. Default "none". */
+  /**
+   * Per-feature scaling in front of the model, saved with it. Default "auto":
+   * none for data that lies in [0, 1], else "standard".
+   */
   scaler?: ScalerKind;
-  /** Code width of the default architecture. Default: half the input size, at most 128. */
+  /**
+   * Code width of the default architecture. Default: half the input size (at
+   * most 128), or defaultCodeSize() of it when that is wider.
+   */
   codeSize?: number;
+  /** Another name for codeSize (scikit-learn's n_components). */
+  nComponents?: number;
+  /** Another name for codeSize (Keras's latent_dim). */
+  latent?: number;
 }
 
 const KIND = "denoiser";
-const DENOISER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<DenoiserOptions, keyof EstimatorTrainingOptions>>({ noise: true, model: true, scaler: true, codeSize: true })];
+const DENOISER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<DenoiserOptions, keyof EstimatorTrainingOptions>>({ noise: true, model: true, scaler: true, codeSize: true, nComponents: true, latent: true })];
 
 export class Denoiser extends AutoencoderEstimator {
   protected readonly className = "Denoiser";
@@ -31,14 +41,13 @@ export class Denoiser extends AutoencoderEstimator {
 
   constructor(options: DenoiserOptions = {}) {
     checkOptionKeys("Denoiser", options, DENOISER_KEYS);
-    const { noise, model, scaler, codeSize, ...training } = options ?? {};
+    const { noise, model, scaler, codeSize, nComponents, latent, ...training } = options ?? {};
     if (model !== undefined && (typeof model !== "object" || model === null || !("encoder" in model))) {
       throw new ConfigError("Denoiser model: expected an AutoencoderConfig (the denoiser creates the model, to train it with noise)");
     }
-    super(model, scaler ?? "none", training);
+    super(model, scaler ?? "auto", training);
     this.noise = checkNoise(noise ?? { type: "gaussian", stddev: 0.2 }, "Denoiser noise");
-    if (codeSize !== undefined && (!Number.isInteger(codeSize) || codeSize < 1)) throw new ConfigError(`codeSize: expected a positive integer, found ${describe(codeSize)}`);
-    this.codeSize = codeSize;
+    this.codeSize = codeSizeOption("Denoiser", { codeSize, nComponents, latent })?.size;
   }
 
   protected defaultCodeSize(features: number): number {

@@ -44,7 +44,13 @@ export const TRAINING_KEYS: readonly string[] = [
   ...keysOf<Omit<EstimatorTrainingOptions, keyof FitOptions>>({ seed: true, learningRate: true, hiddenSizes: true }),
 ];
 
-export type ScalerKind = "standard" | "minmax" | "robust" | "none";
+/**
+ * Per-feature scaling in front of an estimator's model: "standard" (zero mean,
+ * unit variance), "minmax" (to [0, 1]), "robust" (median and IQR), "none", or
+ * "auto": none for data that already lies in [0, 1], else standard (decided
+ * at each fit).
+ */
+export type ScalerKind = "auto" | "standard" | "minmax" | "robust" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
 const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./, /^reference\d+$/]]]);
@@ -76,7 +82,7 @@ export abstract class AutoencoderEstimator {
     if (model !== undefined && (model === null || typeof model !== "object")) {
       throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${describe(model)}`);
     }
-    if (!["standard", "minmax", "robust", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "standard", "minmax", "robust" or "none", found ${describe(scaler)}`);
+    if (!["auto", "standard", "minmax", "robust", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "auto", "standard", "minmax", "robust" or "none", found ${describe(scaler)}`);
     this.given = model;
     this.scalerKind = scaler;
     this.training = training;
@@ -140,8 +146,10 @@ export abstract class AutoencoderEstimator {
     const batch = toBatch(x, sampleShape, "x");
     if (batch.cols === 0) throw new ConfigError(`x: expected at least one feature, found sample shape ${shapeText(sampleShape)}`);
     const data = { data: batch.data, shape: [batch.rows, ...sampleShape] };
+    // "auto": unscaled features of a large range make the default model learn the mean for some seeds (0–16 pixels do).
+    const kind = this.scalerKind === "auto" ? (inUnitInterval(data.data) ? "none" : "standard") : this.scalerKind;
     let scaler: Scaler | null = null;
-    if (this.scalerKind !== "none") scaler = this.scalerKind === "standard" ? new StandardScaler() : this.scalerKind === "robust" ? new RobustScaler() : new MinMaxScaler();
+    if (kind !== "none") scaler = kind === "standard" ? new StandardScaler() : kind === "robust" ? new RobustScaler() : new MinMaxScaler();
     const scaled = scaler ? await scaler.fitTransform(data) : data;
 
     // A model built here is rebuilt on every fit (scikit-learn's semantics); a given one trains on.

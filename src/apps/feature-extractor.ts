@@ -5,7 +5,7 @@ import { Reducer, type ReducerOptions } from "./reducer.js";
 
 export interface FeatureExtractorOptions extends ReducerOptions {
   /** Width of the code (the features). Default 32, or the given model's. */
-  nComponents?: number;
+  codeSize?: number;
 }
 
 /** Default width of the learned features. */
@@ -14,7 +14,8 @@ const DEFAULT_FEATURES = 32;
 export class FeatureExtractor extends Reducer {
   protected override readonly className: string = "FeatureExtractor";
   constructor(options: FeatureExtractorOptions = {}) {
-    super({ ...options, nComponents: options?.nComponents ?? (options?.model ? undefined : DEFAULT_FEATURES) });
+    const given = options?.codeSize ?? options?.nComponents ?? options?.latent;
+    super(given === undefined && !options?.model ? { ...options, codeSize: DEFAULT_FEATURES } : options);
   }
 
   protected override fileKind(): string {

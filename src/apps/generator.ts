@@ -1,7 +1,7 @@
 // Generation as an estimator over a VAE: fit on samples, then draw new ones
 // from the prior, or walk the code space between two samples.
-import { checkOptionKeys, keysOf } from "../options.js";
-import { AutoencoderError, ConfigError, describe, DisposedError } from "../errors.js";
+import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
+import { AutoencoderError, DisposedError } from "../errors.js";
 import { layers } from "../layers/index.js";
 import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
@@ -12,11 +12,15 @@ import { init } from "../wasm/module.js";
 import { defaultHiddenSizes } from "./defaults.js";
 import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval } from "./estimator.js";
 
-export interface GeneratorOptions extends FitOptions {
+export interface GeneratorOptions extends FitOptions, CodeSizeOptions {
   /** A VAE config; default: dense ReLU layers from the input size, a sigmoid output (Bernoulli) for data in [0, 1], else linear (Gaussian). */
   model?: VAEConfig;
   /** Code size of the default architecture. Default 8. */
+  codeSize?: number;
+  /** Another name for codeSize (Keras's latent_dim, the VAE's latent). */
   latent?: number;
+  /** Another name for codeSize (scikit-learn's n_components). */
+  nComponents?: number;
   /** Hidden widths of the default encoder (the decoder mirrors them). */
   hiddenSizes?: number[];
   /** Adam's step size for the default architecture. Default 1e-3. */
@@ -27,18 +31,18 @@ export interface GeneratorOptions extends FitOptions {
 
 const GENERATOR_KEYS: readonly string[] = [
   ...FIT_OPTION_KEYS,
-  ...keysOf<Omit<GeneratorOptions, keyof FitOptions>>({ model: true, latent: true, hiddenSizes: true, learningRate: true, seed: true }),
+  ...keysOf<Omit<GeneratorOptions, keyof FitOptions>>({ model: true, codeSize: true, latent: true, nComponents: true, hiddenSizes: true, learningRate: true, seed: true }),
 ];
 
 export class Generator {
   private vae: VAE | null = null;
   private history_: History | null = null;
   private disposed = false;
+  private readonly codeSize: number | undefined;
 
   constructor(private readonly options: GeneratorOptions = {}) {
     checkOptionKeys("Generator", options, GENERATOR_KEYS);
-    const latent = options.latent;
-    if (latent !== undefined && (!Number.isInteger(latent) || latent < 1)) throw new ConfigError(`Generator latent: expected a positive integer, found ${describe(latent)}`);
+    this.codeSize = codeSizeOption("Generator", options ?? {})?.size;
   }
 
   /** The trained VAE (owned by the generator: dispose() frees it). */
@@ -56,10 +60,10 @@ export class Generator {
   async fit(x: DataInput): Promise<this> {
     if (this.disposed) throw new DisposedError("this Generator was disposed; create or load a new one");
     await init();
-    const { model, latent, hiddenSizes, learningRate, seed, ...fit } = this.options;
+    const { model, codeSize: _codeSize, latent: _latent, nComponents: _nComponents, hiddenSizes, learningRate, seed, ...fit } = this.options;
     const shape = Array.isArray(x) ? [(x[0] ?? []).length] : [...(x as { shape: readonly number[] }).shape.slice(1)];
     const batch = toBatch(x, shape, "x");
-    const config = model ?? defaultConfig(shape, batch.data, latent ?? 8, hiddenSizes, learningRate ?? 1e-3);
+    const config = model ?? defaultConfig(shape, batch.data, this.codeSize ?? 8, hiddenSizes, learningRate ?? 1e-3);
     this.vae?.dispose();
     this.vae = null;
     const vae = await VAE.create({ seed, ...config });

@@ -2,15 +2,15 @@
 // scikit-learn's): fit, transform to codes, inverseTransform back,
 // fitTransform, reconstructionError. The model is given, or a dense
 // architecture built from the input size (defaults.ts).
-import { checkOptionKeys, keysOf } from "../options.js";
-import { ConfigError, describe } from "../errors.js";
+import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
+import { ConfigError } from "../errors.js";
 import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
-export interface ReducerOptions extends EstimatorTrainingOptions {
+export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOptions {
   /**
    * The autoencoder: a config (created at each fit) or a created Autoencoder
    * (fit trains it further; the reducer owns it from then on). Default: a
@@ -20,32 +20,45 @@ export interface ReducerOptions extends EstimatorTrainingOptions {
    */
   model?: AutoencoderConfig | Autoencoder;
   /** Width of the code. Default 2, or the given model's. */
+  codeSize?: number;
+  /** Another name for codeSize (scikit-learn's n_components). */
   nComponents?: number;
-  /** Per-feature scaling in front of the model, saved with it. Default "none". */
+  /** Another name for codeSize (Keras's latent_dim). */
+  latent?: number;
+  /**
+   * Per-feature scaling in front of the model, saved with it. Default "auto":
+   * none for data that lies in [0, 1], else "standard".
+   */
   scaler?: ScalerKind;
 }
 
-const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<ReducerOptions, keyof EstimatorTrainingOptions>>({ model: true, nComponents: true, scaler: true })];
+const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<ReducerOptions, keyof EstimatorTrainingOptions>>({ model: true, codeSize: true, nComponents: true, latent: true, scaler: true })];
 
 const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
 
 export class Reducer extends AutoencoderEstimator {
   protected readonly className: string = "Reducer";
   private readonly requested: number | undefined;
+  /** The option the code size came under, for messages. */
+  private readonly requestedKey: string;
 
   constructor(options: ReducerOptions = {}) {
     checkOptionKeys(new.target.name, options, REDUCER_KEYS);
-    const { model, nComponents, scaler, ...training } = options ?? {};
-    super(model, scaler ?? "none", training);
-    if (nComponents !== undefined && (!Number.isInteger(nComponents) || nComponents < 1)) {
-      throw new ConfigError(`nComponents: expected a positive integer, found ${describe(nComponents)}`);
-    }
-    this.requested = nComponents;
+    const { model, codeSize, nComponents, latent, scaler, ...training } = options ?? {};
+    super(model, scaler ?? "auto", training);
+    const size = codeSizeOption(new.target.name, { codeSize, nComponents, latent });
+    this.requested = size?.size;
+    this.requestedKey = size?.key ?? "codeSize";
   }
 
   /** Width of the code: the model's once fitted, else the requested or default width. */
-  get nComponents(): number {
+  get codeSize(): number {
     return this.isFitted ? codeWidth(this.model) : this.requested ?? this.defaultCodeSize();
+  }
+
+  /** The same as codeSize (scikit-learn's n_components). */
+  get nComponents(): number {
+    return this.codeSize;
   }
 
   /** Trains the model (after the scaler, if any) to reconstruct x. */
@@ -93,7 +106,7 @@ export class Reducer extends AutoencoderEstimator {
 
   /** The reducer as bytes: the autoencoder, the scaler and the settings (see estimator.ts). */
   save(options: SaveOptions = {}): Uint8Array {
-    return this.saveFile(this.fileKind(), { nComponents: this.nComponents }, [], options);
+    return this.saveFile(this.fileKind(), { nComponents: this.codeSize }, [], options);
   }
 
   /** Restores a reducer saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
@@ -117,7 +130,7 @@ export class Reducer extends AutoencoderEstimator {
 
   protected override checkModel(model: Autoencoder): void {
     if (this.requested !== undefined && codeWidth(model) !== this.requested) {
-      throw new ConfigError(`nComponents: the model's code has ${codeWidth(model)} values ([${model.codeShape.join(", ")}]), not the requested ${this.requested}`);
+      throw new ConfigError(`${this.requestedKey}: the model's code has ${codeWidth(model)} values ([${model.codeShape.join(", ")}]), not the requested ${this.requested}`);
     }
   }
 }

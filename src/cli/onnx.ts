@@ -27,14 +27,24 @@ export const EXPORT: CommandSpec = {
 
 export const IMPORT: CommandSpec = {
   name: "import",
-  summary: "Build an Autoencoder model file from an ONNX model (ours, or PyTorch's torch.onnx.export).",
+  summary: "Build an Autoencoder or VAE model file from an ONNX model (ours, or PyTorch's torch.onnx.export).",
   positionals: [{ name: "onnx", help: "An ONNX model: a chain of Gemm/MatMul, activations, Conv, ConvTranspose, BatchNormalization, MaxPool, Resize, Reshape, Flatten." }],
   flags: [
     { name: "out", type: "string", value: "FILE", help: "Where to write the model file (required)." },
     { name: "code", type: "string", value: "NAME", default: "the narrowest value", help: "The ONNX value where the encoder ends." },
+    { name: "decoder", type: "string", value: "FILE", help: "The graph is an encoder alone; FILE is the ONNX decoder alone (from the code)." },
+    { name: "mu", type: "string", value: "NAME", help: "Import a VAE: the output that is its mean (with --logvar)." },
+    { name: "logvar", type: "string", value: "NAME", help: "Import a VAE: the output that is its log-variance (with --mu)." },
   ],
-  notes: ["NCHW images become NHWC: feed the imported model images as height, width, channels."],
-  examples: ["autoencoders import model.onnx --out model.aenc"],
+  notes: [
+    "NCHW images become NHWC: feed the imported model images as height, width, channels.",
+    "A VAE graph branches into the mu and logvar outputs; its decoder is a third output decoded from mu, or --decoder FILE.",
+  ],
+  examples: [
+    "autoencoders import model.onnx --out model.aenc",
+    "autoencoders import vae.onnx --mu mu --logvar logvar --out vae.aenc",
+    "autoencoders import encoder.onnx --decoder decoder.onnx --out model.aenc",
+  ],
 };
 
 function required(args: ParsedArgs, command: string, flag: string): string {
@@ -73,11 +83,17 @@ export async function importOnnx(args: ParsedArgs): Promise<void> {
   const [onnxPath] = positionalsOf(IMPORT, args) as [string];
   const out = required(args, "import", "out");
   const code = args.flags.get("code") as string | undefined;
+  const decoderPath = args.flags.get("decoder") as string | undefined;
+  const mu = args.flags.get("mu") as string | undefined;
+  const logVar = args.flags.get("logvar") as string | undefined;
+  if ((mu === undefined) !== (logVar === undefined)) throw new UsageError("import: expected --mu and --logvar together (the VAE's two outputs)");
   await checkWritable(out);
   const bytes = await readBytes(onnxPath);
-  let model: Autoencoder;
+  const decoder = decoderPath === undefined ? undefined : await readBytes(decoderPath);
+  let model: Autoencoder | VAE;
   try {
-    model = await fromOnnx(bytes, code === undefined ? {} : { code });
+    const options = { ...(code === undefined ? {} : { code }), ...(decoder === undefined ? {} : { decoder }) };
+    model = mu !== undefined ? await fromOnnx(bytes, { ...options, vae: { mu, logVar: logVar! } }) : await fromOnnx(bytes, options);
   } catch (error) {
     if (error instanceof AutoencoderError) throw new FileError(`${onnxPath}: ${error.message}`);
     throw error;

@@ -9,6 +9,7 @@ import { Generator } from "../apps/generator.js";
 import { Reducer } from "../apps/reducer.js";
 import { DataError, DivergenceError, ShapeError } from "../errors.js";
 import type { TensorData } from "../models/data.js";
+import { csvLogger } from "../models/callbacks.js";
 import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js";
 import type { NoiseConfig } from "../ops/corrupt.js";
 import { init } from "../wasm/module.js";
@@ -41,7 +42,7 @@ export const TRAIN: CommandSpec = {
     { name: "batch-size", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.batchSize), help: "Samples per gradient step." },
     { name: "learning-rate", type: "number", value: "X", default: "0.001", help: "Adam's step size." },
     { name: "seed", type: "int", value: "N", min: 0, default: "0", help: "Seeds initialization, shuffling and noise: the same seed and data give the same model." },
-    { name: "scale", type: "string", value: "HOW", default: "robust for detector, none otherwise", help: "Per-feature scaling saved in the model: none, minmax, standard or robust (median and IQR; not for vae)." },
+    { name: "scale", type: "string", value: "HOW", default: "robust for detector, auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax, standard or robust (median and IQR; not for vae)." },
     { name: "noise", type: "string", value: "TYPE:X", default: "gaussian:0.2", help: "Denoiser corruption: gaussian:STDDEV, mask:RATE or salt-pepper:RATE." },
     {
       name: "contamination",
@@ -53,6 +54,7 @@ export const TRAIN: CommandSpec = {
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
     { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
     COLUMNS_FLAG,
+    { name: "csv-log", type: "string", value: "FILE", help: "Also write the history as CSV, a line per epoch as it ends (Keras CSVLogger): epoch,loss,valLoss,learningRate,…" },
     { name: "no-optimizer-state", type: "boolean", help: "Leave Adam's moments out of the model file (smaller; training cannot resume exactly where it stopped)." },
     { name: "quiet", type: "boolean", help: "No progress output (the summary line is still printed)." },
   ],
@@ -80,6 +82,7 @@ interface TrainSettings {
   contamination: number | undefined;
   columns: (string | number)[] | undefined;
   optimizerState: boolean;
+  csvLog: string | undefined;
   fit: FitOptions;
 }
 
@@ -95,7 +98,7 @@ function settingsOf(args: ParsedArgs): TrainSettings {
   only("noise", ["denoiser"]);
   only("contamination", ["detector"]);
   const scale = flag<string>("scale");
-  if (scale !== undefined && !["none", "minmax", "standard", "robust"].includes(scale)) throw new UsageError(`train: --scale: expected none, minmax, standard or robust, found ${JSON.stringify(scale)}`);
+  if (scale !== undefined && !["auto", "none", "minmax", "standard", "robust"].includes(scale)) throw new UsageError(`train: --scale: expected auto, none, minmax, standard or robust, found ${JSON.stringify(scale)}`);
   if (kind === "vae" && scale !== undefined && scale !== "none") {
     throw new UsageError("train: --scale: a vae model file holds no scaler; scale the data beforehand (values in [0, 1] train a Bernoulli decoder) or pass --scale none");
   }
@@ -119,6 +122,7 @@ function settingsOf(args: ParsedArgs): TrainSettings {
     contamination,
     columns: columnsOf(flag<string>("columns")),
     optimizerState: flag<boolean>("no-optimizer-state") !== true,
+    csvLog: flag<string>("csv-log"),
     fit: {
       epochs: flag<number>("epochs") ?? ESTIMATOR_FIT_DEFAULTS.epochs,
       batchSize: flag<number>("batch-size") ?? ESTIMATOR_FIT_DEFAULTS.batchSize,
@@ -162,7 +166,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
   const save = { optimizer: settings.optimizerState };
   switch (settings.kind) {
     case "autoencoder": {
-      const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { nComponents: settings.code }), ...(scaler ? { scaler } : {}) });
+      const reducer = new Reducer({ ...training, ...(settings.code === undefined ? {} : { codeSize: settings.code }), ...(scaler ? { scaler } : {}) });
       try {
         await reducer.fit(x);
         return { history: reducer.history!, bytes: reducer.save(save) };
@@ -221,11 +225,13 @@ export async function train(args: ParsedArgs): Promise<void> {
   const [dataPath] = positionalsOf(TRAIN, args) as [string];
   const settings = settingsOf(args);
   await checkWritable(settings.out);
+  if (settings.csvLog !== undefined) await checkWritable(settings.csvLog, "--csv-log");
   const x = await readData(dataPath, settings.columns === undefined ? {} : { columns: settings.columns });
   await init();
   const rows = x.shape[0]!;
   const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
   const fit = fitFor(settings, rows);
+  if (settings.csvLog !== undefined) fit.callbacks = [csvLogger({ path: settings.csvLog })];
   const bar = args.flags.get("quiet") === true ? null : new ProgressBar(settings.kind, fit.epochs!);
   let epochSamples = 0;
   let firstLoss: number | undefined;

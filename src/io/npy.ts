@@ -27,7 +27,7 @@ const GROWTH_AXIS_MAX_DIGITS = 21;
 const F32_MAX = 3.4028234663852886e38;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type Kind = "f" | "i" | "u" | "b";
+export type Kind = "f" | "i" | "u" | "b";
 const SIZES: Record<Kind, number[]> = { f: [2, 4, 8], i: [1, 2, 4, 8], u: [1, 2, 4, 8], b: [1] };
 
 const fail = (reason: string): DataError => new DataError(`readNpy: ${reason}`);
@@ -42,12 +42,23 @@ const describeShape = (shape: number[]): string =>
 const MAX_NESTING = 32;
 const hexBytes = (b: ArrayLike<number>): string => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, "0")).join(" ");
 
-/** Reads a .npy file into f32 values; see the notes at the top of this file. */
-export function readNpy(bytes: Uint8Array): NpyArray {
-  const input: unknown = bytes;
-  if (!(input instanceof Uint8Array)) {
-    throw fail(`expected the file as a Uint8Array, found ${input instanceof ArrayBuffer ? "an ArrayBuffer (wrap it: new Uint8Array(buffer))" : typeof input}`);
-  }
+/** What the bytes before the data say: where the data starts, its shape, layout and element type. */
+export interface NpyPreamble {
+  dataStart: number;
+  shape: number[];
+  fortranOrder: boolean;
+  kind: Kind;
+  size: number;
+  descr: string;
+}
+
+/**
+ * Parses the magic, version and header. With `final` false `bytes` may be a prefix of the file: the result is
+ * then the number of bytes needed to go on when the prefix is too short (`maxHeaderBytes` bounds the header
+ * such a caller holds). With `final` true a short file is refused as truncated.
+ */
+export function npyPreamble(bytes: Uint8Array, final = true, maxHeaderBytes = Infinity): NpyPreamble | number {
+  if (!final && bytes.length < 10 && MAGIC.slice(0, bytes.length).every((b, i) => bytes[i] === b)) return 10;
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     const found = bytes.subarray(0, MAGIC.length);
     if (bytes.length < 10 && MAGIC.slice(0, found.length).every((b, i) => found[i] === b)) {
@@ -65,10 +76,17 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const prefix = major === 1 ? 10 : 12;
-  if (bytes.length < prefix) throw fail(`truncated: expected at least ${prefix} bytes before the header, found ${bytes.length}`);
+  if (bytes.length < prefix) {
+    if (!final) return prefix;
+    throw fail(`truncated: expected at least ${prefix} bytes before the header, found ${bytes.length}`);
+  }
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLength > maxHeaderBytes) throw fail(`the header declares ${headerLength} bytes, more than the ${maxHeaderBytes} allowed (maxHeaderBytes)`);
   const dataStart = prefix + headerLength;
-  if (dataStart > bytes.length) throw fail(`truncated: the header needs ${headerLength} bytes, found ${bytes.length - prefix}`);
+  if (dataStart > bytes.length) {
+    if (!final) return dataStart;
+    throw fail(`truncated: the header needs ${headerLength} bytes, found ${bytes.length - prefix}`);
+  }
   const raw = bytes.subarray(prefix, dataStart);
   let text: string;
   if (major !== 3) text = Array.from(raw, (b) => String.fromCharCode(b)).join(""); // latin-1
@@ -80,17 +98,27 @@ export function readNpy(bytes: Uint8Array): NpyArray {
     }
   }
   const header = parseHeader(text);
-  const { shape, fortranOrder } = header;
   const { kind, size, descr } = parseDescr(header.descr);
+  return { dataStart, shape: header.shape, fortranOrder: header.fortranOrder, kind, size, descr };
+}
+
+/** The message for data shorter (missing > 0) or longer (missing < 0) than the shape needs. */
+export function npyDataSizeError(shape: number[], descr: string, needed: number, available: number): DataError {
+  if (available < needed) return fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${needed} bytes of data, found ${available}`);
+  return fail(`expected ${needed} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - needed} more`);
+}
+
+/** Reads a .npy file into f32 values; see the notes at the top of this file. */
+export function readNpy(bytes: Uint8Array): NpyArray {
+  const input: unknown = bytes;
+  if (!(input instanceof Uint8Array)) {
+    throw fail(`expected the file as a Uint8Array, found ${input instanceof ArrayBuffer ? "an ArrayBuffer (wrap it: new Uint8Array(buffer))" : typeof input}`);
+  }
+  const { dataStart, shape, fortranOrder, kind, size, descr } = npyPreamble(bytes) as NpyPreamble;
   const count = shape.reduce((a, b) => a * b, 1);
   const available = bytes.length - dataStart;
-  if (available < count * size) {
-    throw fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${count * size} bytes of data, found ${available}`);
-  }
-  if (available > count * size) {
-    throw fail(`expected ${count * size} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - count * size} more`);
-  }
-  const values = convert(bytes, dataStart, count, kind, size);
+  if (available !== count * size) throw npyDataSizeError(shape, descr, count * size, available);
+  const values = npyValues(bytes, dataStart, count, kind, size);
   // Where at most one dimension exceeds 1 the two layouts are the same bytes.
   const data = fortranOrder && shape.filter((d) => d > 1).length > 1 ? fortranToC(values, shape) : values;
   return { data, shape, dtype: descr };
@@ -138,7 +166,8 @@ function parseDescr(descr: string): { kind: Kind; size: number; descr: string } 
   return { kind, size, descr: `${order}${kind}${size}` };
 }
 
-function convert(bytes: Uint8Array, start: number, count: number, kind: Kind, size: number): Float32Array {
+/** `count` elements from bytes[start ...] as f32; `firstIndex` is the first one's index in the file (for messages). */
+export function npyValues(bytes: Uint8Array, start: number, count: number, kind: Kind, size: number, firstIndex = 0): Float32Array {
   if (kind === "f" && size === 4) return readF32(bytes, start, count);
   if (size === 1) {
     const raw = bytes.subarray(start, start + count);
@@ -153,7 +182,7 @@ function convert(bytes: Uint8Array, start: number, count: number, kind: Kind, si
     else if (size === 2) v = kind === "i" ? view.getInt16(at, true) : view.getUint16(at, true);
     else if (size === 4) v = kind === "i" ? view.getInt32(at, true) : view.getUint32(at, true);
     else v = Number(kind === "i" ? view.getBigInt64(at, true) : view.getBigUint64(at, true));
-    if (Math.abs(v) > F32_MAX && Number.isFinite(v)) throw fail(`element ${i} is ${v}, outside the float32 range (±3.4028235e38)`);
+    if (Math.abs(v) > F32_MAX && Number.isFinite(v)) throw fail(`element ${firstIndex + i} is ${v}, outside the float32 range (±3.4028235e38)`);
     out[i] = v;
   }
   return out;

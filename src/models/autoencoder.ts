@@ -13,7 +13,8 @@ import { kSparse } from "../ops/k-sparse.js";
 import { STREAM } from "./streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
+import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
+import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
@@ -27,6 +28,21 @@ export interface AutoencoderConfig {
   decoder: LayerSpec[];
   /** Reconstruction loss, averaged over features and samples. Default "mse". */
   loss?: ReconstructionLoss;
+  /**
+   * How a batch's per-sample losses (each the mean over features) make the
+   * objective the optimizer sees: "mean" over the batch (default, Keras's
+   * sum_over_batch_size) or "sum" over it (Keras's reduction="sum"; PyTorch's
+   * reduction='sum' also sums over features, that is this times the feature
+   * count). The history reports per-sample means either way.
+   */
+  reduction?: "mean" | "sum";
+  /**
+   * With loss "bce" and a decoder ending in a sigmoid: compute BCE from its
+   * logits (default true, stable for any logit) or on its probabilities
+   * clamped to [1e-7, 1 − 1e-7] as Keras's from_logits=False (PyTorch's
+   * nn.BCELoss instead clamps each log at −100). No effect otherwise.
+   */
+  fromLogits?: boolean;
   /** Default { name: "adam", learningRate: 1e-3 }. */
   optimizer?: OptimizerConfig | "adam" | "adamw" | "sgd";
   /** Seeds initialization, shuffling and every random draw. Default 0. */
@@ -54,7 +70,7 @@ export interface SparsityConfig {
 const FORMAT = "autoencoder";
 
 const CONFIG_KEYS = /* @__PURE__ */ keysOf<AutoencoderConfig>({
-  input: true, encoder: true, decoder: true, loss: true, optimizer: true, seed: true, noise: true, sparsity: true, contractive: true,
+  input: true, encoder: true, decoder: true, loss: true, reduction: true, fromLogits: true, optimizer: true, seed: true, noise: true, sparsity: true, contractive: true,
 });
 
 export class Autoencoder extends ModelBase {
@@ -92,6 +108,10 @@ export class Autoencoder extends ModelBase {
     if (!RECONSTRUCTION_LOSSES.includes(loss)) {
       throw new ConfigError(`Autoencoder: unknown loss ${describe(loss)}; expected one of ${RECONSTRUCTION_LOSSES.join(", ")}`);
     }
+    const reduction = config.reduction ?? "mean";
+    if (reduction !== "mean" && reduction !== "sum") throw new ConfigError(`Autoencoder: unknown reduction ${describe(config.reduction)}; expected "mean" or "sum"`);
+    const fromLogits = config.fromLogits ?? true;
+    if (typeof fromLogits !== "boolean") throw new ConfigError(`Autoencoder: expected fromLogits to be true or false, found ${describe(config.fromLogits)}`);
     if (!Array.isArray(config.encoder) || config.encoder.length === 0) throw new ConfigError("Autoencoder: expected at least one encoder layer");
     if (!Array.isArray(config.decoder) || config.decoder.length === 0) throw new ConfigError("Autoencoder: expected at least one decoder layer");
     const params = new ParamCollector();
@@ -104,6 +124,9 @@ export class Autoencoder extends ModelBase {
     checkSparsity(config.sparsity, encoder);
     if (config.contractive !== undefined) checkContractive(config.contractive, encoder);
     const normalized: AutoencoderConfig = { ...config, input, loss, seed };
+    // Defaults stay out of the saved config, so files of models without these options keep their bytes.
+    if (reduction === "mean") delete normalized.reduction;
+    if (fromLogits) delete normalized.fromLogits;
     return new Autoencoder(normalized, params, encoder, decoder, seed);
   }
 
@@ -113,7 +136,7 @@ export class Autoencoder extends ModelBase {
 
   /** Whether training computes BCE from the decoder's logits (final sigmoid fused into the loss). */
   private get fusedSigmoid(): boolean {
-    return this.loss === "bce" && this.decoder.endsWithSigmoid;
+    return this.loss === "bce" && this.decoder.endsWithSigmoid && this.config.fromLogits !== false;
   }
 
   /** The encoder's output, made k-sparse when configured. */
@@ -128,35 +151,40 @@ export class Autoencoder extends ModelBase {
     const code = this.codeOf(input, ctx);
     const fused = this.fusedSigmoid;
     const out = this.decoder.forward(code, { ...ctx, logits: fused });
-    // Mean over features and samples (Keras' convention).
-    const scale = 1 / out.size;
+    // Mean over features and samples (Keras' convention); "sum" records the
+    // batch's total (gradient × rows) and reports the mean.
+    const total = this.config.reduction === "sum" ? out.rows : 1;
+    const scale = total / out.size;
     const tape = ctx.tape;
     let loss: number;
     if (this.loss === "mse") loss = mseLoss(tape, out, target, scale);
     else if (this.loss === "l1") loss = l1Loss(tape, out, target, scale);
     else loss = fused ? bceWithLogitsLoss(tape, out, target, scale) : bceLoss(tape, out, target, scale);
-    const penalty = this.penalties(code, ctx);
+    loss /= total;
+    const penalty = this.penalties(code, ctx, total);
     return penalty === null ? { loss } : { loss: loss + penalty, reconstruction: loss, penalty };
   }
 
-  /** The sparsity and contractive penalties per sample, or null when none is configured. */
-  private penalties(code: Tensor, ctx: ForwardContext): number | null {
+  /**
+   * The sparsity and contractive penalties per sample, or null when none is
+   * configured; recorded with weight `total` (the batch size under "sum").
+   */
+  private penalties(code: Tensor, ctx: ForwardContext, total: number): number | null {
     const { sparsity, contractive } = this.config;
     if (!sparsity?.l1 && !sparsity?.kl && !contractive) return null;
-    const rows = code.rows;
-    let total = 0;
-    if (sparsity?.l1) total += l1ActivityLoss(ctx.tape, code, sparsity.l1 / rows);
-    if (sparsity?.kl) total += klSparsityLoss(ctx.tape, code, sparsity.kl.rho, sparsity.kl.beta / rows);
-    if (contractive) total += contractiveLoss(ctx.tape, code, (this.encoder.layers[0] as Dense).kernel.tensor, contractive / rows);
-    return total;
+    // (λ·total)/rows: exactly λ/rows under "mean".
+    const weight = (lambda: number) => (lambda * total) / code.rows;
+    let sum = 0;
+    if (sparsity?.l1) sum += l1ActivityLoss(ctx.tape, code, weight(sparsity.l1));
+    if (sparsity?.kl) sum += klSparsityLoss(ctx.tape, code, sparsity.kl.rho, weight(sparsity.kl.beta));
+    if (contractive) sum += contractiveLoss(ctx.tape, code, (this.encoder.layers[0] as Dense).kernel.tensor, weight(contractive));
+    return sum / total;
   }
 
   /** Trains on `x` (its own target). Resolves with the per-epoch history. */
-  async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
-    checkOptionKeys("Autoencoder.fit", options, MODEL_FIT_KEYS);
-    const batch = this.batchOf(x, this.inputShape, "fit x");
-    const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
-    return fitLoop(this, { x: batch, validation }, options);
+  async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
+    checkOptionKeys("Autoencoder.fit", options, MODEL_STREAM_FIT_KEYS);
+    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
   }
 
   /** The code of each sample: [N, ...codeShape]. */

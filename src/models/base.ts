@@ -25,6 +25,8 @@ interface SavedMeta {
   step: number;
   epochs: number;
   optimizerSteps?: number;
+  /** The rate set during training (ReduceLROnPlateau), saved with the optimizer state. */
+  learningRate?: number;
 }
 
 /** Rows per inference call: enough to keep gemm efficient, small enough to stay in cache-friendly scratch. */
@@ -97,6 +99,15 @@ export class ParamCollector implements BuildContext {
   }
 }
 
+/** Puts back a rate set during training; a file's value that the optimizer refuses is a format error. */
+function setSavedRate(model: ModelBase, rate: unknown, what: string): void {
+  try {
+    model.optimizer.setLearningRate(rate as number);
+  } catch {
+    throw new ModelFormatError(`${what}.load: expected the saved learningRate to be a positive number beside a constant configured rate, found ${describe(rate)}`);
+  }
+}
+
 export abstract class ModelBase implements Trainable {
   readonly slab: ParamSlab;
   readonly states: StateBlock;
@@ -124,6 +135,7 @@ export abstract class ModelBase implements Trainable {
     }
     const meta: SavedMeta = { format, config, step: this.step, epochs: this.epochsTrained };
     if (withOptimizer) meta.optimizerSteps = this.optimizer.steps;
+    if (withOptimizer && this.optimizer.learningRateOverride !== null) meta.learningRate = this.optimizer.learningRateOverride;
     return encodeModelFile(meta, tensors, coreCrc32);
   }
 
@@ -155,6 +167,7 @@ export abstract class ModelBase implements Trainable {
         const { arena } = getEngine();
         model.slab.regions.state.forEach((ptr, i) => arena.write(ptr, file.tensors.get(`optimizer.state${i}`)!.data));
         model.optimizer.steps = counters.optimizerSteps;
+        if (meta.learningRate !== undefined) setSavedRate(model, meta.learningRate, what);
       }
     } catch (error) {
       model.dispose();
@@ -166,6 +179,9 @@ export abstract class ModelBase implements Trainable {
   }
 
   abstract batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
+
+  /** The model file (what a checkpoint keeps). */
+  abstract save(options?: SaveOptions): Uint8Array;
 
   /** Networks in display order, for `summary()`. */
   protected abstract networks(): Network[];

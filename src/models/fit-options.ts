@@ -3,6 +3,7 @@
 // before any memory is taken.
 import { ConfigError, describe } from "../errors.js";
 import { keysOf } from "../options.js";
+import { checkCallbacks, type Callback } from "./callbacks.js";
 import type { Verbosity } from "./verbose.js";
 
 export interface EarlyStoppingOptions {
@@ -56,12 +57,18 @@ export interface FitOptions {
   yieldEveryMs?: number;
   /** Progress on stdout, as Keras's: 0 none, 1 a line per epoch updated in place on a terminal, 2 one line per epoch. Default 0. */
   verbose?: Verbosity;
+  /**
+   * Keras-style callbacks, run in order after `onEpochEnd` each epoch:
+   * reduceLROnPlateau, modelCheckpoint, csvLogger (src/models/callbacks.ts) or
+   * your own { onTrainBegin, onEpochEnd, onTrainEnd }. Default none.
+   */
+  callbacks?: Callback[];
 }
 
 /** FitOptions' keys: option objects from JavaScript are checked against them (src/options.ts). */
 export const FIT_OPTION_KEYS = /* @__PURE__ */ keysOf<FitOptions>({
   epochs: true, batchSize: true, validationSplit: true, shuffle: true, earlyStopping: true,
-  onEpochBegin: true, onEpochEnd: true, onBatchEnd: true, signal: true, yieldEveryMs: true, verbose: true,
+  onEpochBegin: true, onEpochEnd: true, onBatchEnd: true, signal: true, yieldEveryMs: true, verbose: true, callbacks: true,
 });
 /** The models' fit options: FitOptions and validationData. */
 export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validationData"];
@@ -116,7 +123,7 @@ function checkStopping(value: unknown): Stopping | null {
 }
 
 /** Checks every option of `fit` before any memory is taken. */
-export function checkOptions(options: FitOptions): { epochs: number; batchSize: number; split: number; stopping: Stopping | null; yieldEvery: number } {
+export function checkOptions(options: FitOptions): { epochs: number; batchSize: number; split: number; stopping: Stopping | null; yieldEvery: number; callbacks: Callback[] } {
   if (typeof options !== "object" || options === null) throw new ConfigError(`fit: expected options to be an object, found ${describe(options)}`);
   const epochs = checkInteger(options.epochs, "epochs", 1, 1);
   const batchSize = checkInteger(options.batchSize, "batchSize", 32, 1);
@@ -136,6 +143,6 @@ export function checkOptions(options: FitOptions): { epochs: number; batchSize: 
   if (signal !== undefined && (typeof signal !== "object" || signal === null || typeof (signal as AbortSignal).throwIfAborted !== "function")) {
     throw new ConfigError(`fit: expected signal to be an AbortSignal, found ${describe(signal)}`);
   }
-  return { epochs, batchSize, split, stopping: checkStopping(options.earlyStopping), yieldEvery };
+  return { epochs, batchSize, split, stopping: checkStopping(options.earlyStopping), yieldEvery, callbacks: checkCallbacks(options.callbacks) };
 }
 

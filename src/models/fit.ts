@@ -3,6 +3,7 @@
 // The data is copied into the wasm memory once per fit; each step gathers its
 // batch there and releases its scratch at the end.
 import { withProgress } from "./verbose.js";
+import type { TrainingState } from "./callbacks.js";
 import { checkOptions, type EpochLogs, type FitOptions, type History, type Stopping } from "./fit-options.js";
 import { ConfigError, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
@@ -36,6 +37,8 @@ export interface Trainable {
   epochsTrained: number;
   /** True once `dispose()` freed the model's memory; training stops at the next step. */
   readonly isDisposed: boolean;
+  /** The model file, for checkpoints. */
+  save(options?: { optimizer?: boolean }): Uint8Array;
   /** Loss of a batch; records on ctx.tape when training. */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts;
 }
@@ -44,6 +47,26 @@ export interface Trainable {
 export interface FitData {
   x: Batch;
   validation?: { x: Batch };
+}
+
+/** A batch of an epoch; `tensor` puts it in the step's scratch when the step runs. */
+export interface EpochBatch {
+  rows: number;
+  tensor(): Tensor;
+}
+
+/**
+ * Where an epoch's batches come from: the samples held in the wasm memory
+ * (FitSamples, below) or a stream (StreamTraining in stream-data.ts).
+ */
+export interface TrainingData {
+  /** Samples in one epoch, for BatchLogs (a stream's is known once an epoch ended, unless stepsPerEpoch sets it). */
+  readonly epochSamples: number;
+  readonly hasValidation: boolean;
+  batches(model: Trainable, epoch: number, batchSize: number, shuffle: boolean): Iterable<EpochBatch> | AsyncIterable<EpochBatch>;
+  /** Mean per-sample validation loss parts, or null without validation data. */
+  validate(model: Trainable, batchSize: number): LossParts | null | Promise<LossParts | null>;
+  free(): void;
 }
 
 /**
@@ -110,9 +133,10 @@ export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: num
  * through a permutation reshuffled each epoch, and the validation rows (the
  * tail of x with validationSplit, as Keras, or their own block).
  */
-class FitSamples {
+class FitSamples implements TrainingData {
   readonly cols: number;
   readonly trainRows: number;
+  readonly hasValidation: boolean;
   readonly val: { x: number; rows: number } | null = null;
   private readonly x: Resident;
   private readonly owned: Resident[];
@@ -139,6 +163,7 @@ class FitSamples {
         this.val = { x: vx.ptr, rows: data.validation.x.rows };
       }
       this.trainRows = trainRows;
+      this.hasValidation = this.val !== null;
       perm = arena.alloc(trainRows * 4);
     } catch (error) {
       for (const r of this.owned) r.free();
@@ -156,6 +181,23 @@ class FitSamples {
       const view = arena.u32;
       for (let i = 0; i < this.trainRows; i++) view[(this.perm >>> 2) + i] = i;
     }
+  }
+
+  get epochSamples(): number {
+    return this.trainRows;
+  }
+
+  *batches(model: Trainable, epoch: number, batchSize: number, shuffle: boolean): Generator<EpochBatch> {
+    this.beginEpoch(model, shuffle, epoch === 0);
+    for (let start = 0; start < this.trainRows; start += batchSize) {
+      const rows = Math.min(batchSize, this.trainRows - start);
+      yield { rows, tensor: () => this.batch(start, rows) };
+    }
+  }
+
+  validate(model: Trainable, batchSize: number): LossParts | null {
+    const val = this.val;
+    return val ? meanLoss(model, val.x, val.rows, this.cols, Math.max(batchSize, 256)) : null;
   }
 
   /** Rows [start, start + rows) of this epoch's order, gathered into scratch. */
@@ -245,22 +287,24 @@ class Pacer {
 }
 
 /** One pass over the training samples; resolves with the epoch's logs (mean loss parts, timings). */
-async function trainEpoch(model: Trainable, samples: FitSamples, epoch: number, batchSize: number, last: UpdateSnapshot, pacer: Pacer, options: FitOptions): Promise<EpochLogs> {
+async function trainEpoch(model: Trainable, samples: TrainingData, epoch: number, batchSize: number, last: UpdateSnapshot, pacer: Pacer, options: FitOptions): Promise<EpochLogs> {
   const { arena } = getEngine();
-  const trainRows = samples.trainRows;
-  samples.beginEpoch(model, options.shuffle !== false, epoch === 0);
   const started = now();
   const sums: Record<string, number> = {};
   let seen = 0;
-  for (let start = 0, batch = 0; start < trainRows; start += batchSize, batch++) {
-    const rows = Math.min(batchSize, trainRows - start);
-    const parts = arena.scoped(() => trainStep(model, samples.batch(start, rows), last, epoch, batch));
+  let batch = 0;
+  for await (const b of samples.batches(model, epoch, batchSize, options.shuffle !== false)) {
+    const rows = b.rows;
+    const parts = arena.scoped(() => trainStep(model, b.tensor(), last, epoch, batch));
     for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * rows;
     seen += rows;
     const elapsed = now() - started;
-    await options.onBatchEnd?.(batch, { epoch, loss: sums.loss! / seen, samples: seen, epochSamples: trainRows, samplesPerSecond: seen / Math.max(elapsed / 1000, 1e-9) });
+    const epochSamples = Math.max(samples.epochSamples, seen);
+    await options.onBatchEnd?.(batch, { epoch, loss: sums.loss! / seen, samples: seen, epochSamples, samplesPerSecond: seen / Math.max(elapsed / 1000, 1e-9) });
     await pacer.afterBatch();
+    batch++;
   }
+  const trainRows = seen;
   model.epochsTrained++;
   const seconds = (now() - started) / 1000;
   const logs: EpochLogs = { loss: 0, seconds, samplesPerSecond: trainRows / Math.max(seconds, 1e-9) };
@@ -269,10 +313,9 @@ async function trainEpoch(model: Trainable, samples: FitSamples, epoch: number, 
 }
 
 /** Adds the validation loss parts to the epoch's logs (valLoss, valKl, …). */
-function validate(model: Trainable, samples: FitSamples, batchSize: number, logs: EpochLogs): void {
-  const val = samples.val;
-  if (!val) return;
-  const v = meanLoss(model, val.x, val.rows, samples.cols, Math.max(batchSize, 256));
+async function validate(model: Trainable, samples: TrainingData, batchSize: number, logs: EpochLogs): Promise<void> {
+  const v = await samples.validate(model, batchSize);
+  if (!v) return;
   for (const key of Object.keys(v)) logs[`val${key[0]!.toUpperCase()}${key.slice(1)}`] = v[key]!;
 }
 
@@ -314,32 +357,47 @@ class EarlyStopper {
   }
 }
 
-export async function fitLoop(model: Trainable, data: FitData, options: FitOptions = {}): Promise<History> {
-  const { epochs, batchSize, split, stopping, yieldEvery } = checkOptions(options);
+/** Trains on data held in memory (FitData) or on a stream's batches (a TrainingData, which fitLoop frees). */
+export async function fitLoop(model: Trainable, data: FitData | TrainingData, options: FitOptions = {}): Promise<History> {
+  const { epochs, batchSize, split, stopping, yieldEvery, callbacks } = checkOptions(options);
   options = withProgress(options, epochs);
-  if (split > 0 && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
-  options.signal?.throwIfAborted();
-  assertLive(model);
-
-  const samples = new FitSamples(data, split);
+  const held = "x" in data;
+  if (split > 0 && held && data.validation) throw new ConfigError("fit: give validationSplit or validation data, not both");
+  if (split > 0 && !held) throw new ConfigError("fit: validationSplit needs x held in memory; with streamed x pass a validation stream as validationData");
   try {
-    const monitor = stopping?.monitor ?? (samples.val ? "valLoss" : "loss");
-    if (monitor === "valLoss" && stopping && !samples.val) throw new ConfigError("fit: early stopping on valLoss needs validationSplit or validation data");
+    options.signal?.throwIfAborted();
+    assertLive(model);
+  } catch (error) {
+    if (!held) data.free();
+    throw error;
+  }
+
+  const samples = held ? new FitSamples(data, split) : data;
+  try {
+    const monitor = stopping?.monitor ?? (samples.hasValidation ? "valLoss" : "loss");
+    if (monitor === "valLoss" && stopping && !samples.hasValidation) throw new ConfigError("fit: early stopping on valLoss needs validationSplit or validation data");
     const stopper = stopping ? new EarlyStopper(stopping, monitor, model) : null;
     const last = new UpdateSnapshot(model);
     const pacer = new Pacer(yieldEvery, model, options.signal);
     const history: History = { epoch: [], loss: [], valLoss: [] };
+    const state: TrainingState = { save: (o) => model.save(o), optimizer: model.optimizer, history, hasValidation: samples.hasValidation };
+    for (const c of callbacks) await c.onTrainBegin?.(state);
     for (let epoch = 0; epoch < epochs; epoch++) {
       await options.onEpochBegin?.(epoch);
       assertLive(model);
       const logs = await trainEpoch(model, samples, epoch, batchSize, last, pacer, options);
-      validate(model, samples, batchSize, logs);
+      await validate(model, samples, batchSize, logs);
       record(history, epoch, logs, model);
       await options.onEpochEnd?.(epoch, logs);
+      for (const c of callbacks) {
+        assertLive(model);
+        await c.onEpochEnd?.(epoch, logs, state);
+      }
       assertLive(model);
       if (stopper?.shouldStop(epoch, logs)) break;
     }
     stopper?.finish();
+    for (const c of callbacks) await c.onTrainEnd?.(state);
     return history;
   } finally {
     // dispose() already freed the slab's snapshots along with the slab.

@@ -9,6 +9,8 @@ export const STREAM = {
   dropout: 3,
   /** counter = global step (training) or call index (sampling) */
   sample: 4,
+  /** a streamed pass's shuffle buffer: counter block (draw / 4, epoch, pass in the epoch, 0) */
+  shuffleBuffer: 5,
   /** parameter i uses stream initBase + i, counter 0 */
   initBase: 1 << 16,
 } as const;

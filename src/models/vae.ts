@@ -13,18 +13,23 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
 import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, MODEL_FIT_KEYS, Resident, type FitOptions, type History, type LossParts } from "./fit.js";
-import { checkOptionKeys, keysOf } from "../options.js";
+import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
+import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
+import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "./streams.js";
 
-export interface VAEConfig {
+export interface VAEConfig extends CodeSizeOptions {
   /** Shape of one sample, e.g. [784] or [28, 28, 1]. */
   input: number[];
   /** Layers from the input to the features the μ and log σ² heads read (flattened for them). */
   encoder: LayerSpec[];
-  /** Size of the code z. */
-  latent: number;
+  /** Size of the code z (required, under this name or an alias). */
+  codeSize?: number;
+  /** Another name for codeSize (Keras's latent_dim); saved model files use it. */
+  latent?: number;
+  /** Another name for codeSize (scikit-learn's n_components). */
+  nComponents?: number;
   /** Initializers of the μ and log σ² dense heads. Default Glorot-uniform kernels, zero biases (Keras). */
   heads?: { kernelInitializer?: Initializer; biasInitializer?: BiasInitializer };
   /** Layers from z back to the input's shape. */
@@ -78,7 +83,7 @@ const IW_STREAM = STREAM.sample + 0x300;
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
-  input: true, encoder: true, latent: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
+  input: true, encoder: true, codeSize: true, latent: true, nComponents: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
 });
 
 export class VAE extends ModelBase {
@@ -87,6 +92,7 @@ export class VAE extends ModelBase {
   readonly logVarHead: Network;
   readonly decoder: Network;
   readonly inputShape: readonly number[];
+  /** Size of the code z (also as codeSize). */
   readonly latent: number;
   private readonly config: VAEConfig;
   private samplesDrawn = 0;
@@ -99,7 +105,12 @@ export class VAE extends ModelBase {
     this.logVarHead = nets.logVar;
     this.decoder = nets.decoder;
     this.inputShape = nets.encoder.inputShape;
-    this.latent = config.latent;
+    this.latent = config.latent!;
+  }
+
+  /** Size of the code z: the same as latent. */
+  get codeSize(): number {
+    return this.latent;
   }
 
   /** Builds the model, the μ and log σ² heads included, and initializes it from `seed`. */
@@ -115,8 +126,9 @@ export class VAE extends ModelBase {
     if (!config || typeof config !== "object") throw new ConfigError(`VAE.create: expected a config object, found ${describe(config)}`);
     const input = checkShape(config.input, "VAE input");
     const seed = checkSeed(config.seed);
-    const { latent } = config;
-    if (!Number.isInteger(latent) || latent < 1) throw new ConfigError(`VAE: expected latent to be a positive integer (the code size), found ${describe(latent)}`);
+    const size = codeSizeOption("VAE", config);
+    if (!size) throw new ConfigError("VAE: expected codeSize (or latent), the size of the code z, found none");
+    const latent = size.size;
     const loss = config.loss ?? "bce";
     if (loss !== "bce" && loss !== "mse") throw new ConfigError(`VAE: unknown loss ${describe(loss)}; expected "bce" (Bernoulli) or "mse" (Gaussian)`);
     const beta = config.beta ?? 1;
@@ -142,7 +154,9 @@ export class VAE extends ModelBase {
     if (decoder.outputShape.join(",") !== input.join(",")) {
       throw new ShapeError(`VAE: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
     }
-    const normalized: VAEConfig = { ...config, input, loss, beta, klWarmupSteps: warmup, seed };
+    // Files name the code size `latent`, whichever name the config used.
+    const { codeSize: _codeSize, nComponents: _nComponents, ...rest } = config;
+    const normalized: VAEConfig = { ...rest, input, latent, loss, beta, klWarmupSteps: warmup, seed };
     // Written only when not the default, so files of the defaults stay as they were.
     if (reduction === "mean") delete normalized.reduction;
     if (fromLogits) delete normalized.fromLogits;
@@ -212,11 +226,9 @@ export class VAE extends ModelBase {
    * Trains on `x`. The history has, per epoch and per sample: `loss`
    * (reconstruction + β·KL), `reconstruction`, `kl`, and their `val*` twins.
    */
-  async fit(x: DataInput, options: FitOptions & { validationData?: DataInput } = {}): Promise<History> {
-    checkOptionKeys("VAE.fit", options, MODEL_FIT_KEYS);
-    const batch = this.batchOf(x, this.inputShape, "fit x");
-    const validation = options.validationData === undefined ? undefined : { x: this.batchOf(options.validationData, this.inputShape, "validationData") };
-    return fitLoop(this, { x: batch, validation }, options);
+  async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
+    checkOptionKeys("VAE.fit", options, MODEL_STREAM_FIT_KEYS);
+    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
   }
 
   /** μ of q(z|x) for each sample ([N, latent]); with `{ logVariance: true }`, log σ² too. */

@@ -75,6 +75,14 @@ export interface Optimizer {
   steps: number;
   /** The rate of the latest step (before any, of the first). */
   readonly learningRate: number;
+  /**
+   * A constant rate that replaces the configured one from the next step on
+   * (what Keras's ReduceLROnPlateau does); only for a constant learningRate,
+   * not a schedule. Saved with the optimizer state.
+   */
+  setLearningRate(lr: number): void;
+  /** The rate set by setLearningRate, or null when the configured one applies. */
+  readonly learningRateOverride: number | null;
   /** One update of every parameter; returns the index of the first parameter it made non-finite, or -1. */
   step(regions: ParamRegions): number;
 }
@@ -121,46 +129,65 @@ function clipGradients(c: ClipConfig, { grads, count, bounds, tensors }: ParamRe
   else if (c.clipValue !== undefined) k.f32_clip_value(grads, count, c.clipValue);
 }
 
-/** The rate of the update after `steps` earlier ones. */
-const rateAt = (rate: number | LearningRateSchedule, steps: number): number => (typeof rate === "number" ? rate : learningRateAt(rate, steps));
-
-class Adam implements Optimizer {
-  readonly stateSlots = 2;
+/** What Adam and SGD share: the step count, the rate of each step and its override. */
+abstract class RatedOptimizer {
   steps = 0;
-  constructor(readonly config: Settings<AdamConfig>) {}
+  private override: number | null = null;
+  abstract readonly config: { learningRate: number | LearningRateSchedule };
 
   get learningRate(): number {
-    return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
+    return this.rateOf(Math.max(0, this.steps - 1));
+  }
+
+  get learningRateOverride(): number | null {
+    return this.override;
+  }
+
+  setLearningRate(lr: number): void {
+    if (typeof this.config.learningRate !== "number") {
+      throw new ConfigError("optimizer: a learning-rate schedule cannot be replaced by a constant rate (reduceLROnPlateau needs a constant learningRate)");
+    }
+    this.override = positive(lr, "learningRate", 0);
+  }
+
+  /** The rate of the update after `steps` earlier ones. */
+  protected rateOf(steps: number): number {
+    const rate = this.override ?? this.config.learningRate;
+    return typeof rate === "number" ? rate : learningRateAt(rate, steps);
+  }
+}
+
+class Adam extends RatedOptimizer implements Optimizer {
+  readonly stateSlots = 2;
+  constructor(readonly config: Settings<AdamConfig>) {
+    super();
   }
 
   step(regions: ParamRegions): number {
     const { params, grads, state, count } = regions;
     const c = this.config;
     clipGradients(c, regions);
-    const lr = rateAt(c.learningRate, this.steps);
+    const lr = this.rateOf(this.steps);
     this.steps++;
     return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
       c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps);
   }
 }
 
-class Sgd implements Optimizer {
-  steps = 0;
-  constructor(readonly config: Settings<SgdConfig>) {}
+class Sgd extends RatedOptimizer implements Optimizer {
+  constructor(readonly config: Settings<SgdConfig>) {
+    super();
+  }
 
   get stateSlots(): number {
     return this.config.momentum > 0 ? 1 : 0;
-  }
-
-  get learningRate(): number {
-    return rateAt(this.config.learningRate, Math.max(0, this.steps - 1));
   }
 
   step(regions: ParamRegions): number {
     const { params, grads, state, count } = regions;
     const c = this.config;
     clipGradients(c, regions);
-    const lr = rateAt(c.learningRate, this.steps);
+    const lr = this.rateOf(this.steps);
     this.steps++;
     return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }

@@ -41,7 +41,7 @@ describe("unknown option keys", () => {
   test("the estimators' valid keys include the training and fit options", async () => {
     const message = ((await thrown(() => new Reducer(loose({ foo: 1 })))) as Error).message;
     expect(message).toBe(
-      'Reducer: unknown option "foo"; valid options: batchSize, earlyStopping, epochs, hiddenSizes, learningRate, model, nComponents, ' +
+      'Reducer: unknown option "foo"; valid options: batchSize, callbacks, codeSize, earlyStopping, epochs, hiddenSizes, latent, learningRate, model, nComponents, ' +
         "onBatchEnd, onEpochBegin, onEpochEnd, scaler, seed, shuffle, signal, validationSplit, verbose, yieldEveryMs",
     );
   });

@@ -7,6 +7,8 @@ import { AutoencoderError } from "../../src/errors.js";
 import { readCsv } from "../../src/io/csv.js";
 import { readIdx, writeIdx, type IdxDtype } from "../../src/io/idx.js";
 import { readNpy, writeNpy } from "../../src/io/npy.js";
+import { streamCsv } from "../../src/io/csv-stream.js";
+import { streamNpy } from "../../src/io/npy-stream.js";
 import { rng } from "../helpers.js";
 
 export type Random = () => number;
@@ -208,4 +210,85 @@ export async function readerOutcome(reader: "csv" | "npy" | "idx", seed: number,
     return { kind: "other", name: "over the bound", message: `${produced} values from a ${inputBytes}-byte input (bound ${bound})`, inputBytes };
   }
   return { ...result, inputBytes };
+}
+
+// ---- the streaming readers against the whole-input ones ----
+
+/** `bytes` as an async iterable of chunks whose sizes (1 to 64 bytes) come from `r`. */
+function chunked(r: Random, bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  const sizes: number[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const size = 1 + int(r, 64);
+    sizes.push(size);
+    at += size;
+  }
+  return (async function* () {
+    let at = 0;
+    for (const size of sizes) {
+      yield bytes.slice(at, at + size);
+      at += size;
+    }
+  })();
+}
+
+async function collect(tables: AsyncIterable<{ data: Float32Array }>): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for await (const t of tables) parts.push(t.data);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const sameBits = (a: Float32Array, b: Float32Array): boolean => {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.every((v, i) => v === y[i]);
+};
+
+// Arrays readNpy reads whole but streamNpy refuses by design (see src/io/npy-stream.ts).
+const NOT_STREAMED = /Fortran-order|0-d array|rows of at least one value/;
+
+/**
+ * One case through streamCsv / streamNpy in random chunks, beside readCsv / readNpy on the same bytes: both read
+ * the same bits, or both refuse with a typed error of the same name (streamNpy also refuses what it cannot stream).
+ */
+export async function streamOutcome(reader: "csv" | "npy", seed: number, index: number): Promise<Outcome> {
+  const r = rng(seed * 7_000_003 + index);
+  let bytes: Uint8Array;
+  let whole: () => Float32Array;
+  let streamed: () => Promise<Float32Array>;
+  if (reader === "csv") {
+    const { text, options } = csvCase(seed, index);
+    bytes = new TextEncoder().encode(text);
+    const decoded = new TextDecoder().decode(bytes);
+    const blockRows = 1 + int(r, 4);
+    whole = () => readCsv(decoded, options).data;
+    streamed = () => collect(streamCsv(chunked(r, bytes), { ...options, blockRows, chunkBytes: 1 + int(r, 32) }));
+  } else {
+    bytes = npyCase(seed, index);
+    const blockRows = 1 + int(r, 4);
+    whole = () => readNpy(bytes).data;
+    streamed = () => collect(streamNpy(chunked(r, bytes), { blockRows, chunkBytes: 1 + int(r, 32) }));
+  }
+  let expected: Float32Array | undefined;
+  const first = await outcome(() => {
+    expected = whole();
+  });
+  let got: Float32Array | undefined;
+  const second = await outcome(async () => {
+    got = await streamed();
+  });
+  if (second.kind === "other") return second;
+  if (first.kind === "ok" && second.kind === "ok") {
+    return sameBits(expected!, got!) ? second : { kind: "other", name: "different values", message: `${got!.length} values streamed, ${expected!.length} read whole` };
+  }
+  if (first.kind === "typed" && second.kind === "typed" && first.name === second.name) return second;
+  if (reader === "npy" && first.kind === "ok" && second.kind === "typed" && NOT_STREAMED.test(second.message)) return second;
+  const what = (o: Outcome) => (o.kind === "ok" ? "read" : `${o.name}: ${(o as { message: string }).message.slice(0, 200)}`);
+  return { kind: "other", name: "streaming disagrees", message: `whole: ${what(first)}; streamed: ${what(second)}` };
 }

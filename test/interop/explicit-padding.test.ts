@@ -41,6 +41,8 @@ const valid = (s: Case, h: number, w: number): ConvShape => ({ n: s.n, h, w, c: 
 const CONV_CASES: [string, Case][] = [
   ["3x3 s2 pads 1 (PyTorch's stride-2 conv)", { n: 2, h: 6, w: 5, c: 2, kh: 3, kw: 3, f: 3, sh: 2, sw: 2, pad: [[1, 1], [1, 1]] }],
   ["4x3 s1 uneven pads", { n: 1, h: 4, w: 4, c: 3, kh: 4, kw: 3, f: 2, sh: 1, sw: 1, pad: [[2, 0], [0, 1]] }],
+  ["3x3 s2 pads 1, one channel (the few-channel kernel)", { n: 4, h: 8, w: 8, c: 1, kh: 3, kw: 3, f: 4, sh: 2, sw: 2, pad: [[1, 1], [1, 1]] }],
+  ["3x3 s2 pads 1, 4 to 8 channels", { n: 4, h: 4, w: 4, c: 4, kh: 3, kw: 3, f: 8, sh: 2, sw: 2, pad: [[1, 1], [1, 1]] }],
   ["1x1 s1 pads 1", { n: 1, h: 3, w: 3, c: 2, kh: 1, kw: 1, f: 2, sh: 1, sw: 1, pad: [[1, 1], [1, 1]] }],
 ];
 

@@ -52,6 +52,22 @@ describe("autoencoders export / import", () => {
     expect((await cli("import", at("vae-enc.onnx"))).stderr).toMatch(/import: expected --out FILE/);
   });
 
+  test("a VAE's encoder and decoder graphs import as a VAE file (--mu, --logvar, --decoder)", async () => {
+    const vae = await VAE.create({ input: [5], encoder: [layers.dense(4, "relu")], latent: 2, decoder: [layers.dense(5, "sigmoid")], seed: 4 });
+    await writeFile(at("vae2.aenc"), vae.save());
+    expect((await cli("export", at("vae2.aenc"), "--onnx", at("vae2-enc.onnx"), "--part", "encoder")).code).toBe(0);
+    expect((await cli("export", at("vae2.aenc"), "--onnx", at("vae2-dec.onnx"), "--part", "decoder")).code).toBe(0);
+    const back = await cli("import", at("vae2-enc.onnx"), "--mu", "mu", "--logvar", "logVar", "--decoder", at("vae2-dec.onnx"), "--out", at("vae2-back.aenc"));
+    expect(back, back.stderr).toMatchObject({ code: 0 });
+    const loaded = await VAE.load(new Uint8Array(await readFile(at("vae2-back.aenc"))));
+    const x = { data: randomArray(6 * 5, 8, 0, 1), shape: [6, 5] };
+    expect(loaded.reconstruct(x).data).toEqual(vae.reconstruct(x).data);
+    const half = await cli("import", at("vae2-enc.onnx"), "--mu", "mu", "--out", at("x.aenc"));
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/expected --mu and --logvar together/);
+    for (const m of [vae, loaded]) m.dispose();
+  });
+
   test("a file that is not ONNX fails with exit 1, naming the path", async () => {
     await writeFile(at("junk.onnx"), "not a model");
     const out = await cli("import", at("junk.onnx"), "--out", at("junk.aenc"));

@@ -2,7 +2,7 @@
 // one did, trains further and saves/loads; unsupported graphs and malformed
 // bytes give typed errors.
 import { describe, expect, it } from "vitest";
-import { Autoencoder, ConfigError, layers, ModelFormatError, type AutoencoderConfig } from "../../src/index.js";
+import { Autoencoder, ConfigError, layers, ModelFormatError, VAE, type AutoencoderConfig } from "../../src/index.js";
 import { fromOnnx, toOnnx } from "../../src/interop/index.js";
 import { encodeModel, type OnnxModel } from "../../src/interop/onnx-proto.js";
 import { randomArray, rng } from "../helpers.js";
@@ -130,3 +130,49 @@ function findSubarray(hay: Uint8Array, needle: Uint8Array): number {
   }
   return -1;
 }
+
+describe("fromOnnx for a VAE and for an encoder or decoder alone", () => {
+  const vaeConfig = {
+    input: [6, 6, 1], latent: 2,
+    encoder: [layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: [[1, 1], [1, 1]] as const, activation: "relu" as const })],
+    decoder: [layers.dense(9, "relu"), layers.reshape([3, 3, 1]), layers.conv2dTranspose({ filters: 1, kernelSize: 2, strides: 2, activation: "sigmoid" as const })],
+  };
+
+  it("our VAE's encoder and decoder graphs import as the same VAE", async () => {
+    const original = await VAE.create({ ...vaeConfig, seed: 6 });
+    const x = { data: randomArray(8 * 36, 41, 0, 1), shape: [8, 6, 6, 1] };
+    await original.fit(x, { epochs: 2, batchSize: 4 });
+    const imported = await fromOnnx(toOnnx(original, { part: "encoder" }), { vae: { mu: "mu", logVar: "logVar" }, decoder: toOnnx(original, { part: "decoder" }) });
+    const [a, b] = [original.encode(x, { logVariance: true }), imported.encode(x, { logVariance: true })];
+    expect(maxAbsDiff(a.mean.data, b.mean.data)).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(a.logVariance.data, b.logVariance.data)).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(original.reconstruct(x).data, imported.reconstruct(x).data)).toBeLessThanOrEqual(1e-6);
+    original.dispose();
+    imported.dispose();
+  });
+
+  it("typed errors for options that do not fit the graph", async () => {
+    const vae = await VAE.create({ ...vaeConfig, seed: 6 });
+    const encoder = toOnnx(vae, { part: "encoder" });
+    const decoder = toOnnx(vae, { part: "decoder" });
+    vae.dispose();
+    const other = await Autoencoder.create({ input: [4], encoder: [layers.dense(3)], decoder: [layers.dense(4)] });
+    const otherDecoder = toOnnx(other, { part: "decoder" });
+    other.dispose();
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => fromOnnx(encoder, { vae: { mu: "mean", logVar: "logVar" }, decoder }), /expected vae.mu to name a graph output, found "mean"; outputs: "mu", "logVar"/],
+      [() => fromOnnx(encoder, { vae: { mu: "mu", logVar: "mu" }, decoder }), /expected vae.mu and vae.logVar to name two outputs, found "mu" twice/],
+      [() => fromOnnx(encoder, { vae: { mu: "mu", logVar: "logVar" } }), /the VAE graph ends at mu and logVar; expected the decoder/],
+      [() => fromOnnx(encoder), /feeds 2 nodes .*for a VAE, give the names of its mu and logVar outputs/],
+      [() => fromOnnx(decoder, { encoder: [layers.flatten(), layers.dense(3)] }), /with encoder layers, expected input/],
+      [() => fromOnnx(decoder, { encoder: [layers.flatten(), layers.dense(3)], input: [6, 6, 1] }), /expected the encoder layers to end at the decoder graph's input, per-sample \[2\], found \[3\]/],
+      [() => fromOnnx(encoder, { vae: { mu: "mu", logVar: "logVar" }, decoder: otherDecoder }), /expected the decoder graph's input "code" to be the code, per-sample \[2\], found \[3\]/],
+      [() => fromOnnx(encoder, { code: "x", decoder }), /expected at most one of code, decoder and encoder, found code and decoder/],
+      [() => fromOnnx(encoder, { decoder: "layers" as never }), /expected decoder to be ONNX bytes \(a Uint8Array\) or an array of layers, found "layers"/],
+    ];
+    for (const [build, message] of cases) {
+      await expect(build()).rejects.toBeInstanceOf(ConfigError);
+      await expect(build()).rejects.toThrow(message);
+    }
+  });
+});

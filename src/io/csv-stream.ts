@@ -1,0 +1,116 @@
+// CSV read as it arrives: the same records, numbers, header and count-line
+// rules as readCsv (csv-parse.ts), a bounded chunk of bytes at a time, handed
+// on as tables of `blockRows` rows. What is held at once is one chunk, the
+// unfinished record after it (at most maxLineLength characters) and one block.
+import { ConfigError, DataError, describe } from "../errors.js";
+import { CHUNK_BYTES, passesOf, type ByteSource } from "./byte-source.js";
+import { checkCsvOptions, checkDelimiter, CsvRecords, detectDelimiter, parseRecords, type CheckedCsvOptions, type CsvOptions, type ParsePosition } from "./csv-parse.js";
+import type { CsvTable } from "./csv.js";
+
+export interface StreamCsvOptions extends CsvOptions {
+  /** Rows per table handed on (the last may have fewer). Default: as many as 1 MiB of float32 holds, at least 1. */
+  blockRows?: number;
+  /** Bytes read at a time from a path, and the largest piece of a stream's chunk parsed at once. Default 1 MiB. */
+  chunkBytes?: number;
+  /** Longest record in characters (quoted line breaks included); a longer one is a DataError. It bounds the text held. Default 2^26. */
+  maxLineLength?: number;
+}
+
+const BLOCK_BYTES = 1 << 20;
+const MAX_LINE_LENGTH = 2 ** 26;
+// The records delimiter detection may need after the skipped ones: a count line, ten rows, and one partly read.
+const DETECT_RECORDS = 12;
+
+const positive = (value: unknown, name: string, fallback: number): number => {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new ConfigError(`streamCsv: expected ${name} to be a positive integer, found ${describe(value)}`);
+  return v as number;
+};
+
+/**
+ * Streams numeric CSV from a path, a ReadableStream, an async iterable of bytes, or a function returning a new
+ * stream per pass: an async iterable of tables ({ data, shape: [rows, columns], columns }) of up to `blockRows`
+ * rows, in file order. Options are checked here; the bytes are read when iterated, and each iteration of a path
+ * or function source reads it again from the start. Errors are those of readCsv (DataError for bad values and
+ * text that is not UTF-8, ShapeError for ragged rows), raised when the reading reaches them.
+ */
+export function streamCsv(source: ByteSource, options: StreamCsvOptions = {}): AsyncIterable<CsvTable> {
+  const checked = checkCsvOptions(options, "streamCsv");
+  const delimiter = options.delimiter === undefined ? undefined : checkDelimiter(options.delimiter, "streamCsv");
+  const blockRows = options.blockRows === undefined ? undefined : positive(options.blockRows, "blockRows", 1);
+  const maxLineLength = positive(options.maxLineLength, "maxLineLength", MAX_LINE_LENGTH);
+  const open = passesOf(source, positive(options.chunkBytes, "chunkBytes", CHUNK_BYTES), "streamCsv");
+  return { [Symbol.asyncIterator]: () => tables(open(), checked, delimiter, blockRows, maxLineLength) };
+}
+
+async function* tables(
+  chunks: AsyncGenerator<Uint8Array>,
+  checked: CheckedCsvOptions,
+  given: string | undefined,
+  blockRowsOption: number | undefined,
+  maxLineLength: number,
+): AsyncGenerator<CsvTable> {
+  // fatal: bytes that are not UTF-8 are an error, as readCsv's callers decode; a leading BOM is dropped.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let text = "";
+  let position: ParsePosition = { offset: 0, line: 1 };
+  let delimiter = given;
+  let table: CsvRecords | null = null;
+  let width = 0;
+  let blockRows = 1;
+  let block = new Float32Array(0);
+  let rows = 0;
+  let names: string[] = [];
+  const ready: CsvTable[] = [];
+  const onStart = (keep: number[]): void => {
+    width = keep.length;
+    blockRows = blockRowsOption ?? Math.max(1, Math.floor(BLOCK_BYTES / 4 / Math.max(1, width)));
+    block = new Float32Array(blockRows * width);
+    names = table!.keptNames();
+  };
+  const onRow = (fields: string[], line: number): void => {
+    table!.values(fields, line, block, rows * width);
+    if (++rows === blockRows) {
+      ready.push({ data: block, shape: [rows, width], columns: names });
+      block = new Float32Array(blockRows * width);
+      rows = 0;
+    }
+  };
+  /** Parses what complete records the text holds; false while the delimiter still needs more text. */
+  const parse = (final: boolean): boolean => {
+    if (delimiter === undefined) {
+      delimiter = detectDelimiter(text, checked.maxColumns, checked.skipRows, final, maxLineLength);
+      if (delimiter === undefined) return false;
+    }
+    table ??= new CsvRecords(checked, delimiter, "streamCsv", onStart, onRow);
+    const records = table;
+    position = parseRecords(text, delimiter, checked.maxColumns, (fields, line) => records.record(fields, line), final, position);
+    text = text.slice(position.offset);
+    position = { offset: 0, line: position.line };
+    return true;
+  };
+  const tooLong = (): DataError =>
+    new DataError(`line ${position.line}: a record longer than ${maxLineLength} characters (maxLineLength); pass a larger maxLineLength to read it`);
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new DataError("streamCsv: expected UTF-8 CSV text, found bytes that are not UTF-8");
+    }
+  };
+  for await (const chunk of chunks) {
+    const piece = decode(chunk);
+    text += piece;
+    // Only a line break can finish a record before the end, so a piece without one leaves nothing new to parse.
+    if (piece.includes("\n") || piece.includes("\r")) parse(false);
+    // Until the delimiter is known the text is the first records (skipped lines, header, the rows detection reads).
+    const held = delimiter === undefined ? ((checked.skipRows ?? 1) + DETECT_RECORDS) * maxLineLength : maxLineLength;
+    if (text.length > held) throw tooLong();
+    yield* ready.splice(0);
+  }
+  text += decode();
+  parse(true);
+  (table as CsvRecords | null)?.end();
+  yield* ready.splice(0);
+  if (rows > 0) yield { data: block.slice(0, rows * width), shape: [rows, width], columns: names };
+}

@@ -74,7 +74,7 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
    * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
    * seeded subsample of at most 1024 rows for 40 epochs (no validation split,
    * no early stopping, unless set), dropping the 10% it reconstructs worst
-   * after half of them; hidden layers at most 64 wide. The score averages
+   * after half of them; hidden layers 16 to 64 wide. The score averages
    * their robustly normalized reconstruction errors and code-space
    * nearest-neighbour distances. 1: one model trained on every row with the
    * estimators' defaults, scored by its plain reconstruction error. Default

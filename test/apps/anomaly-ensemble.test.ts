@@ -57,7 +57,7 @@ describe("neighbourDistances", () => {
   });
 });
 
-/** 200 samples near a 2-D plane in 6-D and 6 far off it. */
+/** 200 samples near a 2-D plane in 6-D and 6 far off it (uniform in [-2, 2], one column moved by 8). */
 function data(seed: number): { data: Float32Array; shape: number[] } {
   const next = rng(seed);
   const d = 6;
@@ -65,7 +65,7 @@ function data(seed: number): { data: Float32Array; shape: number[] } {
   const out = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     const z = [2 * next() - 1, 2 * next() - 1];
-    for (let j = 0; j < d; j++) out[i * d + j] = i >= 200 ? 4 * next() - 2 + (j === i - 200 ? 5 : 0) : Math.sin(j + 1) * z[0]! + Math.cos(j) * z[1]! + 0.02 * next();
+    for (let j = 0; j < d; j++) out[i * d + j] = i >= 200 ? 4 * next() - 2 + (j === i - 200 ? 8 : 0) : Math.sin(j + 1) * z[0]! + Math.cos(j) * z[1]! + 0.02 * next();
   }
   return { data: out, shape: [n, d] };
 }
@@ -75,7 +75,8 @@ describe("the default ensemble", () => {
     expect(trainingHalves(40)).toEqual([20, 20]);
     expect(trainingHalves(5)).toEqual([3, 2]);
     expect(memberHiddenSizes(1555, 32)).toEqual([64]);
-    expect(memberHiddenSizes(6, 1)).toEqual([4]);
+    expect(memberHiddenSizes(6, 1)).toEqual([16, 4]);
+    expect(memberHiddenSizes(100, 16)).toEqual([64]);
     const x = data(3);
     const detector = await new AnomalyDetector({ contamination: 0.03 }).fit(x);
     expect(detector.ensemble).toBe(5);

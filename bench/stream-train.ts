@@ -6,7 +6,7 @@
 // `/usr/bin/time -f %M node dist/cli.js train ...` (the peak RSS in kB), and
 // samples/s is what the CLI's epoch lines report (fit's samples per second of
 // training, the reading of a streamed file included).
-// Run: npm run build && npx tsx bench/stream-train.ts [--rows N] [--cols N] [--held-rows N] [--epochs N] [--dir DIR]
+// Run: npm run build && npx tsx bench/stream-train.ts [--rows N] [--cols N] [--held-rows N] [--epochs N] [--hidden W,W] [--dir DIR]
 import { execFileSync, spawn } from "node:child_process";
 import { open, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,6 +22,9 @@ const ROWS = flag("rows", 5_000_000);
 const COLS = flag("cols", 100);
 const HELD_ROWS = flag("held-rows", 250_000);
 const EPOCHS = flag("epochs", 1);
+const hiddenAt = args.indexOf("--hidden");
+// The same model for every run: the CLI's default for 100 inputs unless --hidden W,W is given.
+const MODEL = hiddenAt >= 0 ? ["--hidden", args[hiddenAt + 1]!] : [];
 const dirAt = args.indexOf("--dir");
 const BASE = dirAt >= 0 ? args[dirAt + 1]! : tmpdir();
 const CLI = resolve(import.meta.dirname, "../dist/cli.js");
@@ -79,7 +82,7 @@ interface Run {
 /** One CLI run under /usr/bin/time; the epoch lines on stderr give samples/s. */
 function train(data: string, out: string, extra: string[]): Promise<Run> {
   const argv = ["-f", "peak-rss-kb %M", process.execPath, CLI, "train", data, "--out", out, "--epochs", String(EPOCHS),
-    "--validation-split", "0", "--patience", "0", "--seed", "1", "--batch-size", "64", ...extra];
+    "--validation-split", "0", "--patience", "0", "--seed", "1", "--batch-size", "64", ...MODEL, ...extra];
   console.log(`$ /usr/bin/time ${argv.join(" ")}`);
   const started = performance.now();
   return new Promise((done, fail) => {

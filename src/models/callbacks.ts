@@ -12,6 +12,7 @@ import type { EpochLogs, History } from "./fit-options.js";
 export interface TrainingState {
   /** The model file as it is now, with the optimizer state unless `{ optimizer: false }`. */
   save(options?: { optimizer?: boolean }): Uint8Array;
+  /** The model's optimizer: its settings, step count and rate (`learningRate`, `setLearningRate`). */
   readonly optimizer: Optimizer;
   /** The history so far; the current epoch is already recorded in onEpochEnd. */
   readonly history: History;
@@ -21,8 +22,11 @@ export interface TrainingState {
 
 /** A fit callback, as Keras's keras.callbacks.Callback; each hook may be async (training waits). */
 export interface Callback {
+  /** Before the first epoch of a fit (after its options and data are checked). */
   onTrainBegin?(state: TrainingState): void | Promise<void>;
+  /** After each epoch (0-based) is recorded in the history, after fit's `onEpochEnd`. */
   onEpochEnd?(epoch: number, logs: EpochLogs, state: TrainingState): void | Promise<void>;
+  /** After the last epoch (and early stopping's restore of the best weights). */
   onTrainEnd?(state: TrainingState): void | Promise<void>;
 }
 
@@ -40,13 +44,14 @@ export function checkCallbacks(value: unknown): Callback[] {
   return value as Callback[];
 }
 
-type Mode = "min" | "max";
+/** Whether lower ("min") or higher ("max") values of the monitored quantity are better. */
+export type MonitorMode = "min" | "max";
 
 /** Settings every monitoring callback shares: the quantity, "min" or "max", and the default (valLoss with validation, else loss). */
-function checkMonitor(where: string, monitor: unknown, mode: unknown): { monitor: string | null; mode: Mode } {
+function checkMonitor(where: string, monitor: unknown, mode: unknown): { monitor: string | null; mode: MonitorMode } {
   if (monitor !== undefined && (typeof monitor !== "string" || monitor.length === 0)) throw new ConfigError(`${where}: expected monitor to be the name of an epoch log such as "loss" or "valLoss", found ${describe(monitor)}`);
   if (mode !== undefined && mode !== "min" && mode !== "max") throw new ConfigError(`${where}: expected mode "min" or "max", found ${describe(mode)}`);
-  return { monitor: (monitor as string | undefined) ?? null, mode: (mode as Mode | undefined) ?? "min" };
+  return { monitor: (monitor as string | undefined) ?? null, mode: (mode as MonitorMode | undefined) ?? "min" };
 }
 
 function resolveMonitor(where: string, monitor: string | null, state: TrainingState): string {
@@ -79,6 +84,7 @@ function integerAtLeast(where: string, name: string, value: unknown, fallback: n
   return v;
 }
 
+/** Settings of reduceLROnPlateau, as Keras's ReduceLROnPlateau. */
 export interface ReduceLROnPlateauOptions {
   /** Quantity watched. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
@@ -93,7 +99,7 @@ export interface ReduceLROnPlateauOptions {
   /** The rate is never reduced below this. Default 0. */
   minLr?: number;
   /** "min": lower is better (losses; default); "max": higher is better. */
-  mode?: Mode;
+  mode?: MonitorMode;
 }
 
 /**
@@ -187,11 +193,12 @@ function checkPath(where: string, path: unknown): string | null {
   return path;
 }
 
+/** Settings of modelCheckpoint, as Keras's ModelCheckpoint. */
 export interface ModelCheckpointOptions {
   /** Quantity watched with saveBestOnly. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
   /** "min": lower is better (losses; default); "max": higher is better. */
-  mode?: Mode;
+  mode?: MonitorMode;
   /** Keep only a model better than every earlier epoch's (Keras save_best_only). Default false: every epoch's. */
   saveBestOnly?: boolean;
   /** Include the optimizer state, so training resumes bit for bit from the checkpoint. Default true. */
@@ -263,6 +270,7 @@ export function modelCheckpoint(options: ModelCheckpointOptions = {}): ModelChec
   return checkpoint;
 }
 
+/** Settings of csvLogger, as Keras's CSVLogger. */
 export interface CsvLoggerOptions {
   /** Node, Deno, Bun: also write the log to this file, a line per epoch as it ends. */
   path?: string;

@@ -6,6 +6,7 @@ import { keysOf } from "../options.js";
 import { checkCallbacks, type Callback } from "./callbacks.js";
 import type { Verbosity } from "./verbose.js";
 
+/** Early stopping, as Keras's EarlyStopping callback. */
 export interface EarlyStoppingOptions {
   /** Quantity watched. Default "valLoss" when there is validation data, else "loss". */
   monitor?: "loss" | "valLoss";
@@ -17,25 +18,34 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** What an epoch ends with: mean loss parts per sample, their validation twins, timings. */
 export interface EpochLogs {
+  /** Mean training loss per sample over the epoch. */
   loss: number;
+  /** Mean validation loss per sample, with validation data. */
   valLoss?: number;
   /** Wall time of the epoch in seconds (informational, not used in numerics). */
   seconds: number;
+  /** Training samples per second of the epoch (informational). */
   samplesPerSecond: number;
   [part: string]: number | undefined;
 }
 
+/** Progress after a gradient step. */
 export interface BatchLogs {
+  /** The 0-based epoch. */
   epoch: number;
+  /** Mean training loss per sample in this epoch so far. */
   loss: number;
   /** Samples seen in this epoch so far. */
   samples: number;
   /** Samples in one epoch. */
   epochSamples: number;
+  /** Training samples per second in this epoch so far (informational). */
   samplesPerSecond: number;
 }
 
+/** Options of `fit`, names as Keras's, camelCased. */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
@@ -47,9 +57,11 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Stop when the monitored loss stops improving; `true` uses the defaults. */
   earlyStopping?: boolean | EarlyStoppingOptions;
+  /** Called before each epoch (0-based); may be async (training waits for it). */
   onEpochBegin?: (epoch: number) => void | Promise<void>;
   /** Called after each epoch; may be async (training waits for it). */
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  /** Called after each gradient step (0-based within the epoch); may be async. */
   onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
   /** Aborting stops training after the current step; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -75,8 +87,11 @@ export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validatio
 
 /** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
 export interface History {
+  /** The 0-based epoch of each entry. */
   epoch: number[];
+  /** Mean training loss per sample. */
   loss: number[];
+  /** Mean validation loss per sample (empty without validation data). */
   valLoss: number[];
   [key: string]: number[];
 }

@@ -22,7 +22,9 @@ export interface ClipConfig {
 
 const CLIP_KEYS = ["clipNorm", "clipValue", "globalClipNorm"] as const;
 
+/** Adam (PyTorch's torch.optim.Adam) or AdamW (decoupled weight decay). */
 export interface AdamConfig extends ClipConfig {
+  /** "adam" or "adamw". */
   name: "adam" | "adamw";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 1e-3. */
   learningRate?: number | LearningRateSchedule;
@@ -36,7 +38,9 @@ export interface AdamConfig extends ClipConfig {
   weightDecay?: number;
 }
 
+/** SGD with optional momentum (PyTorch's torch.optim.SGD, no dampening). */
 export interface SgdConfig extends ClipConfig {
+  /** "sgd". */
   name: "sgd";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 0.01. */
   learningRate?: number | LearningRateSchedule;
@@ -48,6 +52,7 @@ export interface SgdConfig extends ClipConfig {
   weightDecay?: number;
 }
 
+/** An optimizer's settings, as `optimizer` of `Autoencoder.create` and `VAE.create`. */
 export type OptimizerConfig = AdamConfig | SgdConfig;
 
 /** The slab regions an optimizer step reads and writes. */
@@ -66,6 +71,7 @@ export interface ParamRegions {
 
 type Settings<C> = Required<Omit<C, keyof ClipConfig>> & ClipConfig;
 
+/** A model's optimizer: its settings, its step count and the rate of its steps. */
 export interface Optimizer {
   /** Normalized settings with every default filled in, as saved with a model. */
   readonly config: Settings<AdamConfig> | Settings<SgdConfig>;

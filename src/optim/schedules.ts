@@ -7,17 +7,25 @@
 import { ConfigError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 
+/** Keras's ExponentialDecay, as a JSON object (see exponentialDecay). */
 export interface ExponentialDecay {
+  /** "exponentialDecay". */
   schedule: "exponentialDecay";
+  /** The rate of the first step. */
   initialLearningRate: number;
+  /** Steps over which the rate is multiplied by decayRate once. */
   decaySteps: number;
+  /** The factor per decaySteps steps. */
   decayRate: number;
   /** Decay in whole intervals of decaySteps (floor of the exponent). Default false. */
   staircase?: boolean;
 }
 
+/** Keras's CosineDecay with its linear warm-up, as a JSON object (see cosineDecay). */
 export interface CosineDecay {
+  /** "cosineDecay". */
   schedule: "cosineDecay";
+  /** The rate of the first step (the start of the warm-up, or the peak without one). */
   initialLearningRate: number;
   /** Steps of the cosine, after the warm-up. */
   decaySteps: number;
@@ -29,7 +37,9 @@ export interface CosineDecay {
   warmupTarget?: number;
 }
 
+/** Keras's PiecewiseConstantDecay, as a JSON object (see piecewiseConstant). */
 export interface PiecewiseConstant {
+  /** "piecewiseConstant". */
   schedule: "piecewiseConstant";
   /** Increasing steps where the rate changes. */
   boundaries: number[];
@@ -37,6 +47,7 @@ export interface PiecewiseConstant {
   values: number[];
 }
 
+/** A learning-rate schedule: the rate as a function of the optimizer's step count, saved with the model. */
 export type LearningRateSchedule = ExponentialDecay | CosineDecay | PiecewiseConstant;
 
 /** lr₀ · rate^(step / decaySteps), the exponent floored with `staircase` (Keras ExponentialDecay). */

@@ -98,7 +98,7 @@ const fromIndex = () => ({
   load(id) {
     if (id !== ERRORS) return null;
     return [
-      'export { AutoencoderError, ShapeError, DataError, ConfigError, DivergenceError, ModelFormatError, UnsupportedRuntimeError, DisposedError, ResourceError } from "./index.js";',
+      'export { AutoencoderError, ShapeError, DataError, ConfigError, DivergenceError, ModelFormatError, UnsupportedRuntimeError, DisposedError, ResourceError, WorkerError } from "./index.js";',
       `export { describe } from ${JSON.stringify(new URL("./dist-tsc/errors.js", import.meta.url).pathname)};`,
     ].join("\n");
   },

@@ -50,6 +50,11 @@ export class ResourceError extends AutoencoderError {
   override name = "ResourceError";
 }
 
+/** A kernel failed on a worker thread, or a worker stopped answering in the middle of a call. */
+export class WorkerError extends AutoencoderError {
+  override name = "WorkerError";
+}
+
 const DESCRIBE_DEPTH = 2;
 const DESCRIBE_ITEMS = 4;
 

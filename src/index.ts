@@ -1,5 +1,6 @@
 // The public surface of `autoencoders`: every name a user may import.
-export { init, type WasmSource } from "./wasm/module.js";
+export { init, engineInfo, type WasmSource, type InitOptions } from "./wasm/module.js";
+export type { EngineInfo, ThreadsOption } from "./wasm/threads.js";
 export {
   AutoencoderError,
   ShapeError,
@@ -10,6 +11,7 @@ export {
   UnsupportedRuntimeError,
   DisposedError,
   ResourceError,
+  WorkerError,
 } from "./errors.js";
 export { layers } from "./layers/index.js";
 export type {

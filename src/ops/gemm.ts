@@ -1,5 +1,7 @@
-// The gemm binding: workspace from scratch, one kernel call.
+// The gemm binding: workspace from scratch, one kernel call, or one call per
+// block of C on each of the engine's threads when the product is large.
 import { getEngine } from "../wasm/module.js";
+import { poolFor, splitRange, workStride } from "./parallel.js";
 
 export type GemmForm = "nn" | "nt" | "tn";
 
@@ -8,6 +10,11 @@ export interface GemmBlock {
   rows: readonly [start: number, end: number];
   cols: readonly [start: number, end: number];
 }
+
+const RANGE_KERNEL = { nn: "f32_gemm_nn_range", nt: "f32_gemm_nt_range", tn: "f32_gemm_tn_range" } as const;
+/** The microkernel's tile (assembly/tile.ts): row blocks start at multiples of MR, column blocks at multiples of NR. */
+const MR = 4;
+const NR = 8;
 
 /**
  * C[m×n] (+)= op(A)·op(B) (+ bias): "nn" A[m×k]·B[k×n], "nt" A[m×k]·B[n×k]ᵀ,
@@ -19,8 +26,22 @@ export function gemm(
   block: GemmBlock | null = null,
 ): void {
   const { kernels, arena } = getEngine();
+  const pool = block === null ? poolFor(m * n * k) : null;
   const mark = arena.mark();
-  const work = arena.scratch(kernels.gemm_workspace_bytes(m, n, k));
+  const bytes = kernels.gemm_workspace_bytes(m, n, k);
+  if (pool !== null) {
+    // Each block packs the whole of the operand it shares with the others, so
+    // cut along the longer side of C: the shorter operand is the one re-packed.
+    const stride = workStride(bytes);
+    const work = arena.scratch(stride * pool.threads);
+    const byRows = m >= n;
+    const tasks = splitRange(byRows ? m : n, pool.threads, byRows ? MR : NR).map(([s, e]) =>
+      byRows ? [c, a, b, bias, m, n, k, accumulate, s, e, 0, n, work] : [c, a, b, bias, m, n, k, accumulate, 0, m, s, e, work]);
+    pool.run(RANGE_KERNEL[form], tasks, 12, stride);
+    arena.release(mark);
+    return;
+  }
+  const work = arena.scratch(bytes);
   if (block === null) {
     if (form === "nn") kernels.f32_gemm_nn(c, a, b, bias, m, n, k, accumulate, work);
     else if (form === "nt") kernels.f32_gemm_nt(c, a, b, bias, m, n, k, accumulate, work);

@@ -2,7 +2,10 @@
 // puts it by default (default-core.ts), or from a URL, bytes or a compiled
 // module that the host supplies (strict Content-Security-Policy, CDN cache).
 import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.js";
+import { checkOptionKeys, keysOf } from "../options.js";
 import { Arena } from "./arena.js";
+import type { Pool } from "./pool.js";
+import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, withSharedMemoryImport, type EngineInfo, type ThreadsOption } from "./threads.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
 
@@ -12,6 +15,13 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | s
 export interface Engine {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** The workers that share large kernel calls, or null on one thread. */
+  readonly pool: Pool | null;
+  /** Threads asked for ("auto" resolved). */
+  readonly requested: number;
+  /** Why there is no pool although more than one thread was asked for. */
+  readonly reason: string | null;
+  readonly sharedMemory: boolean;
 }
 
 let engine: Engine | null = null;
@@ -85,8 +95,8 @@ function compileFailure(error: unknown): never {
 
 const instantiate = (module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> =>
   syncWhereAllowed(() => new WebAssembly.Instance(module, imports), () => WebAssembly.instantiate(module, imports));
-
-async function compile(source: WasmSource | undefined): Promise<WebAssembly.Module> {
+/** The core as bytes (to compile, shared or not) or as the module the host compiled. */
+async function coreOf(source: WasmSource | undefined): Promise<Uint8Array | WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (source === undefined) {
     // The slim bundle carries no wasm (see rollup.config.mjs).
@@ -94,36 +104,105 @@ async function compile(source: WasmSource | undefined): Promise<WebAssembly.Modu
     if (bytes === null) {
       throw new UnsupportedRuntimeError("this build of autoencoders carries no wasm core: call init({ wasm }) with its URL, bytes or a compiled WebAssembly.Module first");
     }
-    return compileBytes(bytes);
+    return bytes;
   }
-  if (typeof source === "string" || source instanceof URL) return compileBytes(await fetchBytes(new URL(source)));
-  return compileBytes(source as BufferSource);
+  if (typeof source === "string" || source instanceof URL) return new Uint8Array(await fetchBytes(new URL(source)));
+  return ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+}
+
+/** Options of `init`. */
+export interface InitOptions {
+  /** Where the wasm core comes from; the build's own copy when omitted. */
+  wasm?: WasmSource;
+  /**
+   * Threads that share each large kernel call: a count, or "auto" (the
+   * default) for the cores the runtime reports, at most 8. Every count gives
+   * the same bits.
+   */
+  threads?: ThreadsOption;
+}
+
+const INIT_KEYS = keysOf<InitOptions>({ wasm: true, threads: true });
+
+/** Shared memory with the most pages the engine grants: 4 GiB, else 1 GiB (32-bit hosts), else none. */
+function sharedMemory(): WebAssembly.Memory | null {
+  for (const maximum of [65536, 16384]) {
+    try {
+      return new WebAssembly.Memory({ initial: 16, maximum, shared: true });
+    } catch (error) {
+      if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+    }
+  }
+  return null;
+}
+
+const abort = (_message: number, _file: number, line: number, column: number) => {
+  throw new AutoencoderError(`wasm core: assertion failed at ${line}:${column}`);
+};
+
+async function load(options: InitOptions): Promise<Engine> {
+  checkOptionKeys("init", options, INIT_KEYS);
+  assertRuntimeSupport();
+  const requested = await requestedThreads(options.threads);
+  let reason: string | null = requested === 1 ? null : threadsUnavailable();
+  const core = await coreOf(options.wasm).catch(compileFailure);
+  // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
+  let memory = requested > 1 && reason === null ? sharedMemory() : null;
+  if (requested > 1 && reason === null && memory === null) reason = "the engine refused a shared WebAssembly.Memory";
+  let module: WebAssembly.Module;
+  if (core instanceof WebAssembly.Module) module = core;
+  else {
+    const shared = memory ? withSharedMemoryImport(core) : null;
+    if (memory && shared === null) {
+      reason = "the wasm core given has no memory import to share";
+      memory = null;
+    }
+    module = await compileBytes((shared ?? core) as BufferSource).catch(compileFailure);
+  }
+  let used = memory ?? new WebAssembly.Memory({ initial: 16 });
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await instantiate(module, { env: { memory: used, abort } });
+  } catch (error) {
+    // A module the host compiled declares the memory it was built with: unshared, for the core this package ships.
+    if (!(error instanceof WebAssembly.LinkError) || memory === null) throw error;
+    memory = null;
+    reason = "the WebAssembly.Module given to init imports an unshared memory";
+    used = new WebAssembly.Memory({ initial: 16 });
+    instance = await instantiate(module, { env: { memory: used, abort } });
+  }
+  const kernels = instance.exports as unknown as Kernels;
+  const arena = new Arena(used, kernels.heap_base());
+  let pool: Pool | null = null;
+  if (memory !== null && reason === null) {
+    const control = arena.alloc(CONTROL_BYTES, "the thread pool's control block");
+    try {
+      pool = await startPool(module, memory, control, instance.exports as Record<string, unknown>, requested, undefined);
+    } catch (error) {
+      arena.free(control);
+      reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;
+    }
+  }
+  return { kernels, arena, pool, requested, reason, sharedMemory: memory !== null };
 }
 
 /**
- * Loads the wasm core. Models call this themselves; call it first only to
- * choose where the wasm comes from. Later calls return the same engine.
+ * Loads the wasm core and starts its threads. Models call this themselves;
+ * call it first only to choose where the wasm comes from or how many threads
+ * run. Later calls return the same engine.
  */
-export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
-  if (engine) return Promise.resolve(engine);
+export function init(options: InitOptions = {}): Promise<Engine> {
+  if (engine) {
+    try {
+      checkOptionKeys("init", options, INIT_KEYS);
+      checkThreadsOption(options.threads);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(engine);
+  }
   if (!pending) {
-    pending = (async () => {
-      assertRuntimeSupport();
-      const module = await compile(options.wasm).catch(compileFailure);
-      // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
-      const memory = new WebAssembly.Memory({ initial: 16 });
-      const instance = await instantiate(module, {
-        env: {
-          memory,
-          abort(_message: number, _file: number, line: number, column: number) {
-            throw new AutoencoderError(`wasm core: assertion failed at ${line}:${column}`);
-          },
-        },
-      });
-      const kernels = instance.exports as unknown as Kernels;
-      engine = { kernels, arena: new Arena(memory, kernels.heap_base()) };
-      return engine;
-    })();
+    pending = load(options).then((loaded) => (engine = loaded));
     pending.catch(() => {
       pending = null;
     });
@@ -135,4 +214,13 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<Engine> {
 export function getEngine(): Engine {
   if (!engine) throw new UnsupportedRuntimeError("the wasm core is not loaded yet: await init() (or a model's create/load) first");
   return engine;
+}
+
+/** How many threads the engine runs and, when fewer than asked, why; `init()` must have finished. */
+export function engineInfo(): EngineInfo {
+  const { pool, requested, reason, sharedMemory } = getEngine();
+  const threads = pool ? pool.threads : 1;
+  const stopped = pool?.broken ? `a worker thread stopped (${pool.broken}), so the engine went on with one thread` : null;
+  const why = requested === 1 ? "init was asked for one thread" : reason ?? stopped;
+  return { threads, requested, reason: threads === 1 ? why : null, sharedMemory };
 }

@@ -1,0 +1,50 @@
+// When and how an op splits one kernel call over the engine's threads. Every
+// split here is one the kernel's ABI promises gives the bits of the whole
+// call (ranges of C's rows or columns, of output channels, of elements), so
+// the thread count changes only the time, never a result.
+import { getEngine } from "../wasm/module.js";
+import type { Pool } from "../wasm/pool.js";
+
+/**
+ * Multiply-adds (or, for the optimizers, 16 × elements) below which the
+ * calling thread does the work alone. Waking a sleeping worker and waiting
+ * for it costs about 30–60 µs on a loaded 2-core machine (bench/threads.ts
+ * measures it); 2^20 multiply-adds take about 60 µs on one core, so below
+ * that a split saves less than it costs.
+ */
+export const DEFAULT_MIN_PARALLEL_WORK = 1 << 20;
+let minParallelWork = DEFAULT_MIN_PARALLEL_WORK;
+
+/** Sets the threshold (tests: 0 splits every call, to compare bits on tiny shapes); returns the previous one. */
+export function setMinParallelWork(work: number): number {
+  const previous = minParallelWork;
+  minParallelWork = work;
+  return previous;
+}
+
+/** The pool to split `work` over, or null when the caller's thread should do it alone. */
+export function poolFor(work: number): Pool | null {
+  const pool = getEngine().pool;
+  return pool !== null && pool.threads > 1 && work >= minParallelWork ? pool : null;
+}
+
+/**
+ * [0, n) cut into at most `parts` ranges of near-equal length, each start a
+ * multiple of `align` (the last range takes the rest); fewer ranges when n
+ * is short.
+ */
+export function splitRange(n: number, parts: number, align = 1): [number, number][] {
+  const units = Math.ceil(n / align);
+  const count = Math.max(1, Math.min(parts, units));
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = Math.min(n, Math.round((units * (i + 1)) / count) * align);
+    if (end > start) ranges.push([start, end]);
+    start = end;
+  }
+  return ranges;
+}
+
+/** Bytes between the work buffers of two threads: `bytes` rounded up to a cache line. */
+export const workStride = (bytes: number): number => Math.ceil(bytes / 64) * 64;

@@ -1,0 +1,264 @@
+// Starting the worker pool in each runtime, and what the engine reports about
+// it. Node and Deno: worker_threads from the inline source (eval), unref'd
+// once ready so it never keeps a process alive (Deno's web Worker has no
+// unref). Browsers, web workers and Bun: a module Worker from a Blob URL of
+// the same source (Bun's has unref). No Node global is read: a runtime is
+// told apart by its Worker and Deno globals, and Node modules are imported
+// by names built at run time, so bundlers leave them alone.
+import { ConfigError, describe } from "../errors.js";
+import { Pool, type PoolWorker } from "./pool.js";
+import { CONTROL_BYTES, workerSource } from "./worker-source.js";
+
+/** What `init({ threads })` accepts: a count, or "auto" for the cores the runtime reports. */
+export type ThreadsOption = number | "auto";
+
+/** Most threads "auto" picks; a count given explicitly may go to MAX_THREADS. */
+export const AUTO_MAX_THREADS = 8;
+export const MAX_THREADS = 64;
+/** Workers that have not answered by then are taken as unable to start. */
+const START_TIMEOUT_MS = 30_000;
+
+/** What the engine runs on, from `engineInfo()`. */
+export interface EngineInfo {
+  /** Threads that share the work of one kernel call, the calling thread included. */
+  readonly threads: number;
+  /** The count asked for (auto resolved). */
+  readonly requested: number;
+  /** Why `threads` is below `requested`; null when it is not. */
+  readonly reason: string | null;
+  /** Whether the wasm memory is a shared one. */
+  readonly sharedMemory: boolean;
+}
+
+/** The kernels a pool may run on a worker: those the ops split into ranges. */
+export const DISPATCHED_KERNELS = [
+  "f32_gemm_nn_range", "f32_gemm_nt_range", "f32_gemm_tn_range",
+  "f32_conv2d_nhwc", "f32_conv2d_nhwc_fused", "f32_conv2d_nhwc_adjoint", "f32_conv2d_nhwc_adjoint_fused",
+  "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step",
+] as const;
+
+/** The cores the runtime reports: navigator.hardwareConcurrency (browsers, Deno, Bun, Node ≥ 21), else os.availableParallelism(). */
+async function reportedCores(): Promise<number> {
+  const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (typeof fromNavigator === "number" && fromNavigator >= 1) return fromNavigator;
+  if (!nodeWorkers()) return 1;
+  try {
+    const os = (await import(/* @vite-ignore */ ["node", "os"].join(":"))) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
+/** Throws a ConfigError unless `option` is "auto", an integer in [1, MAX_THREADS], or undefined. */
+export function checkThreadsOption(option: unknown): void {
+  if (option === undefined || option === "auto") return;
+  if (typeof option !== "number" || !Number.isInteger(option) || option < 1 || option > MAX_THREADS) {
+    throw new ConfigError(`init: threads must be "auto" or an integer in [1, ${MAX_THREADS}], found ${describe(option)}`);
+  }
+}
+
+/** The thread count an option asks for: "auto" → the reported cores, at most AUTO_MAX_THREADS. */
+export async function requestedThreads(option: unknown): Promise<number> {
+  checkThreadsOption(option);
+  if (option === undefined || option === "auto") return Math.max(1, Math.min(AUTO_MAX_THREADS, await reportedCores()));
+  return option as number;
+}
+
+/** Whether workers come from worker_threads: Node (no global Worker) and Deno (whose web Worker keeps the process alive). */
+function nodeWorkers(): boolean {
+  const g = globalThis as { Worker?: unknown; Deno?: unknown };
+  return typeof g.Worker !== "function" || typeof g.Deno === "object";
+}
+
+/** Why this runtime cannot run the pool, or null when it may try. */
+export function threadsUnavailable(): string | null {
+  const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean };
+  if (g.crossOriginIsolated === false) return "the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+  if (typeof g.SharedArrayBuffer !== "function" || typeof g.Atomics !== "object") return "this runtime has no shared memory (SharedArrayBuffer and Atomics)";
+  return null;
+}
+
+/** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
+export function canBlock(): boolean {
+  try {
+    // A value that does not match returns "not-equal" at once, where waiting is allowed at all.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The core's bytes with its memory import made shared (limits flags 0x03,
+ * maximum 65,536 pages): the same code, on a memory workers can share, so no
+ * second binary ships. Returns null when the bytes have no such import.
+ */
+export function withSharedMemoryImport(bytes: Uint8Array): Uint8Array | null {
+  let p = 8;
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[p++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80 && p < bytes.length);
+    return result;
+  };
+  const skipName = () => {
+    const n = leb();
+    p += n;
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++]!;
+    const sizeStart = p;
+    const size = leb();
+    const start = p;
+    if (id !== 2) {
+      p = start + size;
+      continue;
+    }
+    const count = leb();
+    for (let i = 0; i < count; i++) {
+      skipName();
+      skipName();
+      const kind = bytes[p++]!;
+      if (kind === 0) leb();
+      else if (kind === 1) {
+        p++;
+        const flags = bytes[p++]!;
+        leb();
+        if (flags & 1) leb();
+      } else if (kind === 3) p += 2;
+      else if (kind === 2) {
+        const limitsAt = p;
+        const flags = bytes[p++]!;
+        if (flags & 2) return bytes; // already shared
+        const initial = leb();
+        if (flags & 1) leb();
+        const limits = [0x03, ...lebBytes(initial), ...lebBytes(65536)];
+        const section = [...bytes.subarray(start, limitsAt), ...limits, ...bytes.subarray(p, start + size)];
+        return Uint8Array.from([
+          ...bytes.subarray(0, sizeStart), ...lebBytes(section.length), ...section, ...bytes.subarray(start + size),
+        ]);
+      } else return null;
+    }
+    return null;
+  }
+  return null;
+}
+
+function lebBytes(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return out;
+}
+
+interface AnyWorker extends PoolWorker {
+  postMessage(message: unknown): void;
+}
+
+/** Creates one worker running workerSource() and resolves once its core is instantiated. */
+async function startWorker(init: object, workerUrl: string | URL | undefined, onExit: () => void): Promise<AnyWorker> {
+  if (nodeWorkers() && workerUrl === undefined) {
+    const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
+      throw new Error("this runtime has neither a Worker nor worker_threads");
+    })) as {
+      Worker: new (source: string, options: { eval: true }) => AnyWorker & {
+        once(event: string, fn: (value: unknown) => void): void;
+        on(event: string, fn: (value: unknown) => void): void;
+        off(event: string, fn: (value: unknown) => void): void;
+        unref(): void;
+      };
+    };
+    const worker = new wt.Worker(workerSource(true), { eval: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const onError = (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      worker.once("error", onError);
+      worker.once("message", (message) => {
+        clearTimeout(timer);
+        worker.off("error", onError);
+        const m = message as { ready?: boolean; error?: string };
+        if (m.ready) resolve();
+        else reject(new Error(m.error ?? "the worker did not start"));
+      });
+      worker.postMessage(init);
+    });
+    worker.on("exit", onExit);
+    worker.on("error", () => undefined);
+    // Only now: an unref'd worker does not keep the event loop alive for the ready message either.
+    worker.unref();
+    return worker;
+  }
+  const WorkerClass = (globalThis as unknown as { Worker: new (url: string | URL, options: { type: "module" }) => AnyWorker & EventTarget }).Worker;
+  let url: string | URL;
+  let blobUrl: string | null = null;
+  if (workerUrl !== undefined) url = workerUrl;
+  else {
+    blobUrl = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
+    url = blobUrl;
+  }
+  const worker = new WorkerClass(url, { type: "module" });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      worker.addEventListener("error", (event) => {
+        clearTimeout(timer);
+        reject(new Error((event as ErrorEvent).message || "the worker script failed to load"));
+      }, { once: true });
+      worker.addEventListener("message", (event) => {
+        clearTimeout(timer);
+        const m = (event as MessageEvent).data as { ready?: boolean; error?: string };
+        if (m.ready) resolve();
+        else reject(new Error(m.error ?? "the worker did not start"));
+      }, { once: true });
+      worker.postMessage(init);
+    });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  } finally {
+    if (blobUrl !== null) URL.revokeObjectURL(blobUrl);
+  }
+  worker.addEventListener("error", onExit);
+  // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
+  (worker as { unref?: () => void }).unref?.();
+  return worker;
+}
+
+/**
+ * Starts `count` workers on `memory` and the pool that drives them, or
+ * throws (the caller then runs on one thread and reports why).
+ */
+export async function startPool(
+  module: WebAssembly.Module, memory: WebAssembly.Memory, control: number, exports: Record<string, unknown>,
+  count: number, workerUrl: string | URL | undefined,
+): Promise<Pool> {
+  const names = [...DISPATCHED_KERNELS];
+  const workers: AnyWorker[] = [];
+  let pool: Pool | null = null;
+  const onExit = () => pool?.fail("a worker thread stopped");
+  try {
+    // One after another: each instantiation re-applies the core's data segments, before any model exists.
+    for (let id = 1; id < count; id++) workers.push(await startWorker({ module, memory, control, names, id }, workerUrl, onExit));
+  } catch (error) {
+    for (const worker of workers) worker.terminate();
+    throw error;
+  }
+  pool = new Pool(memory, control, names, exports, workers, canBlock());
+  return pool;
+}
+
+export { CONTROL_BYTES };

@@ -1,0 +1,53 @@
+// Trains the cross-runtime scenario's models (two dense autoencoders, a
+// convolutional VAE with batch norm) and a convolutional autoencoder with
+// batch norm on the thread count given, with every kernel call split however
+// small (unless --default-threshold), and prints the SHA-256 of every output
+// and saved file as JSON:
+//   node --import tsx test/threads/hashes.ts <threads> [--default-threshold]
+import * as lib from "../../src/index.js";
+import { setMinParallelWork } from "../../src/ops/parallel.js";
+import { generateData, hashFloats, runScenario, sha256 } from "../runtimes/scenario.mjs";
+
+const threads = Number(process.argv[2]);
+if (!process.argv.includes("--default-threshold")) setMinParallelWork(0);
+await lib.init({ threads });
+const info = lib.engineInfo();
+
+/** A conv autoencoder with batch norm in encoder and decoder, Adam, MSE: 12×12 images, 3 channels. */
+async function convAutoencoder() {
+  const L = lib.layers;
+  const { data } = generateData(48, 12 * 12 * 3, 0x51de);
+  const x = { data, shape: [48, 12, 12, 3] };
+  const model = await lib.Autoencoder.create({
+    input: [12, 12, 3],
+    encoder: [
+      L.conv2d({ filters: 8, kernelSize: 3, padding: "same", activation: "leakyRelu" }),
+      L.batchNorm(),
+      L.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+      L.batchNorm(),
+    ],
+    decoder: [
+      L.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "leakyRelu" }),
+      L.batchNorm(),
+      L.conv2d({ filters: 3, kernelSize: 1, activation: "sigmoid" }),
+    ],
+    loss: "mse",
+    optimizer: { name: "adam", learningRate: 3e-3 },
+    seed: 31,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 3, batchSize: 16 });
+    const saved = model.save();
+    return {
+      history: await hashFloats(Float64Array.from(history.loss)),
+      encode: await hashFloats(model.encode(x).data),
+      reconstruct: await hashFloats(model.reconstruct(x).data),
+      saved: `${saved.length}:${await sha256(saved)}`,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+const scenario = await runScenario(lib);
+console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() } } }));

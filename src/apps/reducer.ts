@@ -8,8 +8,9 @@ import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
-import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind, type StreamedSamples } from "./estimator.js";
 
+/** Options of Reducer: its own and the estimators' training options. */
 export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOptions {
   /**
    * The autoencoder: a config (created at each fit) or a created Autoencoder
@@ -21,9 +22,9 @@ export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOption
   model?: AutoencoderConfig | Autoencoder;
   /** Width of the code. Default 2, or the given model's. */
   codeSize?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components), with its default. */
   nComponents?: number;
-  /** Another name for codeSize (Keras's latent_dim). */
+  /** Another name for codeSize (Keras's latent_dim), with its default. */
   latent?: number;
   /**
    * Per-feature scaling in front of the model, saved with it. Default "auto":
@@ -36,6 +37,7 @@ const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<Reduce
 
 const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
 
+/** Dimensionality reduction with an autoencoder, with scikit-learn's PCA surface: fit, transform to codes, inverseTransform back, fitTransform, reconstructionError. */
 export class Reducer extends AutoencoderEstimator {
   protected readonly className: string = "Reducer";
   private readonly requested: number | undefined;
@@ -62,7 +64,7 @@ export class Reducer extends AutoencoderEstimator {
   }
 
   /** Trains the model (after the scaler, if any) to reconstruct x. */
-  async fit(x: DataInput): Promise<this> {
+  async fit(x: DataInput | StreamedSamples): Promise<this> {
     await this.train(x);
     return this;
   }

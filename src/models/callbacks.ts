@@ -12,7 +12,7 @@ import type { EpochLogs, History } from "./fit-options.js";
 export interface TrainingState {
   /** The model file as it is now, with the optimizer state unless `{ optimizer: false }`. */
   save(options?: { optimizer?: boolean }): Uint8Array;
-  /** The model's optimizer: its settings, step count and rate (`learningRate`, `setLearningRate`). */
+  /** @internal The model's optimizer (reduceLROnPlateau sets its rate). */
   readonly optimizer: Optimizer;
   /** The history so far; the current epoch is already recorded in onEpochEnd. */
   readonly history: History;
@@ -22,11 +22,11 @@ export interface TrainingState {
 
 /** A fit callback, as Keras's keras.callbacks.Callback; each hook may be async (training waits). */
 export interface Callback {
-  /** Before the first epoch of a fit (after its options and data are checked). */
+  /** Called once before the first epoch. */
   onTrainBegin?(state: TrainingState): void | Promise<void>;
-  /** After each epoch (0-based) is recorded in the history, after fit's `onEpochEnd`. */
+  /** Called after each epoch, with its logs (after onEpochEnd of the fit options). */
   onEpochEnd?(epoch: number, logs: EpochLogs, state: TrainingState): void | Promise<void>;
-  /** After the last epoch (and early stopping's restore of the best weights). */
+  /** Called once when training ends, also after early stopping (not when fit throws). */
   onTrainEnd?(state: TrainingState): void | Promise<void>;
 }
 
@@ -84,7 +84,7 @@ function integerAtLeast(where: string, name: string, value: unknown, fallback: n
   return v;
 }
 
-/** Settings of reduceLROnPlateau, as Keras's ReduceLROnPlateau. */
+/** Options of reduceLROnPlateau, as Keras's ReduceLROnPlateau. */
 export interface ReduceLROnPlateauOptions {
   /** Quantity watched. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
@@ -193,7 +193,7 @@ function checkPath(where: string, path: unknown): string | null {
   return path;
 }
 
-/** Settings of modelCheckpoint, as Keras's ModelCheckpoint. */
+/** Options of modelCheckpoint, as Keras's ModelCheckpoint. */
 export interface ModelCheckpointOptions {
   /** Quantity watched with saveBestOnly. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
@@ -203,7 +203,7 @@ export interface ModelCheckpointOptions {
   saveBestOnly?: boolean;
   /** Include the optimizer state, so training resumes bit for bit from the checkpoint. Default true. */
   includeOptimizer?: boolean;
-  /** Node, Deno, Bun: also write the bytes to this file each time they are kept. */
+  /** Node, Deno, Bun: also write the bytes to this file each time they are kept. Default: none (kept in memory only). */
   path?: string;
 }
 
@@ -270,9 +270,9 @@ export function modelCheckpoint(options: ModelCheckpointOptions = {}): ModelChec
   return checkpoint;
 }
 
-/** Settings of csvLogger, as Keras's CSVLogger. */
+/** Options of csvLogger, as Keras's CSVLogger. */
 export interface CsvLoggerOptions {
-  /** Node, Deno, Bun: also write the log to this file, a line per epoch as it ends. */
+  /** Node, Deno, Bun: also write the log to this file, a line per epoch as it ends. Default: none (kept in memory only). */
   path?: string;
   /** Between fields. Default ",". */
   separator?: string;

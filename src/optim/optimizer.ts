@@ -22,9 +22,9 @@ export interface ClipConfig {
 
 const CLIP_KEYS = ["clipNorm", "clipValue", "globalClipNorm"] as const;
 
-/** Adam (PyTorch's torch.optim.Adam) or AdamW (decoupled weight decay). */
+/** Adam (Kingma and Ba), or AdamW with decoupled weight decay (Loshchilov and Hutter), as PyTorch computes them. */
 export interface AdamConfig extends ClipConfig {
-  /** "adam" or "adamw". */
+  /**  "adamw";|"adam", or "adamw" for decoupled weight decay. */
   name: "adam" | "adamw";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 1e-3. */
   learningRate?: number | LearningRateSchedule;
@@ -38,9 +38,9 @@ export interface AdamConfig extends ClipConfig {
   weightDecay?: number;
 }
 
-/** SGD with optional momentum (PyTorch's torch.optim.SGD, no dampening). */
+/** Stochastic gradient descent, with momentum and Nesterov momentum as PyTorch's SGD. */
 export interface SgdConfig extends ClipConfig {
-  /** "sgd". */
+  /** The optimizer. */
   name: "sgd";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 0.01. */
   learningRate?: number | LearningRateSchedule;
@@ -52,7 +52,7 @@ export interface SgdConfig extends ClipConfig {
   weightDecay?: number;
 }
 
-/** An optimizer's settings, as `optimizer` of `Autoencoder.create` and `VAE.create`. */
+/** An optimizer and its settings, as a model's `optimizer` option. Default { name: "adam", learningRate: 1e-3 }. */
 export type OptimizerConfig = AdamConfig | SgdConfig;
 
 /** The slab regions an optimizer step reads and writes. */
@@ -71,7 +71,6 @@ export interface ParamRegions {
 
 type Settings<C> = Required<Omit<C, keyof ClipConfig>> & ClipConfig;
 
-/** A model's optimizer: its settings, its step count and the rate of its steps. */
 export interface Optimizer {
   /** Normalized settings with every default filled in, as saved with a model. */
   readonly config: Settings<AdamConfig> | Settings<SgdConfig>;

@@ -7,11 +7,11 @@
 import { ConfigError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 
-/** Keras's ExponentialDecay, as a JSON object (see exponentialDecay). */
+/** Keras's ExponentialDecay as data: made by exponentialDecay(), given as an optimizer's learningRate. */
 export interface ExponentialDecay {
-  /** "exponentialDecay". */
+  /** The schedule kind. */
   schedule: "exponentialDecay";
-  /** The rate of the first step. */
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Steps over which the rate is multiplied by decayRate once. */
   decaySteps: number;
@@ -21,11 +21,11 @@ export interface ExponentialDecay {
   staircase?: boolean;
 }
 
-/** Keras's CosineDecay with its linear warm-up, as a JSON object (see cosineDecay). */
+/** Keras's CosineDecay (with its optional linear warm-up) as data: made by cosineDecay(). */
 export interface CosineDecay {
-  /** "cosineDecay". */
+  /** The schedule kind. */
   schedule: "cosineDecay";
-  /** The rate of the first step (the start of the warm-up, or the peak without one). */
+  /** The rate at step 0 (the peak without a warm-up target). */
   initialLearningRate: number;
   /** Steps of the cosine, after the warm-up. */
   decaySteps: number;
@@ -37,9 +37,9 @@ export interface CosineDecay {
   warmupTarget?: number;
 }
 
-/** Keras's PiecewiseConstantDecay, as a JSON object (see piecewiseConstant). */
+/** Keras's PiecewiseConstantDecay as data: made by piecewiseConstant(). */
 export interface PiecewiseConstant {
-  /** "piecewiseConstant". */
+  /** The schedule kind. */
   schedule: "piecewiseConstant";
   /** Increasing steps where the rate changes. */
   boundaries: number[];
@@ -47,7 +47,7 @@ export interface PiecewiseConstant {
   values: number[];
 }
 
-/** A learning-rate schedule: the rate as a function of the optimizer's step count, saved with the model. */
+/** A learning rate that changes with the step: one of the three schedules, saved with the model. */
 export type LearningRateSchedule = ExponentialDecay | CosineDecay | PiecewiseConstant;
 
 /** lr₀ · rate^(step / decaySteps), the exponent floored with `staircase` (Keras ExponentialDecay). */

@@ -58,6 +58,7 @@ const MODELS: Record<string, { config: AutoencoderConfig; features: number[]; ba
 interface ChildResult {
   threads: number;
   dispatchUs: number;
+  roundTripUs: number;
   models: Record<string, { train: number; infer: number }>;
 }
 
@@ -72,15 +73,22 @@ async function child(threads: number): Promise<ChildResult> {
   await init({ threads });
   if (engineInfo().threads !== threads) throw new Error(`asked for ${threads} threads, the engine runs ${JSON.stringify(engineInfo())}`);
   const pool = getEngine().pool;
-  // A dispatch of empty tasks: the fixed cost of waking the workers and joining them.
+  // Dispatches of empty tasks: the fixed cost of a split. With the caller taking part it often runs them all
+  // before a worker wakes (the cost when workers are slow to come); with the workers alone taking them, the
+  // round trip of waking them and joining them.
   const dispatch: number[] = [];
+  const roundTrip: number[] = [];
   if (pool) {
     const tasks = Array.from({ length: threads }, () => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    for (let round = 0; round < 50; round++) {
-      const t0 = performance.now();
-      for (let i = 0; i < 20; i++) pool.run("f32_adam_step", tasks);
-      dispatch.push(((performance.now() - t0) / 20) * 1000);
+    for (const [times, callerTakesPart] of [[dispatch, true], [roundTrip, false]] as const) {
+      pool.callerTakesPart = callerTakesPart;
+      for (let round = 0; round < 50; round++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 20; i++) pool.run("f32_adam_step", tasks);
+        times.push(((performance.now() - t0) / 20) * 1000);
+      }
     }
+    pool.callerTakesPart = true;
   }
   const models: ChildResult["models"] = {};
   for (const [name, m] of Object.entries(MODELS)) {
@@ -103,7 +111,7 @@ async function child(threads: number): Promise<ChildResult> {
     model.dispose();
     models[name] = { train: median(epochs.slice(1)), infer: median(infer) };
   }
-  return { threads, dispatchUs: pool ? median(dispatch) : 0, models };
+  return { threads, dispatchUs: pool ? median(dispatch) : 0, roundTripUs: pool ? median(roundTrip) : 0, models };
 }
 
 if (process.argv.includes("--child")) {
@@ -139,7 +147,8 @@ if (process.argv.includes("--child")) {
   rows.sort((a, b) => a[0]!.localeCompare(b[0]!) || Number(a[1]) - Number(b[1]));
   console.log(markdownTable(["workload", "threads", "samples/s", "vs first count", "GFLOP/s", `of ${CORE_GFLOPS} × threads`], rows));
   for (const t of counts.filter((c) => c > 1)) {
-    console.log(`\nan empty dispatch on ${t} threads (wake + join): median ${fixed(median(runs.get(t)!.map((r) => r.dispatchUs)), 1)} µs`);
+    const us = (key: "dispatchUs" | "roundTripUs") => fixed(median(runs.get(t)!.map((r) => r[key])), 1);
+    console.log(`\nan empty dispatch on ${t} threads: ${us("dispatchUs")} µs with the caller taking part, ${us("roundTripUs")} µs for the workers' wake-up and join (medians)`);
   }
   console.log("\nThe machine is shared and loaded while this runs: figures are noisy; compare ratios within one run.");
 }

@@ -3,50 +3,66 @@
 
 // Each class states its name, so `error.name` does not depend on how a bundler
 // treats class names.
+/** The base of every error the library throws: `error instanceof AutoencoderError` catches them all. */
 export class AutoencoderError extends Error {
+  /** "AutoencoderError", whatever a bundler does to class names. */
   override name = "AutoencoderError";
 }
 
 /** A tensor, array or option had the wrong shape or size. */
 export class ShapeError extends AutoencoderError {
+  /** "ShapeError", whatever a bundler does to class names. */
   override name = "ShapeError";
 }
 
 /** Data held a value that cannot be trained on (NaN, ±Infinity, empty input). */
 export class DataError extends AutoencoderError {
+  /** "DataError", whatever a bundler does to class names. */
   override name = "DataError";
 }
 
 /** A model, layer or training option is invalid. */
 export class ConfigError extends AutoencoderError {
+  /** "ConfigError", whatever a bundler does to class names. */
   override name = "ConfigError";
 }
 
 /** Training produced a non-finite loss; the weights from before the step are kept. */
 export class DivergenceError extends AutoencoderError {
+  /** "DivergenceError", whatever a bundler does to class names. */
   override name = "DivergenceError";
-  constructor(message: string, readonly epoch: number, readonly step: number) {
+  constructor(
+    message: string,
+    /** The epoch (0-based) whose step diverged. */
+    readonly epoch: number,
+    /** The global training step (0-based) that diverged. */
+    readonly step: number,
+  ) {
     super(message);
   }
 }
 
 /** Bytes given to `load` are not a model file this version can read. */
 export class ModelFormatError extends AutoencoderError {
+  /** "ModelFormatError", whatever a bundler does to class names. */
   override name = "ModelFormatError";
 }
 
 /** The runtime lacks something the core needs (WebAssembly, SIMD). */
 export class UnsupportedRuntimeError extends AutoencoderError {
+  /** "UnsupportedRuntimeError", whatever a bundler does to class names. */
   override name = "UnsupportedRuntimeError";
 }
 
 /** A model was used after `dispose()`. */
 export class DisposedError extends AutoencoderError {
+  /** "DisposedError", whatever a bundler does to class names. */
   override name = "DisposedError";
 }
 
 /** Memory for a tensor, model or data set could not be had; names what was being allocated. */
 export class ResourceError extends AutoencoderError {
+  /** "ResourceError", whatever a bundler does to class names. */
   override name = "ResourceError";
 }
 

@@ -43,7 +43,7 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   thresholdQuantile?: number;
   /** Standardize each feature (StandardScaler) before the model, as PyOD's AutoEncoder does. Default true. */
   standardize?: boolean;
-  /** Per-feature scaling, overriding `standardize`: "standard", "minmax" or "none". */
+  /** Per-feature scaling, overriding `standardize`: "standard", "minmax", "none" or "auto". Default: as `standardize` says. */
   scaler?: ScalerKind;
   /**
    * The autoencoder: a config (created at each fit) or a created Autoencoder
@@ -53,9 +53,9 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   model?: AutoencoderConfig | Autoencoder;
   /** Code width of the default architecture. Default defaultCodeSize(features): 784 → 32, 20 → 4. */
   codeSize?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components), with its default. */
   nComponents?: number;
-  /** Another name for codeSize (Keras's latent_dim). */
+  /** Another name for codeSize (Keras's latent_dim), with its default. */
   latent?: number;
   /**
    * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
@@ -68,11 +68,21 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   ensemble?: number;
 }
 
+/** How predictProba turns scores into probabilities, as PyOD: "linear" (min-max of the training scores) or "unify" (Gaussian scaling, Kriegel et al.). */
 export type ProbabilityMethod = "linear" | "unify";
 
+/** Options of AnomalyDetector.predict. */
 export interface PredictOptions {
-  /** Also return predictConfidence's values, as PyOD's predict(X, return_confidence=True). */
+  /** Also return predictConfidence's values, as PyOD's predict(X, return_confidence=True). Default false. */
   returnConfidence?: boolean;
+}
+
+/** What `predict(x, { returnConfidence: true })` returns. */
+export interface LabelsWithConfidence {
+  /** 1 for a sample scoring above the threshold, else 0. */
+  labels: Uint8Array;
+  /** How sure each label is, in [0, 1] (predictConfidence). */
+  confidence: Float32Array;
 }
 
 /** Statistics of the training scores that predict and predictProba use. */
@@ -95,6 +105,7 @@ const DETECTOR_KEYS: readonly string[] = [
   ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, nComponents: true, latent: true, ensemble: true }),
 ];
 
+/** Anomaly detection by reconstruction error, with PyOD's surface: fit on mostly normal data, decisionFunction scores, a threshold from contamination, predict labels (1 anomalous). */
 export class AnomalyDetector extends AutoencoderEstimator {
   protected readonly className = "AnomalyDetector";
   private contamination_: number | "auto";
@@ -211,7 +222,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   }
 
   /**
-   * [N, features]: each feature's share of each sample's reconstruction error,
+   * Shape [N, features]: each feature's share of each sample's reconstruction error,
    * (x̂ⱼ − xⱼ)² / Σₖ (x̂ₖ − xₖ)² on the scaled features the model sees; a row
    * sums to 1 (all zeros where the reconstruction is exact). The largest
    * shares name the columns that made a sample abnormal.
@@ -255,9 +266,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
   /** 1 for anomalies (score > threshold), 0 for normal samples; with returnConfidence also predictConfidence's values. */
   predict(x: DataInput): Uint8Array;
-  predict(x: DataInput, options: PredictOptions & { returnConfidence: true }): { labels: Uint8Array; confidence: Float32Array };
-  predict(x: DataInput, options?: PredictOptions): Uint8Array | { labels: Uint8Array; confidence: Float32Array };
-  predict(x: DataInput, options: PredictOptions = {}): Uint8Array | { labels: Uint8Array; confidence: Float32Array } {
+  predict(x: DataInput, options: PredictOptions & { returnConfidence: true }): LabelsWithConfidence;
+  predict(x: DataInput, options?: PredictOptions): Uint8Array | LabelsWithConfidence;
+  predict(x: DataInput, options: PredictOptions = {}): Uint8Array | LabelsWithConfidence {
     if (options === null || typeof options !== "object") throw new ConfigError(`predict options: expected an object, found ${String(options)}`);
     const stats = this.scoreStats();
     const scores = this.decisionFunction(x);
@@ -279,7 +290,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   }
 
   /**
-   * [N, 2]: P(inlier), P(outlier) per sample, as PyOD's predict_proba.
+   * Shape [N, 2]: P(inlier), P(outlier) per sample, as PyOD's predict_proba.
    * "linear": the score min-max scaled by the training scores' range, clipped
    * to [0, 1]. "unify": erf((score − mean)/(std·√2)) clipped to [0, 1], mean and
    * (population) std of the training scores (Kriegel et al. 2011).

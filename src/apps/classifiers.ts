@@ -46,6 +46,17 @@ function accuracy(predicted: Int32Array, y: Labels): number {
   return hits / predicted.length;
 }
 
+/** What KNeighborsClassifier.kneighbors returns: for each query row, its k nearest training samples. */
+export interface Neighbors {
+  /** Indices of the training samples, row-major [N, k], nearest first. */
+  indices: Uint32Array;
+  /** Their Euclidean distances, in the same order. */
+  distances: Float32Array;
+  /** [N, k]. */
+  shape: [number, number];
+}
+
+/** Options of KNeighborsClassifier. */
 export interface KNeighborsOptions {
   /** Neighbours that vote. Default 5. */
   k?: number;
@@ -61,6 +72,7 @@ const DISTANCE_BLOCK_BYTES = 16 << 20;
  * (scikit-learn's uniform weights).
  */
 export class KNeighborsClassifier {
+  /** Neighbours that vote. */
   readonly k: number;
   private fitted_: { engine: Engine; x: number; norms: number; rows: number; cols: number; sampleShape: readonly number[]; labels: Uint32Array; classes: number[] } | null = null;
   private disposed = false;
@@ -100,7 +112,7 @@ export class KNeighborsClassifier {
   }
 
   /** The k nearest training samples of each row of x: indices [N, k] and Euclidean distances, nearest first. */
-  kneighbors(x: DataInput): { indices: Uint32Array; distances: Float32Array; shape: [number, number] } {
+  kneighbors(x: DataInput): Neighbors {
     const s = this.state();
     const batch = featuresOf(x, s.sampleShape, "x");
     const { kernels: kn, arena } = s.engine;
@@ -132,7 +144,7 @@ export class KNeighborsClassifier {
     return { indices, distances, shape: [batch.rows, k] };
   }
 
-  /** [N, classes]: the share of the k neighbours in each class. */
+  /** Shape [N, classes]: the share of the k neighbours in each class. */
   predictProba(x: DataInput): TensorData {
     const { labels, classes } = this.state();
     const { indices, shape } = this.kneighbors(x);
@@ -190,6 +202,7 @@ export class KNeighborsClassifier {
   }
 }
 
+/** Options of LogisticRegression. */
 export interface LogisticRegressionOptions {
   /** Full-batch optimizer steps at most. Default 500. */
   maxIter?: number;
@@ -217,9 +230,13 @@ interface LogisticState {
  * and its gradient, gemm and f32_colsum for the weights' gradients.
  */
 export class LogisticRegression {
+  /** Full-batch optimizer steps at most. */
   readonly maxIter: number;
+  /** Adam's step size. */
   readonly learningRate: number;
+  /** λ of the (λ/2)·‖W‖² penalty. */
   readonly l2: number;
+  /** Gradient norm at which fit stops. */
   readonly tol: number;
   /** Steps taken by the last fit. */
   nIter = 0;
@@ -296,6 +313,7 @@ export class LogisticRegression {
     return this;
   }
 
+  /** The sorted distinct training labels (scikit-learn's classes_). */
   get classes(): number[] {
     return [...this.state().classes];
   }

@@ -39,6 +39,7 @@ export function defaultCodeSize(inputSize: number): number {
   return Math.max(1, Math.min(32, 2 ** Math.ceil(Math.log2(inputSize / 8)), inputSize - 1));
 }
 
+/** What defaultAutoencoderConfig builds from. */
 export interface DenseArchitecture {
   /** Shape of one sample; samples of more than one axis are flattened first. */
   inputShape: readonly number[];

@@ -10,6 +10,7 @@ import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
 import { defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
+/** Options of Denoiser: its own and the estimators' training options. */
 export interface DenoiserOptions extends EstimatorTrainingOptions, CodeSizeOptions {
   /** The corruption to learn to undo (in scaled units). Default { type: "gaussian", stddev: 0.2 }. */
   noise?: NoiseConfig;
@@ -25,17 +26,19 @@ export interface DenoiserOptions extends EstimatorTrainingOptions, CodeSizeOptio
    * most 128), or defaultCodeSize() of it when that is wider.
    */
   codeSize?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components), with its default. */
   nComponents?: number;
-  /** Another name for codeSize (Keras's latent_dim). */
+  /** Another name for codeSize (Keras's latent_dim), with its default. */
   latent?: number;
 }
 
 const KIND = "denoiser";
 const DENOISER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<DenoiserOptions, keyof EstimatorTrainingOptions>>({ noise: true, model: true, scaler: true, codeSize: true, nComponents: true, latent: true })];
 
+/** Denoising as an estimator: fit on clean samples (each training batch is corrupted by `noise`, the clean sample is the target), transform noisy samples to cleaned ones. */
 export class Denoiser extends AutoencoderEstimator {
   protected readonly className = "Denoiser";
+  /** The corruption the model learns to undo. */
   readonly noise: NoiseConfig;
   private readonly codeSize: number | undefined;
 
@@ -72,10 +75,12 @@ export class Denoiser extends AutoencoderEstimator {
     return this.scaler_ ? this.scaler_.inverseTransform({ data: out.data, shape: [out.shape[0]!, ...sampleShape] }) : out;
   }
 
+  /** The denoiser as bytes: the autoencoder, the scaler and the noise (see estimator.ts). */
   save(options: SaveOptions = {}): Uint8Array {
     return this.saveFile(KIND, { noise: this.noise }, [], options);
   }
 
+  /** Restores a denoiser saved by save(); a damaged or foreign file throws a ModelFormatError saying why. */
   static async load(bytes: Uint8Array): Promise<Denoiser> {
     const denoiser = new Denoiser();
     const { state } = await denoiser.loadFile(bytes, KIND, "Denoiser");

@@ -114,6 +114,7 @@ export abstract class AutoencoderEstimator {
     return this.history_;
   }
 
+  /** Whether fit (or load) has given the estimator a model, and dispose() has not freed it. */
   get isFitted(): boolean {
     return this.model_ !== null && !this.disposed;
   }
@@ -123,6 +124,7 @@ export abstract class AutoencoderEstimator {
     return [...this.fitted().sampleShape];
   }
 
+  /** Values per sample seen by fit. */
   get nFeatures(): number {
     return this.fitted().sampleShape.reduce((a, b) => a * b, 1);
   }

@@ -12,14 +12,15 @@ import { init } from "../wasm/module.js";
 import { defaultHiddenSizes } from "./defaults.js";
 import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval } from "./estimator.js";
 
+/** Options of Generator: its own and fit's, with the estimators' training defaults (100 epochs of 64, a 0.1 validation split, early stopping after 5). */
 export interface GeneratorOptions extends FitOptions, CodeSizeOptions {
   /** A VAE config; default: dense ReLU layers from the input size, a sigmoid output (Bernoulli) for data in [0, 1], else linear (Gaussian). */
   model?: VAEConfig;
   /** Code size of the default architecture. Default 8. */
   codeSize?: number;
-  /** Another name for codeSize (Keras's latent_dim, the VAE's latent). */
+  /** Another name for codeSize (Keras's latent_dim, the VAE's latent), with its default. */
   latent?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components), with its default. */
   nComponents?: number;
   /** Hidden widths of the default encoder (the decoder mirrors them). */
   hiddenSizes?: number[];
@@ -34,6 +35,7 @@ const GENERATOR_KEYS: readonly string[] = [
   ...keysOf<Omit<GeneratorOptions, keyof FitOptions>>({ model: true, codeSize: true, latent: true, nComponents: true, hiddenSizes: true, learningRate: true, seed: true }),
 ];
 
+/** Generation as an estimator: fit trains a VAE (a default dense one sized from the data, or the given config), then sample draws new samples from the prior and interpolate walks between two. */
 export class Generator {
   private vae: VAE | null = null;
   private history_: History | null = null;
@@ -52,6 +54,7 @@ export class Generator {
     return this.vae;
   }
 
+  /**  null {|Per-epoch losses of the last fit (null after load). */
   get history(): History | null {
     return this.history_;
   }
@@ -98,16 +101,19 @@ export class Generator {
     return this.model.encode(x);
   }
 
+  /** The generator as bytes: its VAE's model file. */
   save(options: SaveOptions = {}): Uint8Array {
     return this.model.save(options);
   }
 
+  /** Restores a generator saved by save() (or any saved VAE); a damaged or foreign file throws a ModelFormatError. */
   static async load(bytes: Uint8Array): Promise<Generator> {
     const generator = new Generator();
     generator.vae = await VAE.load(bytes);
     return generator;
   }
 
+  /** Frees the model's memory; any later use throws a DisposedError. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -1,7 +1,7 @@
 // The estimators' public names (re-exported by src/index.ts).
 export { Reducer, type ReducerOptions } from "./reducer.js";
 export { FeatureExtractor, type FeatureExtractorOptions } from "./feature-extractor.js";
-export { AnomalyDetector, type AnomalyDetectorOptions, type ProbabilityMethod } from "./anomaly-detector.js";
+export { AnomalyDetector, type AnomalyDetectorOptions, type LabelsWithConfidence, type PredictOptions, type ProbabilityMethod } from "./anomaly-detector.js";
 export { Denoiser, type DenoiserOptions } from "./denoiser.js";
 export { Generator, type GeneratorOptions } from "./generator.js";
 export type { EstimatorTrainingOptions, ScalerKind } from "./estimator.js";
@@ -20,6 +20,7 @@ export {
   KNeighborsClassifier,
   LogisticRegression,
   type KNeighborsOptions,
+  type Neighbors,
   type LogisticRegressionOptions,
   type Labels,
 } from "./classifiers.js";

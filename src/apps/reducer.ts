@@ -10,6 +10,7 @@ import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 
+/** Options of Reducer: its own and the estimators' training options. */
 export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOptions {
   /**
    * The autoencoder: a config (created at each fit) or a created Autoencoder
@@ -21,9 +22,9 @@ export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOption
   model?: AutoencoderConfig | Autoencoder;
   /** Width of the code. Default 2, or the given model's. */
   codeSize?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components), with its default. */
   nComponents?: number;
-  /** Another name for codeSize (Keras's latent_dim). */
+  /** Another name for codeSize (Keras's latent_dim), with its default. */
   latent?: number;
   /**
    * Per-feature scaling in front of the model, saved with it. Default "auto":
@@ -36,6 +37,7 @@ const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<Reduce
 
 const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
 
+/** Dimensionality reduction with an autoencoder, with scikit-learn's PCA surface: fit, transform to codes, inverseTransform back, fitTransform, reconstructionError. */
 export class Reducer extends AutoencoderEstimator {
   protected readonly className: string = "Reducer";
   private readonly requested: number | undefined;

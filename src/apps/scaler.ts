@@ -8,6 +8,7 @@ import { AutoencoderError, ConfigError, DataError, describe, ModelFormatError } 
 import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 
+/** Options of StandardScaler, as scikit-learn's. */
 export interface StandardScalerOptions {
   /** Subtract the per-feature mean. Default true. */
   withMean?: boolean;
@@ -15,6 +16,7 @@ export interface StandardScalerOptions {
   withStd?: boolean;
 }
 
+/** Options of MinMaxScaler, as scikit-learn's. */
 export interface MinMaxScalerOptions {
   /** Target range [lo, hi] of every feature, lo < hi. Default [0, 1]. */
   featureRange?: [number, number];
@@ -22,33 +24,49 @@ export interface MinMaxScalerOptions {
   clip?: boolean;
 }
 
+/**
+ * What both scalers' JSON holds. The affine maps are not saved: fromJSON
+ * computes them from the statistics, as fit does (files that also hold the
+ * maps, as `scale` and `offset`, load the same).
+ */
 interface ScalerJSONBase {
+  /** Tags the object as a scaler's state. */
   format: "autoencoders/scaler";
+  /** Version of this JSON layout. */
   version: 1;
   /** Shape of one sample, e.g. [20] or [28, 28]. */
   sampleShape: number[];
-  /** transform: x·scale + offset, per feature (f32 values). */
-  scale: number[];
-  offset: number[];
 }
 
+/** A fitted StandardScaler as plain JSON: toJSON() and StandardScaler.fromJSON(). */
 export interface StandardScalerJSON extends ScalerJSONBase {
+  /** The scaler. */
   kind: "standard";
+  /** Whether the mean is subtracted. */
   withMean: boolean;
+  /** Whether values are divided by the standard deviation. */
   withStd: boolean;
-  /** Per-feature mean and standard deviation of the training data (f32 values). */
+  /** Per-feature mean of the training data (f32 values). */
   mean: number[];
+  /** Per-feature standard deviation of the training data, divisor N (f32 values). */
   std: number[];
 }
 
+/** A fitted MinMaxScaler as plain JSON: toJSON() and MinMaxScaler.fromJSON(). */
 export interface MinMaxScalerJSON extends ScalerJSONBase {
+  /** The scaler. */
   kind: "minmax";
+  /** Target range [lo, hi]. */
   featureRange: [number, number];
+  /** Whether transformed values are clipped to featureRange. */
   clip: boolean;
+  /** Per-feature minimum of the training data (f32 values). */
   dataMin: number[];
+  /** Per-feature maximum of the training data (f32 values). */
   dataMax: number[];
 }
 
+/** Either scaler's JSON; scalerFromJSON() restores it. */
 export type ScalerJSON = StandardScalerJSON | MinMaxScalerJSON;
 
 /** A fitted scaler: the two affine maps and the sample shape. */
@@ -111,14 +129,17 @@ abstract class AffineScaler {
     return this.transform(x);
   }
 
+  /** Whether fit (or fromJSON) has given the scaler its statistics. */
   get isFitted(): boolean {
     return this.state !== null;
   }
 
+  /** Values per sample seen by fit. */
   get nFeatures(): number {
     return this.fitted().nFeatures;
   }
 
+  /** Shape of one sample seen by fit. */
   get sampleShape(): number[] {
     return [...this.fitted().sampleShape];
   }
@@ -139,7 +160,7 @@ abstract class AffineScaler {
 
   protected baseJSON(): ScalerJSONBase {
     const s = this.fitted();
-    return { format: "autoencoders/scaler", version: 1, sampleShape: [...s.sampleShape], scale: Array.from(s.scale), offset: Array.from(s.offset) };
+    return { format: "autoencoders/scaler", version: 1, sampleShape: [...s.sampleShape] };
   }
 
   private apply(x: DataInput, s: Affine, scale: Float32Array, offset: Float32Array, clip: [number, number] | null): TensorData {
@@ -164,7 +185,9 @@ abstract class AffineScaler {
 /** (x − mean) / std per feature, as scikit-learn's StandardScaler (population std; constant features keep scale 1). */
 export class StandardScaler extends AffineScaler {
   protected readonly className = "StandardScaler";
+  /** Whether the mean is subtracted. */
   readonly withMean: boolean;
+  /** Whether values are divided by the standard deviation. */
   readonly withStd: boolean;
   private mean_: Float32Array | null = null;
   private std_: Float32Array | null = null;
@@ -242,7 +265,9 @@ function standardMaps(mean: Float32Array, std: Float32Array, withMean: boolean, 
 /** Maps each feature's training [min, max] onto featureRange, as scikit-learn's MinMaxScaler. */
 export class MinMaxScaler extends AffineScaler {
   protected readonly className = "MinMaxScaler";
+  /** Target range [lo, hi] of every feature. */
   readonly featureRange: [number, number];
+  /** Whether transformed values are clipped to featureRange. */
   readonly clip: boolean;
   private dataMin_: Float32Array | null = null;
   private dataMax_: Float32Array | null = null;
@@ -259,11 +284,13 @@ export class MinMaxScaler extends AffineScaler {
     this.clip = options.clip ?? false;
   }
 
+  /** Per-feature minimum of the training data. */
   get dataMin(): Float32Array {
     this.fitted();
     return this.dataMin_!.slice();
   }
 
+  /** Per-feature maximum of the training data. */
   get dataMax(): Float32Array {
     this.fitted();
     return this.dataMax_!.slice();
@@ -290,6 +317,7 @@ export class MinMaxScaler extends AffineScaler {
     };
   }
 
+  /** Restores a scaler saved with toJSON(). */
   static fromJSON(json: MinMaxScalerJSON): MinMaxScaler {
     const base = checkBase(json, "minmax");
     let scaler: MinMaxScaler;
@@ -327,6 +355,7 @@ function minMaxMaps(dataMin: Float32Array, dataMax: Float32Array, [lo, hi]: [num
   return { scale, offset, inverseScale, inverseOffset };
 }
 
+/** A fitted or unfitted scaler of either kind. */
 export type Scaler = StandardScaler | MinMaxScaler;
 
 /** Restores either scaler from its toJSON() output. */

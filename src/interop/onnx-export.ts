@@ -20,8 +20,10 @@ import type { Network } from "../models/network.js";
 import { permute } from "./permute.js";
 import { DTYPE, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
 
+/** Which network toOnnx exports: the whole model, or the encoder or decoder alone. */
 export type OnnxPart = "full" | "encoder" | "decoder";
 
+/** Options of toOnnx. */
 export interface ToOnnxOptions {
   /**
    * Which network to export. Default "full".
@@ -34,6 +36,7 @@ export interface ToOnnxOptions {
 
 /** ONNX IR version 8 (2021) and opset 13: read by onnxruntime since 1.10. */
 export const ONNX_IR_VERSION = 8;
+/** The opset of exported graphs (see ONNX_IR_VERSION). */
 export const ONNX_OPSET = 13;
 /** Name of the batch dimension of every input and output. */
 export const BATCH_DIM = "batch";

@@ -14,13 +14,17 @@ import { toLayers, toVaeLayers, type ImportedLayer } from "./onnx-layers.js";
 
 /** The names of a VAE graph's μ and log σ² outputs, and the VAE's training settings (the file has none). */
 export interface OnnxVaeOptions {
+  /** The graph output that is μ. */
   mu: string;
+  /** The graph output that is log σ². */
   logVar: string;
   /** VAEConfig's loss: "bce" (Bernoulli, the default) or "mse" (Gaussian). */
   loss?: VAEConfig["loss"];
+  /** VAEConfig's beta, the KL term's weight. Default 1. */
   beta?: number;
 }
 
+/** Options of fromOnnx. */
 export interface FromOnnxOptions {
   /**
    * The ONNX value that is the code: the encoder ends at the layer giving it.
@@ -31,18 +35,20 @@ export interface FromOnnxOptions {
   /**
    * The graph is an encoder alone (input → code, or a VAE's input → μ, log σ²);
    * the decoder is a second ONNX graph (a decoder alone, as toOnnx's part
-   * "decoder" writes) or layers to train here.
+   * "decoder" writes) or layers to train here. Default: none (the graph holds both halves).
    */
   decoder?: Uint8Array | LayerSpec[];
-  /** The graph is a decoder alone (code → reconstruction); the encoder is layers to train here, from `input`. */
+  /** The graph is a decoder alone (code → reconstruction); the encoder is layers to train here, from `input`. Default: none. */
   encoder?: LayerSpec[];
-  /** The per-sample input shape when the graph is a decoder alone. */
+  /** The per-sample input shape when the graph is a decoder alone. Default: none (the graph's input shape). */
   input?: number[];
-  /** The graph is a VAE's: which outputs are μ and log σ². A third output decoded from μ is the decoder. */
+  /** The graph is a VAE's: which outputs are μ and log σ². A third output decoded from μ is the decoder. Default: none (an autoencoder). */
   vae?: OnnxVaeOptions;
-  /** Training settings of the built model (the file has none). `loss` is the Autoencoder's; a VAE's is vae.loss. */
+  /** Training settings of the built model (the file has none): the Autoencoder's loss (a VAE's is vae.loss). Default "mse". */
   loss?: AutoencoderConfig["loss"];
+  /** The built model's optimizer. Default { name: "adam", learningRate: 1e-3 }. */
   optimizer?: AutoencoderConfig["optimizer"];
+  /** The built model's seed (for further training). Default 0. */
   seed?: number;
 }
 

@@ -10,6 +10,7 @@ import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
 import { dtypeName, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { permute } from "./permute.js";
 
+/** The ONNX operators fromOnnx reads. */
 export const SUPPORTED_OPS = [
   "Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Conv", "ConvTranspose", "BatchNormalization",
   "MaxPool", "Upsample", "Resize", "Reshape", "Flatten", "Identity", "Dropout", "Transpose", "Constant",

@@ -3,6 +3,7 @@
 // detection, and the header / count-line / row logic of a table.
 import { ConfigError, DataError, ShapeError, describe } from "../errors.js";
 
+/** Options of readCsv and streamCsv. */
 export interface CsvOptions {
   /** Field separator, one character. Default: detected from the first rows among ",", ";" and tab; "," when none fits. */
   delimiter?: string;

@@ -9,9 +9,11 @@ import { checkCsvOptions, checkDelimiter, CsvRecords, detectDelimiter, parseReco
 
 export type { CsvOptions } from "./csv-parse.js";
 
+/** What readCsv returns: a numeric table, usable as data input directly. */
 export interface CsvTable {
   /** Row-major values, shape[0] rows by shape[1] columns. */
   data: Float32Array;
+  /** [rows, columns]. */
   shape: [number, number];
   /** Names of the kept columns: the header's, or "0", "1", … (their 0-based index) without a header. */
   columns: string[];

@@ -5,11 +5,16 @@
 // f32, and a finite f64 value outside the float32 range is refused.
 import { DataError, ShapeError, describe } from "../errors.js";
 
+/** The value types an IDX file may hold (its third magic byte). */
 export type IdxDtype = "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
 
+/** What readIdx returns: the values as stored (MNIST pixels stay 0–255), with the shape. */
 export interface IdxArray {
+  /** The values, row-major, as f32. */
   data: Float32Array;
+  /** The file's dimensions, e.g. [60000, 28, 28]. */
   shape: number[];
+  /** The type the file stored. */
   dtype: IdxDtype;
 }
 

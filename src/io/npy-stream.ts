@@ -8,6 +8,7 @@ import { ConfigError, DataError, describe } from "../errors.js";
 import { CHUNK_BYTES, passesOf, type ByteSource } from "./byte-source.js";
 import { npyDataSizeError, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
 
+/** Options of streamNpy. */
 export interface StreamNpyOptions {
   /** Rows per array handed on (the last may have fewer). Default: as many as 1 MiB of the file's data holds, at least 1. */
   blockRows?: number;

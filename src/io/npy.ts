@@ -13,8 +13,11 @@
 // data, structured and object dtypes are refused with a DataError saying so.
 import { DataError, ShapeError, describe } from "../errors.js";
 
+/** What readNpy returns: the values in C order as f32, with the shape and the file's dtype. */
 export interface NpyArray {
+  /** The values, row-major (C order, also for a Fortran-order file), as f32. */
   data: Float32Array;
+  /** The array's dimensions. */
   shape: number[];
   /** The file's dtype descriptor, e.g. "<f4", "<f8", "|u1". */
   dtype: string;

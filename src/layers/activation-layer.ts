@@ -3,8 +3,11 @@ import { activation, parseActivation, type Activation } from "../ops/activation.
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
 
+/** An activation on its own, after a layer without one: what `layers.activation` and `layers.leakyRelu` return. */
 export interface ActivationSpec {
+  /** The layer kind. */
   type: "activation";
+  /** The function applied to every value. */
   activation: Activation;
   /** Slope of leakyRelu for x < 0. Default 0.3 (Keras). */
   alpha?: number;

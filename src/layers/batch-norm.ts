@@ -7,7 +7,9 @@ import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { BuildContext, ForwardContext, Layer, Param, State } from "./layer.js";
 
+/** Batch normalization over the last axis (the channels of NHWC images), with moving statistics for inference: what `layers.batchNorm` returns. */
 export interface BatchNormSpec {
+  /** The layer kind. */
   type: "batchNorm";
   /** Weight of the old moving statistics in each update. Default 0.99. */
   momentum?: number;

@@ -9,6 +9,7 @@ import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
 
+/** Options of `layers.conv2d` (NHWC images, filters [kh, kw, in, out]). */
 export interface ConvOptions {
   /** Output channels. */
   filters: number;
@@ -35,16 +36,21 @@ export interface ConvOptions {
   biasInitializer?: BiasInitializer;
 }
 
+/** Options of `layers.conv2dTranspose`: a conv2d's, and the output padding. */
 export interface ConvTransposeOptions extends ConvOptions {
-  /** Extra rows/cols on the bottom/right of the output, each < its stride (Keras' output_padding). */
+  /** Extra rows/cols on the bottom/right of the output, each < its stride (Keras' output_padding). Default 0. */
   outputPadding?: number | [number, number];
 }
 
+/** A 2-D convolution over NHWC images (Keras's Conv2D): what `layers.conv2d` returns. */
 export interface Conv2dSpec extends ConvOptions {
+  /** The layer kind. */
   type: "conv2d";
 }
 
+/** A transposed 2-D convolution (Keras's Conv2DTranspose): what `layers.conv2dTranspose` returns. */
 export interface Conv2dTransposeSpec extends ConvTransposeOptions {
+  /** The layer kind. */
   type: "conv2dTranspose";
 }
 

@@ -5,6 +5,7 @@ import { linear } from "../ops/linear.js";
 import type { Tensor } from "../ops/tensor.js";
 import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
 
+/** Options of `layers.dense`. */
 export interface DenseOptions {
   /** Activation after the affine map. Default "linear". */
   activation?: Activation | "leaky_relu" | "identity";
@@ -18,7 +19,9 @@ export interface DenseOptions {
   biasInitializer?: BiasInitializer;
 }
 
+/** A fully connected layer, y = f(x·W + b): what `layers.dense(units, ...)` returns. */
 export interface DenseSpec extends DenseOptions {
+  /** The layer kind. */
   type: "dense";
   /** Output features. */
   units: number;

@@ -5,7 +5,9 @@ import { dropout } from "../ops/dropout.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
 
+/** Dropout in training (inverted: kept values are scaled by 1/(1 − rate)), the identity at inference: what `layers.dropout(rate)` returns. */
 export interface DropoutSpec {
+  /** The layer kind. */
   type: "dropout";
   /** Fraction of values dropped in training, in [0, 1). */
   rate: number;

@@ -21,16 +21,27 @@ export type { BiasInitializer, BuildContext, ForwardContext, Initializer, Layer,
 
 /** Factories for layer specs, e.g. `layers.dense(256, "relu")`. */
 export const layers = {
+  /** `layers.dense(units, activation?)`: a fully connected layer. */
   dense,
+  /** `layers.conv2d({ filters, kernelSize, strides, padding, activation })`: a 2-D convolution over NHWC images. */
   conv2d: conv2dLayer,
+  /** `layers.conv2dTranspose({ filters, kernelSize, strides, padding, outputPadding })`: a transposed 2-D convolution. */
   conv2dTranspose: conv2dTransposeLayer,
+  /** `layers.batchNorm({ momentum, epsilon })`: batch normalization over the channels. */
   batchNorm: batchNormLayer,
+  /** `layers.maxPool2d()`: 2×2 max pooling, stride 2. */
   maxPool2d: maxPool2dLayer,
+  /** `layers.upSampling2d()`: 2×2 nearest-neighbour upsampling. */
   upSampling2d: upSampling2dLayer,
+  /** `layers.activation(name)`: an activation on its own. */
   activation: activationLayer,
+  /** `layers.leakyRelu(alpha)`: LeakyReLU with slope alpha below 0 (default 0.3, Keras). */
   leakyRelu,
+  /** `layers.flatten()`: each sample to one axis. */
   flatten,
+  /** `layers.reshape(shape)`: each sample to a new shape of the same size (one entry may be -1). */
   reshape: reshapeLayer,
+  /** `layers.dropout(rate)`: dropout in training, the identity at inference. */
   dropout: dropoutLayer,
 };
 

@@ -6,9 +6,13 @@ import type { Tensor } from "../ops/tensor.js";
 // "torchUniform" is PyTorch's default for Linear and Conv layers, weights and
 // biases alike: kaiming_uniform_(a = √5) has bound gain·√(3/fanIn) with
 // gain = √(2/(1 + a²)) = √(1/3), that is U(±1/√fanIn), the bound of its bias.
+/** The initializers a layer's kernel may name. */
 export const INITIALIZERS = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "torchUniform", "zeros", "ones"] as const;
+/** The initializers a layer's bias may name. */
 export const BIAS_INITIALIZERS = ["zeros", "torchUniform"] as const;
+/** How a bias starts: "zeros", or "torchUniform" (PyTorch's U(±1/√fanIn)). */
 export type BiasInitializer = (typeof BIAS_INITIALIZERS)[number];
+/** How a kernel starts: Glorot (Keras's default) or He, uniform or normal; "torchUniform" (PyTorch's); or constant zeros or ones. */
 export type Initializer = (typeof INITIALIZERS)[number];
 
 export interface ParamSpec {
@@ -76,6 +80,7 @@ export interface LayerSpecBase {
 }
 
 // Concrete specs are declared next to their layers; this is their union.
+/** A layer as data, made by the factories of `layers` (`layers.dense(32)`) and saved in model files. */
 export type LayerSpec =
   | import("./dense.js").DenseSpec
   | import("./activation-layer.js").ActivationSpec

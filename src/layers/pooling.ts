@@ -5,11 +5,15 @@ import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
 
+/** 2×2 max pooling with stride 2 over NHWC images: what `layers.maxPool2d()` returns. */
 export interface MaxPool2dSpec {
+  /** The layer kind. */
   type: "maxPool2d";
 }
 
+/** 2×2 nearest-neighbour upsampling of NHWC images: what `layers.upSampling2d()` returns. */
 export interface UpSampling2dSpec {
+  /** The layer kind. */
   type: "upSampling2d";
 }
 

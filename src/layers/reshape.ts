@@ -4,11 +4,15 @@ import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
 
+/** Flattens each sample to one axis: what `layers.flatten()` returns. */
 export interface FlattenSpec {
+  /** The layer kind. */
   type: "flatten";
 }
 
+/** Gives each sample a new shape of the same size: what `layers.reshape(shape)` returns. */
 export interface ReshapeSpec {
+  /** The layer kind. */
   type: "reshape";
   /** Target shape of one sample; one entry may be -1 (inferred). */
   shape: number[];

@@ -75,5 +75,7 @@ export const bceLoss = pointwiseLoss(
   (k, dp, p, t, s, n, acc) => k.f32_bce_backward(dp, p, t, BCE_EPSILON, s, n, acc),
 );
 
+/** The reconstruction losses a model may name. */
 export const RECONSTRUCTION_LOSSES = ["mse", "bce", "l1"] as const;
+/** How a reconstruction is scored: "mse" (mean squared error), "bce" (binary cross-entropy, for targets in [0, 1]; from the logits when the decoder ends in a sigmoid) or "l1" (mean absolute error). */
 export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];

@@ -19,6 +19,7 @@ import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
 
+/** What Autoencoder.create builds: the layers of the encoder and decoder, the loss, the optimizer and the variants (denoising, sparse, contractive). */
 export interface AutoencoderConfig {
   /** Shape of one sample, e.g. [784] or [28, 28, 1]. */
   input: number[];
@@ -47,9 +48,9 @@ export interface AutoencoderConfig {
   optimizer?: OptimizerConfig | "adam" | "adamw" | "sgd";
   /** Seeds initialization, shuffling and every random draw. Default 0. */
   seed?: number;
-  /** Denoising: corrupt each training batch this way; the clean input stays the target. */
+  /** Denoising: corrupt each training batch this way; the clean input stays the target. Default: no corruption. */
   noise?: NoiseConfig;
-  /** Sparse codes: penalties on the code, or k-sparse codes. */
+  /** Sparse codes: penalties on the code, or k-sparse codes. Default: none. */
   sparsity?: SparsityConfig;
   /**
    * Contractive penalty weight λ on the squared Frobenius norm of the encoder's
@@ -58,12 +59,18 @@ export interface AutoencoderConfig {
   contractive?: number;
 }
 
+/** Sparse codes: any of an L1 activity penalty, a KL penalty toward a target mean activation, and k-sparse codes. Default: none of them. */
 export interface SparsityConfig {
-  /** L1 activity penalty λ·Σ|code| per sample. */
+  /** L1 activity penalty λ·Σ|code| per sample. Default: none. */
   l1?: number;
-  /** KL penalty β·Σ_j KL(ρ ‖ mean activation of unit j) toward a target mean ρ (sigmoid codes). */
-  kl?: { rho: number; beta: number };
-  /** Keep only the k largest code units of each sample (k-sparse autoencoder). */
+  /** KL penalty β·Σ_j KL(ρ ‖ mean activation of unit j) toward a target mean ρ (sigmoid codes). Default: none. */
+  kl?: {
+    /** The target mean activation of each code unit, in (0, 1). */
+    rho: number;
+    /** Weight of the penalty. */
+    beta: number;
+  };
+  /** Keep only the k largest code units of each sample (k-sparse autoencoder). Default: all units. */
   k?: number;
 }
 
@@ -73,11 +80,17 @@ const CONFIG_KEYS = /* @__PURE__ */ keysOf<AutoencoderConfig>({
   input: true, encoder: true, decoder: true, loss: true, reduction: true, fromLogits: true, optimizer: true, seed: true, noise: true, sparsity: true, contractive: true,
 });
 
+/** An encoder network to a code and a decoder network back to the input's shape, trained to reconstruct its input (Keras's Model fitted with x as its own target). Create with `await Autoencoder.create(config)`, restore with `await Autoencoder.load(bytes)`. */
 export class Autoencoder extends ModelBase {
+  /** @internal The encoder's layers. */
   readonly encoder: Network;
+  /** @internal The decoder's layers. */
   readonly decoder: Network;
+  /** The reconstruction loss trained on. */
   readonly loss: ReconstructionLoss;
+  /** Shape of one sample. */
   readonly inputShape: readonly number[];
+  /** Shape of one sample's code (the encoder's output). */
   readonly codeShape: readonly number[];
   private readonly config: AutoencoderConfig;
 
@@ -146,6 +159,7 @@ export class Autoencoder extends ModelBase {
     return k === undefined ? code : kSparse(ctx.tape, code, k);
   }
 
+  /** @internal The loss of one training batch, recorded on ctx's tape (the training loop calls it). */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
     const input = ctx.training && this.config.noise ? corrupt(x, this.config.noise, this.seed, STREAM.noise, ctx.step) : x;
     const code = this.codeOf(input, ctx);

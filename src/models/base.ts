@@ -14,6 +14,7 @@ import { summaryRows, type Network } from "./network.js";
 import { assertFiniteTensors, checkBind, fileTensorCheck, whileLoading } from "./load-check.js";
 import { paddedCount, ParamSlab, StateBlock } from "./params.js";
 
+/** Options of a model's or estimator's save(). */
 export interface SaveOptions {
   /** Include the optimizer's moments, so training resumes exactly where it stopped. Default true. */
   optimizer?: boolean;
@@ -109,14 +110,24 @@ function setSavedRate(model: ModelBase, rate: unknown, what: string): void {
 }
 
 export abstract class ModelBase implements Trainable {
+  /** @internal Parameters, gradients and optimizer state, in one block of wasm memory. */
   readonly slab: ParamSlab;
+  /** @internal Non-trainable state (batch-norm moving statistics). */
   readonly states: StateBlock;
+  /** @internal The optimizer that updates the slab. */
   readonly optimizer: Optimizer;
+  /** Training steps (batches) taken so far, saved with the model. */
   step = 0;
+  /** Epochs trained so far, saved with the model. */
   epochsTrained = 0;
   private disposed = false;
 
-  protected constructor(readonly seed: number, optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined, params: ParamCollector) {
+  protected constructor(
+    /** Seeds initialization, shuffling and every random draw. */
+    readonly seed: number,
+    optimizer: OptimizerConfig | "adam" | "adamw" | "sgd" | undefined,
+    params: ParamCollector,
+  ) {
     this.optimizer = createOptimizer(optimizer);
     ({ slab: this.slab, states: this.states } = params.bind(this.optimizer.stateSlots));
   }
@@ -210,6 +221,7 @@ export abstract class ModelBase implements Trainable {
     this.states.dispose();
   }
 
+  /** Whether dispose() was called. */
   get isDisposed(): boolean {
     return this.disposed;
   }

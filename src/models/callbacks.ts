@@ -12,6 +12,7 @@ import type { EpochLogs, History } from "./fit-options.js";
 export interface TrainingState {
   /** The model file as it is now, with the optimizer state unless `{ optimizer: false }`. */
   save(options?: { optimizer?: boolean }): Uint8Array;
+  /** @internal The model's optimizer (reduceLROnPlateau sets its rate). */
   readonly optimizer: Optimizer;
   /** The history so far; the current epoch is already recorded in onEpochEnd. */
   readonly history: History;
@@ -21,8 +22,11 @@ export interface TrainingState {
 
 /** A fit callback, as Keras's keras.callbacks.Callback; each hook may be async (training waits). */
 export interface Callback {
+  /** Called once before the first epoch. */
   onTrainBegin?(state: TrainingState): void | Promise<void>;
+  /** Called after each epoch, with its logs (after onEpochEnd of the fit options). */
   onEpochEnd?(epoch: number, logs: EpochLogs, state: TrainingState): void | Promise<void>;
+  /** Called once when training ends, also after early stopping (not when fit throws). */
   onTrainEnd?(state: TrainingState): void | Promise<void>;
 }
 
@@ -79,6 +83,7 @@ function integerAtLeast(where: string, name: string, value: unknown, fallback: n
   return v;
 }
 
+/** Options of reduceLROnPlateau, as Keras's ReduceLROnPlateau. */
 export interface ReduceLROnPlateauOptions {
   /** Quantity watched. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
@@ -187,6 +192,7 @@ function checkPath(where: string, path: unknown): string | null {
   return path;
 }
 
+/** Options of modelCheckpoint, as Keras's ModelCheckpoint. */
 export interface ModelCheckpointOptions {
   /** Quantity watched with saveBestOnly. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
@@ -196,7 +202,7 @@ export interface ModelCheckpointOptions {
   saveBestOnly?: boolean;
   /** Include the optimizer state, so training resumes bit for bit from the checkpoint. Default true. */
   includeOptimizer?: boolean;
-  /** Node, Deno, Bun: also write the bytes to this file each time they are kept. */
+  /** Node, Deno, Bun: also write the bytes to this file each time they are kept. Default: none (kept in memory only). */
   path?: string;
 }
 
@@ -263,8 +269,9 @@ export function modelCheckpoint(options: ModelCheckpointOptions = {}): ModelChec
   return checkpoint;
 }
 
+/** Options of csvLogger, as Keras's CSVLogger. */
 export interface CsvLoggerOptions {
-  /** Node, Deno, Bun: also write the log to this file, a line per epoch as it ends. */
+  /** Node, Deno, Bun: also write the log to this file, a line per epoch as it ends. Default: none (kept in memory only). */
   path?: string;
   /** Between fields. Default ",". */
   separator?: string;

@@ -5,12 +5,21 @@ import type { Engine } from "../wasm/module.js";
 
 /** A dense row-major tensor that lives in JavaScript memory. */
 export interface TensorData {
+  /** The values, row-major (C order). */
   data: Float32Array;
+  /** The dimensions; the first is the samples. */
   shape: number[];
 }
 
 /** What data-taking methods accept: rows of numbers, or a flat array with its shape. */
-export type DataInput = readonly (readonly number[])[] | { data: Float32Array | readonly number[]; shape: readonly number[] };
+export type DataInput =
+  | readonly (readonly number[])[]
+  | {
+      /** The values, row-major (C order). */
+      data: Float32Array | readonly number[];
+      /** The dimensions; the first is the samples, the rest one sample's shape. */
+      shape: readonly number[];
+    };
 
 /** A batch of samples flattened to rows×cols, validated against a sample shape. */
 export interface Batch {

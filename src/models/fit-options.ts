@@ -6,6 +6,7 @@ import { keysOf } from "../options.js";
 import { checkCallbacks, type Callback } from "./callbacks.js";
 import type { Verbosity } from "./verbose.js";
 
+/** When early stopping ends training (Keras's EarlyStopping callback). */
 export interface EarlyStoppingOptions {
   /** Quantity watched. Default "valLoss" when there is validation data, else "loss". */
   monitor?: "loss" | "valLoss";
@@ -17,25 +18,34 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** What onEpochEnd receives: the epoch's mean losses and timing. */
 export interface EpochLogs {
+  /** Mean training loss of the epoch, per sample. */
   loss: number;
+  /** Mean loss on the validation data, when there is some. */
   valLoss?: number;
   /** Wall time of the epoch in seconds (informational, not used in numerics). */
   seconds: number;
+  /** Training throughput of the epoch (informational). */
   samplesPerSecond: number;
   [part: string]: number | undefined;
 }
 
+/** What onBatchEnd receives after each training step. */
 export interface BatchLogs {
+  /** The epoch (0-based). */
   epoch: number;
+  /** Mean loss of this batch, per sample. */
   loss: number;
   /** Samples seen in this epoch so far. */
   samples: number;
   /** Samples in one epoch. */
   epochSamples: number;
+  /** Training throughput so far in this epoch (informational). */
   samplesPerSecond: number;
 }
 
+/** Options of `fit`, with Keras's names and defaults (the estimators have their own defaults: see EstimatorTrainingOptions). */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
@@ -45,11 +55,13 @@ export interface FitOptions {
   validationSplit?: number;
   /** Shuffle the training samples each epoch (seeded). Default true. */
   shuffle?: boolean;
-  /** Stop when the monitored loss stops improving; `true` uses the defaults. */
+  /** Stop when the monitored loss stops improving; `true` uses the defaults. Default false. */
   earlyStopping?: boolean | EarlyStoppingOptions;
+  /** Called before each epoch with its index (0-based); may be async. */
   onEpochBegin?: (epoch: number) => void | Promise<void>;
   /** Called after each epoch; may be async (training waits for it). */
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  /** Called after each training step with its index in the epoch; may be async. */
   onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
   /** Aborting stops training after the current step; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -75,8 +87,11 @@ export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validatio
 
 /** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
 export interface History {
+  /** The epochs trained, 0-based (continuing from earlier fits). */
   epoch: number[];
+  /** Mean training loss per epoch. */
   loss: number[];
+  /** Mean validation loss per epoch (empty without validation data). */
   valLoss: number[];
   [key: string]: number[];
 }

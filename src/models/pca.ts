@@ -9,6 +9,7 @@ import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type Tens
 
 const PCA_KEYS = /* @__PURE__ */ keysOf<PCAOptions>({ nComponents: true, whiten: true });
 
+/** Options of PCA, as scikit-learn's. */
 export interface PCAOptions {
   /** Number of components to keep: an integer in [1, min(samples, features)]. */
   nComponents: number;
@@ -18,20 +19,29 @@ export interface PCAOptions {
 
 /** A fitted PCA as plain JSON: `JSON.stringify(pca)` and `PCA.fromJSON(JSON.parse(text))` round-trip exactly. */
 export interface PCAJSON {
+  /** Tags the object as a PCA's state. */
   format: "autoencoders/pca";
+  /** Version of this JSON layout. */
   version: 1;
+  /** Components kept. */
   nComponents: number;
+  /** Whether projections are whitened. */
   whiten: boolean;
   /** Shape of one sample, e.g. [784] or [28, 28]. */
   sampleShape: number[];
+  /** Samples fit saw. */
   nSamples: number;
   /** Per-feature mean (f32 values). */
   mean: number[];
   /** nComponents × features, row-major (f32 values). */
   components: number[];
+  /** Variance along each component (divisor N − 1, as scikit-learn). */
   explainedVariance: number[];
+  /** Each component's share of the total variance. */
   explainedVarianceRatio: number[];
+  /** Singular values of the centered data, one per component. */
   singularValues: number[];
+  /** Mean variance of the discarded directions (probabilistic PCA's σ², scikit-learn's noise_variance_). */
   noiseVariance: number;
 }
 
@@ -60,8 +70,15 @@ interface Device {
 
 const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
+/**
+ * Principal component analysis with scikit-learn's surface (fit, transform,
+ * inverseTransform, fitTransform), on the same wasm kernels as the
+ * autoencoders: the linear baseline they are measured against.
+ */
 export class PCA {
+  /** Components kept. */
   readonly nComponents: number;
+  /** Whether projections are whitened (unit variance per component). */
   readonly whiten: boolean;
   private state: Fitted | null = null;
   private device: Device | null = null;
@@ -172,10 +189,12 @@ export class PCA {
     });
   }
 
+  /** Whether fit (or fromJSON) has run. */
   get isFitted(): boolean {
     return this.state !== null;
   }
 
+  /** Values per sample seen by fit. */
   get nFeatures(): number {
     return this.fitted().nFeatures;
   }

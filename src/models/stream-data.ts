@@ -25,6 +25,7 @@ type Pass = AsyncIterable<StreamItem> | AsyncIterator<StreamItem> | Iterable<Str
  */
 export type SampleStream = AsyncIterable<StreamItem> | (() => Pass);
 
+/** fit's options for streamed data (ignored for data held in memory, except where noted). */
 export interface StreamFitOptions {
   /**
    * Streamed data only: samples held in the shuffle buffer. Each sample read replaces one drawn at random
@@ -41,7 +42,11 @@ export interface StreamFitOptions {
 export const STREAM_FIT_KEYS = /* @__PURE__ */ keysOf<StreamFitOptions>({ shuffleBuffer: true, stepsPerEpoch: true, validationSteps: true });
 
 /** The options of a model's fit: FitOptions, the stream options, and validation data (arrays, or a stream with streamed x). */
-export type ModelFitOptions = FitOptions & StreamFitOptions & { validationData?: DataInput | SampleStream };
+export type ModelFitOptions = FitOptions &
+  StreamFitOptions & {
+    /** Held-out data evaluated after each epoch (valLoss): arrays, or a stream when x is streamed. Default: none (or validationSplit). */
+    validationData?: DataInput | SampleStream;
+  };
 
 /** Every key of ModelFitOptions, for the unknown-key check. */
 export const MODEL_STREAM_FIT_KEYS: readonly string[] = [...MODEL_FIT_KEYS, ...STREAM_FIT_KEYS];

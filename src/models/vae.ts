@@ -19,19 +19,25 @@ import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from ".
 import { Network } from "./network.js";
 import { STREAM } from "./streams.js";
 
+/** What VAE.create builds: the encoder up to the μ and log σ² heads, the code size, the decoder and the likelihood. */
 export interface VAEConfig extends CodeSizeOptions {
   /** Shape of one sample, e.g. [784] or [28, 28, 1]. */
   input: number[];
   /** Layers from the input to the features the μ and log σ² heads read (flattened for them). */
   encoder: LayerSpec[];
-  /** Size of the code z (required, under this name or an alias). */
+  /** Size of the code z. No default: required, under this name or an alias. */
   codeSize?: number;
-  /** Another name for codeSize (Keras's latent_dim); saved model files use it. */
+  /** Another name for codeSize (Keras's latent_dim), which saved model files use; no default either. */
   latent?: number;
-  /** Another name for codeSize (scikit-learn's n_components). */
+  /** Another name for codeSize (scikit-learn's n_components); no default either. */
   nComponents?: number;
   /** Initializers of the μ and log σ² dense heads. Default Glorot-uniform kernels, zero biases (Keras). */
-  heads?: { kernelInitializer?: Initializer; biasInitializer?: BiasInitializer };
+  heads?: {
+    /** The heads' kernels. Default "glorotUniform". */
+    kernelInitializer?: Initializer;
+    /** The heads' biases. Default "zeros". */
+    biasInitializer?: BiasInitializer;
+  };
   /** Layers from z back to the input's shape. */
   decoder: LayerSpec[];
   /** Decoder likelihood: "bce" Bernoulli (default; inputs in [0, 1]) or "mse" Gaussian with unit variance. */
@@ -61,6 +67,15 @@ export interface VAEConfig extends CodeSizeOptions {
   seed?: number;
 }
 
+/** What `vae.encode(x, { logVariance: true })` returns: both heads' outputs. */
+export interface VAEEncoding {
+  /** μ of q(z|x), [N, codeSize]. */
+  mean: TensorData;
+  /** log σ² of q(z|x), [N, codeSize]. */
+  logVariance: TensorData;
+}
+
+/** The negative ELBO of samples and its two parts, per sample. */
 export interface VAELoss {
   /** reconstruction + β·kl per sample: with β = 1, the negative ELBO in nats. */
   loss: number;
@@ -86,11 +101,17 @@ const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
   input: true, encoder: true, codeSize: true, latent: true, nComponents: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
 });
 
+/** A variational autoencoder (Kingma and Welling): μ and log σ² heads on the encoder, z = μ + exp(log σ²/2)·ε, the analytic KL to N(0, I). Create with `await VAE.create(config)`, restore with `await VAE.load(bytes)`. */
 export class VAE extends ModelBase {
+  /** @internal The encoder's layers, up to the heads. */
   readonly encoder: Network;
+  /** @internal The dense head giving μ. */
   readonly muHead: Network;
+  /** @internal The dense head giving log σ². */
   readonly logVarHead: Network;
+  /** @internal The decoder's layers. */
   readonly decoder: Network;
+  /** Shape of one sample. */
   readonly inputShape: readonly number[];
   /** Size of the code z (also as codeSize). */
   readonly latent: number;
@@ -205,6 +226,7 @@ export class VAE extends ModelBase {
     return fused ? bceWithLogitsLoss(tape, out, target, scale) : bceLoss(tape, out, target, scale);
   }
 
+  /** @internal The loss of one training batch, recorded on ctx's tape (the training loop calls it). */
   batchLoss(x: Tensor, target: Tensor, ctx: ForwardContext): LossParts {
     const rows = x.rows;
     const { mu, logVar } = this.heads(x, ctx);
@@ -233,8 +255,8 @@ export class VAE extends ModelBase {
 
   /** μ of q(z|x) for each sample ([N, latent]); with `{ logVariance: true }`, log σ² too. */
   encode(x: DataInput): TensorData;
-  encode(x: DataInput, options: { logVariance: true }): { mean: TensorData; logVariance: TensorData };
-  encode(x: DataInput, options?: { logVariance?: boolean }): TensorData | { mean: TensorData; logVariance: TensorData } {
+  encode(x: DataInput, options: { logVariance: true }): VAEEncoding;
+  encode(x: DataInput, options?: { logVariance?: boolean }): TensorData | VAEEncoding {
     const batch = this.batchOf(x, this.inputShape, "encode x");
     const mean = this.mapRows(batch, this.latent, "encode x", (t) => this.heads(t, this.inferenceContext()).mu);
     if (!options?.logVariance) return tensorOut(mean, batch.rows, [this.latent]);

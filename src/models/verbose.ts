@@ -8,6 +8,7 @@
 import { ConfigError, describe } from "../errors.js";
 import type { BatchLogs, EpochLogs, FitOptions } from "./fit.js";
 
+/** fit's `verbose`, as Keras's: 0 silent (the default), 1 a progress line per epoch updated in place on a terminal, 2 one line per epoch. */
 export type Verbosity = 0 | 1 | 2;
 
 /** Where progress is written; `tty` allows rewriting the current line. */

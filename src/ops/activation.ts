@@ -4,7 +4,9 @@ import { getEngine } from "../wasm/module.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
 
+/** The activations a layer may name. */
 export const ACTIVATIONS = ["linear", "relu", "leakyRelu", "sigmoid", "tanh", "softplus"] as const;
+/** An activation by name: "linear" (the identity), "relu", "leakyRelu" (slope 0.3 below 0 unless set), "sigmoid", "tanh", "softplus". */
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Keras' default slope for LeakyReLU. */

@@ -18,6 +18,7 @@ import { Tensor } from "./tensor.js";
  * pads, which may put more at the start than "same" does).
  */
 export type Padding = "same" | "valid" | ExplicitPadding;
+/** Zero rows and columns added around the input: [[top, bottom], [left, right]]. */
 export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
 /** One axis of a Padding: the rule, or [before, after]. */
 export type AxisPadding = "same" | "valid" | readonly [number, number];

@@ -5,13 +5,35 @@ import { ConfigError, describe } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { Tensor } from "./tensor.js";
 
+/** Corruption of the inputs: Gaussian, masking, or salt and pepper; denoising training applies it to each batch from the seeded generator. */
 export type NoiseConfig =
   /** x + N(0, stddev²), optionally clipped to [clip[0], clip[1]]. */
-  | { type: "gaussian"; stddev: number; clip?: readonly [number, number] }
+  | {
+      /** Additive Gaussian noise. */
+      type: "gaussian";
+      /** Standard deviation of the noise, ≥ 0. */
+      stddev: number;
+      /** Clip the noisy values to [lo, hi]. Default: no clipping. */
+      clip?: readonly [number, number];
+    }
   /** Each input set to 0 with probability `rate` (masking noise). */
-  | { type: "mask"; rate: number }
+  | {
+      /** Masking noise. */
+      type: "mask";
+      /** Probability that a value is set to 0, in [0, 1]. */
+      rate: number;
+    }
   /** Each input set to `low` (default 0) with probability rate/2 and to `high` (default 1) with probability rate/2. */
-  | { type: "saltPepper"; rate: number; low?: number; high?: number };
+  | {
+      /** Salt-and-pepper noise. */
+      type: "saltPepper";
+      /** Probability that a value is replaced, in [0, 1]. */
+      rate: number;
+      /** The pepper value. Default 0. */
+      low?: number;
+      /** The salt value. Default 1. */
+      high?: number;
+    };
 
 /** Validates a noise config, naming the bad field. */
 export function checkNoise(noise: NoiseConfig, where: string): NoiseConfig {

@@ -23,7 +23,9 @@ export interface ClipConfig {
 
 const CLIP_KEYS = ["clipNorm", "clipValue", "globalClipNorm"] as const;
 
+/** Adam (Kingma and Ba), or AdamW with decoupled weight decay (Loshchilov and Hutter), as PyTorch computes them. */
 export interface AdamConfig extends ClipConfig {
+  /**  "adamw";|"adam", or "adamw" for decoupled weight decay. */
   name: "adam" | "adamw";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 1e-3. */
   learningRate?: number | LearningRateSchedule;
@@ -37,7 +39,9 @@ export interface AdamConfig extends ClipConfig {
   weightDecay?: number;
 }
 
+/** Stochastic gradient descent, with momentum and Nesterov momentum as PyTorch's SGD. */
 export interface SgdConfig extends ClipConfig {
+  /** The optimizer. */
   name: "sgd";
   /** Step size, or a schedule of it per step (src/optim/schedules.ts). Default 0.01. */
   learningRate?: number | LearningRateSchedule;
@@ -49,6 +53,7 @@ export interface SgdConfig extends ClipConfig {
   weightDecay?: number;
 }
 
+/** An optimizer and its settings, as a model's `optimizer` option. Default { name: "adam", learningRate: 1e-3 }. */
 export type OptimizerConfig = AdamConfig | SgdConfig;
 
 /** The slab regions an optimizer step reads and writes. */

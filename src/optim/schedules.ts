@@ -7,17 +7,25 @@
 import { ConfigError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 
+/** Keras's ExponentialDecay as data: made by exponentialDecay(), given as an optimizer's learningRate. */
 export interface ExponentialDecay {
+  /** The schedule kind. */
   schedule: "exponentialDecay";
+  /** The rate at step 0. */
   initialLearningRate: number;
+  /** Steps over which the rate is multiplied by decayRate once. */
   decaySteps: number;
+  /** The factor per decaySteps steps. */
   decayRate: number;
   /** Decay in whole intervals of decaySteps (floor of the exponent). Default false. */
   staircase?: boolean;
 }
 
+/** Keras's CosineDecay (with its optional linear warm-up) as data: made by cosineDecay(). */
 export interface CosineDecay {
+  /** The schedule kind. */
   schedule: "cosineDecay";
+  /** The rate at step 0 (the peak without a warm-up target). */
   initialLearningRate: number;
   /** Steps of the cosine, after the warm-up. */
   decaySteps: number;
@@ -29,7 +37,9 @@ export interface CosineDecay {
   warmupTarget?: number;
 }
 
+/** Keras's PiecewiseConstantDecay as data: made by piecewiseConstant(). */
 export interface PiecewiseConstant {
+  /** The schedule kind. */
   schedule: "piecewiseConstant";
   /** Increasing steps where the rate changes. */
   boundaries: number[];
@@ -37,6 +47,7 @@ export interface PiecewiseConstant {
   values: number[];
 }
 
+/** A learning rate that changes with the step: one of the three schedules, saved with the model. */
 export type LearningRateSchedule = ExponentialDecay | CosineDecay | PiecewiseConstant;
 
 /** lr₀ · rate^(step / decaySteps), the exponent floored with `staircase` (Keras ExponentialDecay). */

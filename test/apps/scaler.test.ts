@@ -137,3 +137,15 @@ describe("scaler errors", () => {
     expect(() => scaler.transform([[1, Infinity]])).toThrow(/sample 0, feature 1/);
   });
 });
+
+describe("JSON written with the affine maps", () => {
+  // Files saved before the maps were left out hold `scale` and `offset` too; the statistics decide.
+  it.each([new StandardScaler(), new MinMaxScaler({ featureRange: [-1, 1] })])("%o loads the same, the maps recomputed from the statistics", async (scaler) => {
+    const x = { data: randomArray(8 * 3, 11, -5, 5), shape: [8, 3] };
+    await scaler.fit(x);
+    const json = scaler.toJSON();
+    expect(Object.keys(json)).not.toContain("scale");
+    const stale = { ...json, scale: [0, 0, 0], offset: [9, 9, 9] };
+    expect(Array.from(scalerFromJSON(stale).transform(x).data)).toEqual(Array.from(scaler.transform(x).data));
+  });
+});

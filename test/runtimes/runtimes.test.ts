@@ -52,7 +52,7 @@ describe("the scenario gives identical bits in every runtime", () => {
   });
 
   test("node on one thread gives the hashes of node on its threads", async () => {
-    const single = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs", "--threads", "1"]), "node run-cli.mjs --threads 1");
+    const single = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs", "--threads=1"]), "node run-cli.mjs --threads=1");
     expect(single.engine.threads).toBe(1);
     expect(single.parts).toEqual(reference.parts);
   });

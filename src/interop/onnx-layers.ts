@@ -86,6 +86,8 @@ class Converter {
   private lastDense: number | null = null;
   readonly outputs: Set<string>;
   private readonly visited = new Set<OnnxNode>();
+  /** The layout of the graph's input, once start() has read it. */
+  inputLayout: "nchw" | "nhwc" = "nhwc";
 
   constructor(private readonly model: OnnxModel) {
     for (const t of model.graph.initializers) this.constants.set(t.name, t);
@@ -179,6 +181,7 @@ class Converter {
     const first = this.consumersOf(info.name)[0];
     const nhwcInput = first?.op === "Transpose" && same(intsAttr(first, "perm") ?? [], [0, 3, 1, 2]);
     const value: Value = { name: info.name, dims: dims as number[], layout: dims.length === 3 && !nhwcInput ? "nchw" : "nhwc" };
+    this.inputLayout = value.layout;
     return { value, input: ours(value) };
   }
 
@@ -480,8 +483,10 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
   }
   if (target.length === 3) {
     // An image for NCHW ops unless the next node brings it there from NHWC (as toOnnx's graphs do).
+    // At the graph's end (nothing consumes it) an image is laid out as the graph's input was.
     const next = c.consumer(out.name);
-    const nhwc = next?.op === "Transpose" && same(intsAttr(next, "perm") ?? [], [0, 3, 1, 2]);
+    const atEnd = !next || (next.op === "Identity" && c.outputs.has(next.outputs[0] ?? ""));
+    const nhwc = atEnd ? c.inputLayout === "nhwc" : next.op === "Transpose" && same(intsAttr(next, "perm") ?? [], [0, 3, 1, 2]);
     if (!nhwc) c.permuteLastDense(node, target);
     const y: Value = { ...out, dims: target, layout: nhwc ? "nhwc" : "nchw" };
     c.push(layers.reshape(ours(y)), y);

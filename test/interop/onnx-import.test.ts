@@ -22,6 +22,11 @@ const CONFIGS: [string, AutoencoderConfig][] = [
     encoder: [layers.dense(10, "relu"), layers.dense(6, { activation: "leakyRelu", alpha: 0.2 }), layers.batchNorm(), layers.dense(3, "tanh")],
     decoder: [layers.dense(8, "softplus"), layers.dense(12, { activation: "sigmoid", useBias: false })],
   }],
+  ["an image output by a reshape at the graph's end", {
+    input: [8, 8, 1],
+    encoder: [layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: [[1, 1], [1, 1]], activation: "relu" }), layers.flatten(), layers.dense(6)],
+    decoder: [layers.dense(64, "sigmoid"), layers.reshape([8, 8, 1])],
+  }],
   ["conv", {
     input: [8, 8, 2],
     encoder: [

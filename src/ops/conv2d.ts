@@ -1,8 +1,9 @@
 // y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
-// with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
-// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
-// assembly/conv-forward.ts, conv-adjoint.ts and conv-filter-grad.ts: implicit-gemm kernels that never write the
-// im2col matrix.
+// with TensorFlow's "same"/"valid" geometry; and its backward. In the
+// notation of the gemm lowering, y = im2col(x)·w, dw = im2col(x)ᵀ·dy and
+// dx = col2im(dy·wᵀ); assembly/conv-forward.ts, conv-adjoint.ts and
+// conv-filter-grad.ts compute them as implicit gemms that read the image in
+// place, so no im2col matrix is ever written.
 import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
@@ -29,16 +30,17 @@ export const paddingText = (padding: Padding): string =>
   typeof padding === "string" ? `"${padding}"` : `[${padding.map((a) => `[${a.join(", ")}]`).join(", ")}]`;
 
 /**
- * The filter gradient is summed over chunks of whole images whose im2col
- * matrix would take about this much (the lowering once wrote it; the
- * kernels now read the image in place). The chunks fix the k blocks of that
- * sum, so this is a constant: changing it changes bits.
+ * The filter gradient is summed over chunks of whole images, as many as an
+ * im2col matrix of this many bytes would hold (the matrix itself is never
+ * written). The chunks fix the k blocks of that sum, so this is a constant:
+ * changing it changes bits.
  */
 const COL_CHUNK_BYTES = 1 << 20;
 
 /**
- * The geometry of an im2col: the image [n, h, w, c] read by a kh×kw window at
- * strides (sh, sw) with padTop/padLeft, giving an oh×ow grid of windows.
+ * The geometry of a convolution's windows: the image [n, h, w, c] read by a
+ * kh×kw window at strides (sh, sw) with padTop/padLeft, giving an oh×ow grid
+ * of windows.
  */
 export interface WindowGeometry {
   n: number;
@@ -111,12 +113,12 @@ export function conv2dGeometry(
   return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
 }
 
-/** A 1×1 window at stride 1 without padding: im2col would be the identity. */
+/** A 1×1 window at stride 1 without padding: every window is one pixel, so the convolution is a plain gemm. */
 export function isPointwise(g: WindowGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h && g.ow === g.w;
 }
 
-/** Whole images per im2col chunk: as many as fit COL_CHUNK_BYTES, at least one. */
+/** Whole images per filter-gradient chunk: as many as COL_CHUNK_BYTES of im2col rows would hold, at least one. */
 export function imagesPerChunk(g: WindowGeometry): number {
   const bytesPerImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
   return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));

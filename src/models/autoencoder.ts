@@ -10,7 +10,7 @@ import { klSparsityLoss, l1ActivityLoss } from "../losses/sparsity.js";
 import { Dense } from "../layers/dense.js";
 import { checkNoise, corrupt, type NoiseConfig } from "../ops/corrupt.js";
 import { kSparse } from "../ops/k-sparse.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
 import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";

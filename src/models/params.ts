@@ -8,7 +8,7 @@ import type { Param, ParamSpec, StateSpec } from "../layers/layer.js";
 import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
 
 const FLOATS_PER_LINE = 16;
 

@@ -10,7 +10,7 @@ import { Tensor } from "../ops/tensor.js";
 import { getEngine } from "../wasm/module.js";
 import { toBatch, type Batch, type DataInput } from "./data.js";
 import { MODEL_FIT_KEYS, type EpochBatch, type FitData, type FitOptions, type LossParts, type Trainable, type TrainingData } from "./fit.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
 
 /** One item of a stream: a batch (rows of numbers, or { data, shape: [n, ...sample shape] }) or one sample's values. */
 export type StreamItem = DataInput | readonly number[] | Float32Array;

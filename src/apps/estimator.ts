@@ -21,6 +21,7 @@ import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type Histo
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
 import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /**
  * Training settings every estimator takes, beside its own: the fit options,
@@ -62,8 +63,6 @@ export interface EstimatorState {
   sampleShape: number[];
   scaler: ScalerJSON | null;
 }
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 export abstract class AutoencoderEstimator {
   protected model_: Autoencoder | null = null;
@@ -126,7 +125,7 @@ export abstract class AutoencoderEstimator {
 
   /** Values per sample seen by fit. */
   get nFeatures(): number {
-    return this.fitted().sampleShape.reduce((a, b) => a * b, 1);
+    return sizeOf(this.fitted().sampleShape);
   }
 
   /** Frees the model's memory; any later use throws a DisposedError. */

@@ -7,6 +7,7 @@ import { checkOptionKeys } from "../options.js";
 import { AutoencoderError, ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** Options of StandardScaler, as scikit-learn's. */
 export interface StandardScalerOptions {
@@ -78,8 +79,6 @@ interface Affine {
   inverseScale: Float32Array;
   inverseOffset: Float32Array;
 }
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 /** The per-sample shape of `x`: inner dimensions of a tensor, or the length of the first row. */
 export function sampleShapeOf(x: DataInput): number[] {
@@ -374,7 +373,7 @@ function checkBase(json: ScalerJSON, kind: ScalerJSON["kind"]): { sampleShape: n
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new ModelFormatError(`scaler JSON: sampleShape: expected positive integers, found ${describe(shape)}`);
   }
-  return { sampleShape: [...shape], nFeatures: shape.reduce((a, b) => a * b, 1) };
+  return { sampleShape: [...shape], nFeatures: sizeOf(shape) };
 }
 
 /** `length` numbers that stay finite as f32 (1e308 would become Infinity), at least `min`. */

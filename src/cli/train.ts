@@ -16,6 +16,7 @@ import { init } from "../wasm/module.js";
 import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
 import { checkWritable, DATA_FORMATS_HELP, FileError, readData, writeBytes, writeStdout } from "./data.js";
 import { ProgressBar } from "./progress.js";
+import { sizeOf } from "../shape.js";
 
 const KINDS = ["autoencoder", "denoiser", "vae", "detector"] as const;
 
@@ -223,7 +224,7 @@ export async function train(args: ParsedArgs): Promise<void> {
   const x = await readData(dataPath, settings.columns === undefined ? {} : { columns: settings.columns });
   await init();
   const rows = x.shape[0]!;
-  const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const features = sizeOf(x.shape.slice(1));
   const fit = fitFor(settings, rows);
   if (settings.csvLog !== undefined) fit.callbacks = [csvLogger({ path: settings.csvLog })];
   const bar = args.flags.get("quiet") === true ? null : new ProgressBar(settings.kind, fit.epochs!);

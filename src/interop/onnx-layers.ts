@@ -9,6 +9,7 @@ import { convOutputLength } from "../ops/conv2d.js";
 import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
 import { dtypeName, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { permute } from "./permute.js";
+import { sizeOf } from "../shape.js";
 
 /** The ONNX operators fromOnnx reads. */
 export const SUPPORTED_OPS = [
@@ -57,7 +58,6 @@ interface Value {
   layout: "nchw" | "nhwc";
 }
 
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const ours = (v: Value): number[] => (v.layout === "nchw" && v.dims.length === 3 ? [v.dims[1]!, v.dims[2]!, v.dims[0]!] : [...v.dims]);
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -439,7 +439,7 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
   if (node.op === "Flatten") {
     onlyAttributes(node, ["axis"]);
     if (intAttr(node, "axis", 1) !== 1) throw unsupported(node, "expected axis = 1");
-    target = [product(v.dims)];
+    target = [sizeOf(v.dims)];
   } else {
     onlyAttributes(node, ["allowzero"]);
     const t = c.constant(node, 1, "the shape");
@@ -447,9 +447,9 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
     const shape = [...t.data];
     if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape [${shape.join(", ")}] fixes the batch size; expected 0 or -1 first`);
     const rest = shape.slice(1).map((d, i) => (d === 0 ? v.dims[i] ?? -2 : d));
-    const known = product(rest.filter((d) => d !== -1));
-    target = rest.map((d) => (d === -1 ? product(v.dims) / known : d));
-    if (target.some((d) => !Number.isInteger(d) || d < 1) || product(target) !== product(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
+    const known = sizeOf(rest.filter((d) => d !== -1));
+    target = rest.map((d) => (d === -1 ? sizeOf(v.dims) / known : d));
+    if (target.some((d) => !Number.isInteger(d) || d < 1) || sizeOf(target) !== sizeOf(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
       throw unsupported(node, `shape [${shape.join(", ")}] does not fit per-sample [${v.dims.join(", ")}]`);
     }
   }

@@ -18,6 +18,7 @@ import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStre
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "../ops/streams.js";
+import { sizeOf } from "../shape.js";
 
 /** What VAE.create builds: the encoder up to the μ and log σ² heads, the code size, the decoder and the likelihood. */
 export interface VAEConfig extends CodeSizeOptions {
@@ -91,8 +92,6 @@ const HALF_LOG_2PI = 0.9189385332046727;
 // Evaluation draws the ε of the i-th sample evaluated from its own stream
 // (STREAM.vaeEvaluate) with counter i, so a validation or evaluate() ELBO is
 // the same number every time and whatever the batch size.
-
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
   input: true, encoder: true, codeSize: true, latent: true, nComponents: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
@@ -264,7 +263,7 @@ export class VAE extends ModelBase {
   /** The decoder's output (probabilities for a Bernoulli decoder with a sigmoid) for codes z [N, latent]. */
   decode(z: DataInput): TensorData {
     const batch = this.batchOf(z, [this.latent], "decode z");
-    const data = this.mapRows(batch, product(this.inputShape), "decode z", (t) => this.decoder.forward(t, this.inferenceContext()));
+    const data = this.mapRows(batch, sizeOf(this.inputShape), "decode z", (t) => this.decoder.forward(t, this.inferenceContext()));
     return tensorOut(data, batch.rows, this.inputShape);
   }
 
@@ -302,8 +301,8 @@ export class VAE extends ModelBase {
     const counter = options.seed === undefined ? this.samplesDrawn++ : checkSeed(options.seed);
     const stream = options.seed === undefined ? STREAM.vaePrior : STREAM.vaePriorSeeded;
     const { kernels, arena } = getEngine();
-    const out = new Float32Array(n * product(this.inputShape));
-    const cols = product(this.inputShape);
+    const out = new Float32Array(n * sizeOf(this.inputShape));
+    const cols = sizeOf(this.inputShape);
     arena.scoped(() => {
       const z = arena.scratch(n * this.latent * 4);
       kernels.f32_rand_normal(z, n * this.latent, this.seed, stream, counter, 0, 1);

@@ -10,6 +10,7 @@ import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationG
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 /**
  * "valid", TensorFlow's "same" (the odd padding row at the end), or explicit
@@ -66,12 +67,10 @@ export function convOutputLength(input: number, kernel: number, stride: number, 
   return { length, padBefore: Math.floor(total / 2) };
 }
 
-const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-
 /** Checks strides and padding given by a user or a layer config. */
 export function checkWindowOptions(op: string, strides: readonly number[], padding: unknown): void {
   if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
+    throw new ConfigError(`${op}: strides must be two positive integers, found ${shapeText(strides)}`);
   }
   if (padding === "same" || padding === "valid") return;
   const explicit = Array.isArray(padding) && padding.length === 2
@@ -84,7 +83,7 @@ export function checkWindowOptions(op: string, strides: readonly number[], paddi
 /** Checks a 4-D NHWC tensor shape with positive spatial sizes. */
 export function checkImage(op: string, what: string, shape: readonly number[]): void {
   if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
-    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${dims(shape)}`);
+    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${shapeText(shape)}`);
   }
 }
 
@@ -96,19 +95,19 @@ export function conv2dGeometry(
   checkWindowOptions("conv2d", strides, padding);
   checkImage("conv2d", "an input", xShape);
   if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${dims(wShape)}`);
+    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${shapeText(wShape)}`);
   }
   const [n, h, w, c] = xShape as [number, number, number, number];
   const [kh, kw, wc, f] = wShape as [number, number, number, number];
-  if (wc !== c) throw new ShapeError(`conv2d: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (wc !== c) throw new ShapeError(`conv2d: input ${shapeText(xShape)} has ${c} channels but filter ${shapeText(wShape)} expects ${wc}`);
   if (biasSize !== null && biasSize !== f) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} has ${f} filters but the bias has ${biasSize} values`);
   }
   const [sh, sw] = strides as [number, number];
   const rows = convOutputLength(h, kh, sh, axisPadding(padding, 0));
   const cols = convOutputLength(w, kw, sw, axisPadding(padding, 1));
   if (rows.length < 1 || cols.length < 1) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding ${paddingText(padding)}`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} is larger than the input ${shapeText(xShape)} with padding ${paddingText(padding)}`);
   }
   return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
 }

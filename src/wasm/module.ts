@@ -112,7 +112,7 @@ async function coreOf(source: WasmSource | undefined): Promise<Uint8Array | WebA
 
 /** Options of `init`. */
 export interface InitOptions {
-  /** Where the wasm core comes from; the build's own copy when omitted. */
+  /** Where the wasm core comes from. Default: the build's own copy. */
   wasm?: WasmSource;
   /**
    * Threads that share each large kernel call: a count, or "auto" (the

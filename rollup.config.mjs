@@ -5,6 +5,13 @@
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
 //   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/core-fma.js    what init({ numerics: "fma" }) loads: the fused
+//                       multiply-add check and the FMA core, embedded like
+//                       the default one, in a chunk that dist/index.js
+//                       imports only then, so the default entry does not
+//                       grow (dist/slim-fma.js: the check alone); the
+//                       chunk imports nothing from the entry;
+//                       dist/core-fma.wasm the FMA core as a file;
 //   dist/onnx.js        the `autoencoders/onnx` entry (toOnnx, fromOnnx); the
 //                       model classes it needs come from dist/index.js, so
 //                       one copy of them (and of the wasm core) is loaded;
@@ -25,7 +32,7 @@ const tscSourceMaps = () => ({
     const code = await readFile(id, "utf8");
     const map = JSON.parse(await readFile(`${id}.map`, "utf8"));
     // The embedded wasm's base64 would be a second copy in the map: its text is not worth showing.
-    if (id.endsWith("core-wasm.generated.js")) map.sourcesContent = null;
+    if (/core-(wasm|fma)\.generated\.js$/.test(id)) map.sourcesContent = null;
     return { code: namedClasses(code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n")), map };
   },
 });
@@ -53,11 +60,13 @@ const minify = () => ({
   },
 });
 
-/** The slim bundle's default core: none (src/wasm/default-core.ts). */
+/** The slim bundle's default and FMA cores: none (src/wasm/default-core.ts, src/wasm/fma-core.ts). */
 const withoutDefaultCore = () => ({
   name: "without-default-core",
   load(id) {
-    return id.endsWith("/wasm/default-core.js") ? "export async function defaultCoreBytes() { return null; }" : null;
+    if (id.endsWith("/wasm/default-core.js")) return "export async function defaultCoreBytes() { return null; }";
+    if (!id.endsWith("/wasm/fma-core.js")) return null;
+    return 'export { relaxedMadd, relaxedSimdReady } from "./fma-probe.js"; export const CORE_FMA_DEFLATED_BASE64 = null, CORE_FMA_SIZE = 0;';
   },
 });
 
@@ -66,6 +75,7 @@ const copyWasm = () => ({
   async writeBundle() {
     await mkdir("dist", { recursive: true });
     await copyFile("build/core.wasm", "dist/core.wasm");
+    await copyFile("build/core-fma.wasm", "dist/core-fma.wasm");
   },
 });
 
@@ -79,6 +89,8 @@ const executable = () => ({
 
 const external = ["node:fs/promises"];
 const output = (file, extra = {}) => ({ file, format: "es", sourcemap: true, ...extra });
+/** An entry and its one lazily imported chunk, what numerics "fma" needs (src/wasm/fma-core.ts). */
+const withFmaChunk = (entry, chunk) => ({ dir: "dist", entryFileNames: entry, chunkFileNames: chunk, format: "es", sourcemap: true });
 
 /**
  * The onnx entry takes the model classes and the error classes from the
@@ -105,13 +117,14 @@ const fromIndex = () => ({
 });
 
 export default [
-  { input: "dist-tsc/index.js", output: output("dist/index.js"), external, plugins: [tscSourceMaps(), minify()] },
-  { input: "dist-tsc/index.js", output: output("dist/slim.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/index.js", output: withFmaChunk("index.js", "core-fma.js"), external, plugins: [tscSourceMaps(), minify()] },
+  { input: "dist-tsc/index.js", output: withFmaChunk("slim.js", "slim-fma.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
   { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",
     // env -S passes the flag: the command's --debug stack names src/*.ts lines.
-    output: output("dist/cli.js", { banner: "#!/usr/bin/env -S node --enable-source-maps" }),
+    // One file: the FMA core inlined (Node only, so size is no concern).
+    output: output("dist/cli.js", { banner: "#!/usr/bin/env -S node --enable-source-maps", inlineDynamicImports: true }),
     external: (id) => id.startsWith("node:"),
     plugins: [tscSourceMaps(), executable()],
   },

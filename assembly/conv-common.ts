@@ -29,6 +29,7 @@
 // 128), then each kernel's panels and tables from byte PANELS; each kernel's
 // file exports the byte count of its layout for a geometry.
 
+import { madd } from "./madd";
 import { EPI_MASK, EPI_NONE, epilogueVector as epilogueOf, MR, NR, storeTile } from "./tile";
 
 /**
@@ -221,17 +222,17 @@ export function buildStream(table: usize, runs: usize, x: usize, g: ConvGeometry
       const b0123 = v128.load(bp);
       const b4567 = v128.load(bp, 16);
       let av = v128.load32_splat(ap);
-      c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-      c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
+      c0x0123 = madd(av, b0123, c0x0123);
+      c0x4567 = madd(av, b4567, c0x4567);
       av = v128.load32_splat(ap, 4);
-      c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-      c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
+      c1x0123 = madd(av, b0123, c1x0123);
+      c1x4567 = madd(av, b4567, c1x4567);
       av = v128.load32_splat(ap, 8);
-      c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-      c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
+      c2x0123 = madd(av, b0123, c2x0123);
+      c2x4567 = madd(av, b4567, c2x4567);
       av = v128.load32_splat(ap, 12);
-      c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-      c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
+      c3x0123 = madd(av, b0123, c3x0123);
+      c3x4567 = madd(av, b4567, c3x4567);
       ap += 16;
       bp += 32;
     }
@@ -271,17 +272,17 @@ export function buildStream(table: usize, runs: usize, x: usize, g: ConvGeometry
       const b0123 = v128.load(bp);
       const b4567 = v128.load(bp, 16);
       let av = v128.load32_splat(a0);
-      c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-      c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
+      c0x0123 = madd(av, b0123, c0x0123);
+      c0x4567 = madd(av, b4567, c0x4567);
       av = v128.load32_splat(a1);
-      c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-      c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
+      c1x0123 = madd(av, b0123, c1x0123);
+      c1x4567 = madd(av, b4567, c1x4567);
       av = v128.load32_splat(a2);
-      c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-      c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
+      c2x0123 = madd(av, b0123, c2x0123);
+      c2x4567 = madd(av, b4567, c2x4567);
       av = v128.load32_splat(a3);
-      c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-      c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
+      c3x0123 = madd(av, b0123, c3x0123);
+      c3x4567 = madd(av, b4567, c3x4567);
       a0 += 4;
       a1 += 4;
       a2 += 4;

@@ -7,6 +7,7 @@
 // conv-filter-grad.ts): a column is computed by the same operations in
 // whichever of the vector or scalar loops a range puts it.
 
+import { madd, maddScalar } from "./madd";
 import { EPI_MASK, EPI_NONE, EPI_RELU, MR } from "./tile";
 import {
   applyEpilogue, ConvGeometry, fillRun, finishVector, inRange, kBlockDepth, PANELS, tapRange, transpose4, zeroAny,
@@ -120,15 +121,15 @@ export function convFewChannels(
       const w2 = v128.load(wr, 32);
       const w3 = v128.load(wr, 48);
       let xv = v128.load32_splat(xa);
-      acc00 = f32x4.add(acc00, f32x4.mul(xv, w0));
-      acc01 = f32x4.add(acc01, f32x4.mul(xv, w1));
-      acc02 = f32x4.add(acc02, f32x4.mul(xv, w2));
-      acc03 = f32x4.add(acc03, f32x4.mul(xv, w3));
+      acc00 = madd(xv, w0, acc00);
+      acc01 = madd(xv, w1, acc01);
+      acc02 = madd(xv, w2, acc02);
+      acc03 = madd(xv, w3, acc03);
       xv = v128.load32_splat(xa + next);
-      acc10 = f32x4.add(acc10, f32x4.mul(xv, w0));
-      acc11 = f32x4.add(acc11, f32x4.mul(xv, w1));
-      acc12 = f32x4.add(acc12, f32x4.mul(xv, w2));
-      acc13 = f32x4.add(acc13, f32x4.mul(xv, w3));
+      acc10 = madd(xv, w0, acc10);
+      acc11 = madd(xv, w1, acc11);
+      acc12 = madd(xv, w2, acc12);
+      acc13 = madd(xv, w3, acc13);
     }
     const out0 = yr + (<usize>j << 2);
     const out1 = out0 + ldw;
@@ -164,14 +165,14 @@ export function convFewChannels(
     for (let t = taps; t < end; t += 8) {
       const xv = v128.load32_splat(origin + <usize>load<i32>(t));
       const wr = wj + <usize>load<i32>(t, 4);
-      acc0 = f32x4.add(acc0, f32x4.mul(xv, v128.load(wr)));
-      acc1 = f32x4.add(acc1, f32x4.mul(xv, v128.load(wr, 16)));
-      acc2 = f32x4.add(acc2, f32x4.mul(xv, v128.load(wr, 32)));
-      acc3 = f32x4.add(acc3, f32x4.mul(xv, v128.load(wr, 48)));
-      acc4 = f32x4.add(acc4, f32x4.mul(xv, v128.load(wr, 64)));
-      acc5 = f32x4.add(acc5, f32x4.mul(xv, v128.load(wr, 80)));
-      acc6 = f32x4.add(acc6, f32x4.mul(xv, v128.load(wr, 96)));
-      acc7 = f32x4.add(acc7, f32x4.mul(xv, v128.load(wr, 112)));
+      acc0 = madd(xv, v128.load(wr), acc0);
+      acc1 = madd(xv, v128.load(wr, 16), acc1);
+      acc2 = madd(xv, v128.load(wr, 32), acc2);
+      acc3 = madd(xv, v128.load(wr, 48), acc3);
+      acc4 = madd(xv, v128.load(wr, 64), acc4);
+      acc5 = madd(xv, v128.load(wr, 80), acc5);
+      acc6 = madd(xv, v128.load(wr, 96), acc6);
+      acc7 = madd(xv, v128.load(wr, 112), acc7);
     }
     const out = yr + (<usize>j << 2);
     const bj = bias + (<usize>j << 2);
@@ -188,14 +189,14 @@ export function convFewChannels(
     let acc = f32x4.splat(0);
     const wj = wm + (<usize>j << 2);
     for (let t = taps; t < end; t += 8) {
-      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(origin + <usize>load<i32>(t)), v128.load(wj + <usize>load<i32>(t, 4))));
+      acc = madd(v128.load32_splat(origin + <usize>load<i32>(t)), v128.load(wj + <usize>load<i32>(t, 4)), acc);
     }
     finishVector(acc, yr + (<usize>j << 2), accumulate ? 1 : 0, withBias ? bias + (<usize>j << 2) : 0);
   }
   for (; j < f1; j++) {
     let acc: f32 = 0;
     const wj = wm + (<usize>j << 2);
-    for (let t = taps; t < end; t += 8) acc = acc + load<f32>(origin + <usize>load<i32>(t)) * load<f32>(wj + <usize>load<i32>(t, 4));
+    for (let t = taps; t < end; t += 8) acc = maddScalar(load<f32>(origin + <usize>load<i32>(t)), load<f32>(wj + <usize>load<i32>(t, 4)), acc);
     const out = yr + (<usize>j << 2);
     if (accumulate) acc = load<f32>(out) + acc;
     if (withBias) acc = acc + load<f32>(bias + (<usize>j << 2));
@@ -349,20 +350,20 @@ function packChunkWeights(wp: usize, wm: usize, k: i32, f: i32, chunks: i32): vo
   const wq0 = wq;
   for (let i = f; i > 0; i--, pq += 16, wq += COLS * 4) {
     const pv = v128.load(pq);
-    acc0 = f32x4.add(acc0, f32x4.mul(pv, v128.load32_splat(wq)));
-    acc1 = f32x4.add(acc1, f32x4.mul(pv, v128.load32_splat(wq, 4)));
-    acc2 = f32x4.add(acc2, f32x4.mul(pv, v128.load32_splat(wq, 8)));
-    acc3 = f32x4.add(acc3, f32x4.mul(pv, v128.load32_splat(wq, 12)));
-    acc4 = f32x4.add(acc4, f32x4.mul(pv, v128.load32_splat(wq, 16)));
+    acc0 = madd(pv, v128.load32_splat(wq), acc0);
+    acc1 = madd(pv, v128.load32_splat(wq, 4), acc1);
+    acc2 = madd(pv, v128.load32_splat(wq, 8), acc2);
+    acc3 = madd(pv, v128.load32_splat(wq, 12), acc3);
+    acc4 = madd(pv, v128.load32_splat(wq, 16), acc4);
   }
   pq = pq0;
   wq = wq0;
   for (let i = f; i > 0; i--, pq += 16, wq += COLS * 4) {
     const pv = v128.load(pq);
-    acc5 = f32x4.add(acc5, f32x4.mul(pv, v128.load32_splat(wq, 20)));
-    acc6 = f32x4.add(acc6, f32x4.mul(pv, v128.load32_splat(wq, 24)));
-    acc7 = f32x4.add(acc7, f32x4.mul(pv, v128.load32_splat(wq, 28)));
-    acc8 = f32x4.add(acc8, f32x4.mul(pv, v128.load32_splat(wq, 32)));
+    acc5 = madd(pv, v128.load32_splat(wq, 20), acc5);
+    acc6 = madd(pv, v128.load32_splat(wq, 24), acc6);
+    acc7 = madd(pv, v128.load32_splat(wq, 28), acc7);
+    acc8 = madd(pv, v128.load32_splat(wq, 32), acc8);
   }
   if (fast) {
     if (inRange(ry, 0)) addRun9(row, acc0, acc1, acc2);
@@ -491,15 +492,15 @@ function rowPairProducts(a0: usize, a1: usize, c0: usize, c1: usize, gb: usize, 
       const g2 = v128.load(gq, 32);
       const g3 = v128.load(gq, 48);
       let av = v128.load32_splat(a0 + o);
-      acc00 = f32x4.add(acc00, f32x4.mul(av, g0));
-      acc01 = f32x4.add(acc01, f32x4.mul(av, g1));
-      acc02 = f32x4.add(acc02, f32x4.mul(av, g2));
-      acc03 = f32x4.add(acc03, f32x4.mul(av, g3));
+      acc00 = madd(av, g0, acc00);
+      acc01 = madd(av, g1, acc01);
+      acc02 = madd(av, g2, acc02);
+      acc03 = madd(av, g3, acc03);
       av = v128.load32_splat(a1 + o);
-      acc10 = f32x4.add(acc10, f32x4.mul(av, g0));
-      acc11 = f32x4.add(acc11, f32x4.mul(av, g1));
-      acc12 = f32x4.add(acc12, f32x4.mul(av, g2));
-      acc13 = f32x4.add(acc13, f32x4.mul(av, g3));
+      acc10 = madd(av, g0, acc10);
+      acc11 = madd(av, g1, acc11);
+      acc12 = madd(av, g2, acc12);
+      acc13 = madd(av, g3, acc13);
     }
     const o = <usize>j << 2;
     finishVector(acc00, c0 + o, acc, 0);
@@ -517,8 +518,8 @@ function rowPairProducts(a0: usize, a1: usize, c0: usize, c1: usize, gb: usize, 
     let gq = gb + (<usize>j << 2);
     for (let i = 0; i < kc; i++, gq += ldc) {
       const gv = v128.load(gq);
-      acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(a0 + (<usize>i << 2)), gv));
-      acc1 = f32x4.add(acc1, f32x4.mul(v128.load32_splat(a1 + (<usize>i << 2)), gv));
+      acc0 = madd(v128.load32_splat(a0 + (<usize>i << 2)), gv, acc0);
+      acc1 = madd(v128.load32_splat(a1 + (<usize>i << 2)), gv, acc1);
     }
     finishVector(acc0, c0 + (<usize>j << 2), acc, 0);
     finishVector(acc1, c1 + (<usize>j << 2), acc, 0);
@@ -529,8 +530,8 @@ function rowPairProducts(a0: usize, a1: usize, c0: usize, c1: usize, gb: usize, 
     let gq = gb + (<usize>j << 2);
     for (let i = 0; i < kc; i++, gq += ldc) {
       const gv = load<f32>(gq);
-      acc0 = acc0 + load<f32>(a0 + (<usize>i << 2)) * gv;
-      acc1 = acc1 + load<f32>(a1 + (<usize>i << 2)) * gv;
+      acc0 = maddScalar(load<f32>(a0 + (<usize>i << 2)), gv, acc0);
+      acc1 = maddScalar(load<f32>(a1 + (<usize>i << 2)), gv, acc1);
     }
     const o = <usize>j << 2;
     store<f32>(c0 + o, loadC ? load<f32>(c0 + o) + acc0 : acc0);
@@ -550,10 +551,10 @@ function lastRowProducts(a0: usize, c0: usize, gb: usize, ldc: usize, kc: i32, f
     let gq = gb + (<usize>j << 2);
     for (let i = 0; i < kc; i++, gq += ldc) {
       const av = v128.load32_splat(a0 + (<usize>i << 2));
-      acc0 = f32x4.add(acc0, f32x4.mul(av, v128.load(gq)));
-      acc1 = f32x4.add(acc1, f32x4.mul(av, v128.load(gq, 16)));
-      acc2 = f32x4.add(acc2, f32x4.mul(av, v128.load(gq, 32)));
-      acc3 = f32x4.add(acc3, f32x4.mul(av, v128.load(gq, 48)));
+      acc0 = madd(av, v128.load(gq), acc0);
+      acc1 = madd(av, v128.load(gq, 16), acc1);
+      acc2 = madd(av, v128.load(gq, 32), acc2);
+      acc3 = madd(av, v128.load(gq, 48), acc3);
     }
     const o = <usize>j << 2;
     finishVector(acc0, c0 + o, acc, 0);
@@ -564,13 +565,13 @@ function lastRowProducts(a0: usize, c0: usize, gb: usize, ldc: usize, kc: i32, f
   for (; j + 4 <= f1; j += 4) {
     let acc0 = f32x4.splat(0);
     let gq = gb + (<usize>j << 2);
-    for (let i = 0; i < kc; i++, gq += ldc) acc0 = f32x4.add(acc0, f32x4.mul(v128.load32_splat(a0 + (<usize>i << 2)), v128.load(gq)));
+    for (let i = 0; i < kc; i++, gq += ldc) acc0 = madd(v128.load32_splat(a0 + (<usize>i << 2)), v128.load(gq), acc0);
     finishVector(acc0, c0 + (<usize>j << 2), acc, 0);
   }
   for (; j < f1; j++) {
     let acc0: f32 = 0;
     let gq = gb + (<usize>j << 2);
-    for (let i = 0; i < kc; i++, gq += ldc) acc0 = acc0 + load<f32>(a0 + (<usize>i << 2)) * load<f32>(gq);
+    for (let i = 0; i < kc; i++, gq += ldc) acc0 = maddScalar(load<f32>(a0 + (<usize>i << 2)), load<f32>(gq), acc0);
     const o = <usize>j << 2;
     store<f32>(c0 + o, loadC ? load<f32>(c0 + o) + acc0 : acc0);
   }

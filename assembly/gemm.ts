@@ -4,7 +4,8 @@
 // packed into 8-column panels ([kc][8]) and op(A) into 4-row panels ([kc][4]),
 // zero-padded at the edges, so NN, NT and TN all run the same branch-free
 // 4×8 microkernel (eight f32x4 accumulators: the most V8 keeps in its 16 xmm
-// registers without spilling). mul + add, never FMA or relaxed SIMD.
+// registers without spilling). Each step is madd (madd.ts): mul + add in the
+// default core, one fused relaxed_madd in the FMA core.
 //
 // Summation order, the determinism contract: for every C element, block b
 // sums its kc terms in k order from zero, then C = C + block (C = block for
@@ -18,6 +19,7 @@
 // buffer, then the packed A block (MC rows), then the packed B block (NC cols).
 
 import { fewRowsWorkBytes, gemmFewRows } from "./gemm-few";
+import { madd } from "./madd";
 import { MR, NR, storeTile } from "./tile";
 /** Largest k-block depth; blocks are balanced to about k / ceil(k / KC). */
 const KC = 256;
@@ -266,17 +268,17 @@ function packCopying(dst: usize, src: usize, rows: i32, ld: i32, kc: i32, w: i32
     const b0123 = v128.load(b);
     const b4567 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c0x0123 = f32x4.add(c0x0123, f32x4.mul(av, b0123));
-    c0x4567 = f32x4.add(c0x4567, f32x4.mul(av, b4567));
+    c0x0123 = madd(av, b0123, c0x0123);
+    c0x4567 = madd(av, b4567, c0x4567);
     av = v128.load32_splat(a, 4);
-    c1x0123 = f32x4.add(c1x0123, f32x4.mul(av, b0123));
-    c1x4567 = f32x4.add(c1x4567, f32x4.mul(av, b4567));
+    c1x0123 = madd(av, b0123, c1x0123);
+    c1x4567 = madd(av, b4567, c1x4567);
     av = v128.load32_splat(a, 8);
-    c2x0123 = f32x4.add(c2x0123, f32x4.mul(av, b0123));
-    c2x4567 = f32x4.add(c2x4567, f32x4.mul(av, b4567));
+    c2x0123 = madd(av, b0123, c2x0123);
+    c2x4567 = madd(av, b4567, c2x4567);
     av = v128.load32_splat(a, 12);
-    c3x0123 = f32x4.add(c3x0123, f32x4.mul(av, b0123));
-    c3x4567 = f32x4.add(c3x4567, f32x4.mul(av, b4567));
+    c3x0123 = madd(av, b0123, c3x0123);
+    c3x4567 = madd(av, b4567, c3x4567);
     a += 16;
     b += 32;
   }

@@ -3,22 +3,39 @@
 // 10,000 test digits as validation data, as the post's validation_data), and
 // printed beside the figures the post reports. The models and their
 // differences from the post: examples/keras-blog-models.ts.
-// Run: npx tsx examples/keras-blog.ts simple|sparse|deep|conv|denoise [--epochs N] [--seed S] [--checkpoint FILE]
-//   --epochs     fewer epochs than the post's (the convolutional ones take long on a CPU)
-//   --checkpoint write the model's bytes (with the optimizer state) after every epoch
+// Run: npx tsx examples/keras-blog.ts simple|sparse|deep|conv|denoise [--epochs N] [--seed S] [--checkpoint FILE] [--pytorch | --pytorch-only]
+//   --epochs       fewer epochs than the post's (the convolutional ones take long on a CPU)
+//   --checkpoint   write the model's bytes (with the optimizer state) after every epoch
+//   --pytorch      also train the model in PyTorch at Keras's conventions (fully
+//                  connected models; examples/keras-blog-pytorch.ts); --pytorch-only: that alone
 import { writeFile } from "node:fs/promises";
 import { addNoise, Autoencoder, ConfigError, type TensorData } from "../src/index.js";
 import { KERAS_BLOG_MODELS, KERAS_BLOG_NOISE, kerasBlogSetup, type KerasBlogModel } from "./keras-blog-models.js";
+import { trainPytorchPeer, type PytorchEpoch } from "./keras-blog-pytorch.js";
 import { loadMnist } from "./lib/mnist.js";
 
-function parseArgs(argv: string[]): { model: KerasBlogModel; epochs?: number; seed: number; checkpoint?: string } {
+interface Args {
+  model: KerasBlogModel;
+  epochs?: number;
+  seed: number;
+  checkpoint?: string;
+  /** The PyTorch peer run (fully connected models): "no", "also" after ours, "only". */
+  pytorch: "no" | "also" | "only";
+}
+
+function parseArgs(argv: string[]): Args {
   const [model, ...rest] = argv;
   if (!KERAS_BLOG_MODELS.includes(model as KerasBlogModel)) {
     throw new ConfigError(`keras-blog: expected a model, one of ${KERAS_BLOG_MODELS.join(", ")}, found ${JSON.stringify(model ?? null)}`);
   }
-  const out: { model: KerasBlogModel; epochs?: number; seed: number; checkpoint?: string } = { model: model as KerasBlogModel, seed: 1 };
+  const out: Args = { model: model as KerasBlogModel, seed: 1, pytorch: "no" };
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
+    if (flag === "--pytorch" || flag === "--pytorch-only") {
+      out.pytorch = flag === "--pytorch" ? "also" : "only";
+      i--;
+      continue;
+    }
     if (value === undefined) throw new ConfigError(`keras-blog: expected a value after ${flag}`);
     if (flag === "--checkpoint") out.checkpoint = value;
     else if (flag === "--epochs" || flag === "--seed") {
@@ -26,7 +43,7 @@ function parseArgs(argv: string[]): { model: KerasBlogModel; epochs?: number; se
       if (!Number.isInteger(n) || n < (flag === "--epochs" ? 1 : 0)) throw new ConfigError(`keras-blog: expected ${flag} to be an integer, found ${JSON.stringify(value)}`);
       if (flag === "--epochs") out.epochs = n;
       else out.seed = n;
-    } else throw new ConfigError(`keras-blog: unknown option ${JSON.stringify(flag)}; expected --epochs, --seed or --checkpoint`);
+    } else throw new ConfigError(`keras-blog: unknown option ${JSON.stringify(flag)}; expected --epochs, --seed, --checkpoint, --pytorch or --pytorch-only`);
   }
   return out;
 }
@@ -70,41 +87,57 @@ console.log(`Keras blog, ${setup.title}: ${epochs} of the post's ${setup.epochs}
   `${train.x.shape[0]} train / ${test.x.shape[0]} test digits`);
 for (const d of setup.differences) console.log(`Differs from the post: ${d}`);
 
-const ae = await Autoencoder.create(setup.config);
-const started = performance.now();
-let last: { loss: number; valLoss: number; valReconstruction?: number; seconds: number } = { loss: NaN, valLoss: NaN, seconds: 0 };
-await ae.fit(trainX, {
-  epochs,
-  batchSize: setup.batchSize,
-  shuffle: true,
-  ...(noisyTest ? {} : { validationData: testX }),
-  onEpochEnd: async (epoch, logs) => {
-    const valLoss = noisyTest ? meanBce(ae.reconstruct(noisyTest).data, test.x.data) : logs.valLoss!;
-    last = { loss: logs.loss, valLoss, valReconstruction: logs.valReconstruction, seconds: (performance.now() - started) / 1000 };
-    process.stderr.write(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(5)}, val loss ${valLoss.toFixed(5)}, ${logs.seconds.toFixed(1)} s (${last.seconds.toFixed(0)} s in all)\n`);
-    if (args.checkpoint) await writeFile(args.checkpoint, ae.save());
-  },
-});
-
-const rows: string[][] = [
-  ["train loss (with any penalty)", `${setup.post.loss ?? "—"}`, fmt(last.loss), gap(last.loss, setup.post.loss)],
-  [noisyTest ? "test loss, noisy → clean" : "test loss (validation_data)", `${setup.post.valLoss ?? "—"}`, fmt(last.valLoss), gap(last.valLoss, setup.post.valLoss)],
-];
-if (last.valReconstruction !== undefined) rows.push(["test loss without the penalty", "—", fmt(last.valReconstruction), "—"]);
-if (args.model === "simple" || args.model === "sparse") {
-  const code = ae.encode(test.x).data;
-  const mean = code.reduce((s, v) => s + v, 0) / code.length;
-  rows.push(["encoded_imgs.mean() over the test digits", `${setup.post.codeMean}`, mean.toFixed(2), gap(mean, setup.post.codeMean)]);
+/** Ours at the post's settings: the table rows (figure, post, ours, ours vs post) and the wall time. */
+async function trainOurs(): Promise<{ rows: string[][]; seconds: number }> {
+  const ae = await Autoencoder.create(setup.config);
+  const started = performance.now();
+  let last: { loss: number; valLoss: number; valReconstruction?: number; seconds: number } = { loss: NaN, valLoss: NaN, seconds: 0 };
+  await ae.fit(trainX, {
+    epochs,
+    batchSize: setup.batchSize,
+    shuffle: true,
+    ...(noisyTest ? {} : { validationData: testX }),
+    onEpochEnd: async (epoch, logs) => {
+      const valLoss = noisyTest ? meanBce(ae.reconstruct(noisyTest).data, test.x.data) : logs.valLoss!;
+      last = { loss: logs.loss, valLoss, valReconstruction: logs.valReconstruction, seconds: (performance.now() - started) / 1000 };
+      process.stderr.write(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(5)}, val loss ${valLoss.toFixed(5)}, ${logs.seconds.toFixed(1)} s (${last.seconds.toFixed(0)} s in all)\n`);
+      if (args.checkpoint) await writeFile(args.checkpoint, ae.save());
+    },
+  });
+  const rows: string[][] = [
+    ["train loss (with any penalty)", `${setup.post.loss ?? "—"}`, fmt(last.loss), gap(last.loss, setup.post.loss)],
+    [noisyTest ? "test loss, noisy → clean" : "test loss (validation_data)", `${setup.post.valLoss ?? "—"}`, fmt(last.valLoss), gap(last.valLoss, setup.post.valLoss)],
+  ];
+  if (last.valReconstruction !== undefined) rows.push(["test loss without the penalty", "—", fmt(last.valReconstruction), "—"]);
+  if (args.model === "simple" || args.model === "sparse") {
+    const code = ae.encode(test.x).data;
+    const mean = code.reduce((s, v) => s + v, 0) / code.length;
+    rows.push(["encoded_imgs.mean() over the test digits", `${setup.post.codeMean}`, mean.toFixed(2), gap(mean, setup.post.codeMean)]);
+  }
+  if (noisyTest) {
+    const denoised = ae.reconstruct(noisyTest).data;
+    const before = psnr(noisyTest.data, test.x.data);
+    rows.push(["PSNR noisy → denoised vs clean (dB)", "—", `${before.toFixed(2)} → ${psnr(denoised, test.x.data).toFixed(2)}`, "—"]);
+  }
+  ae.dispose();
+  return { rows, seconds: last.seconds };
 }
-if (noisyTest) {
-  const denoised = ae.reconstruct(noisyTest).data;
-  const before = psnr(noisyTest.data, test.x.data);
-  rows.push(["PSNR noisy → denoised vs clean (dB)", "—", `${before.toFixed(2)} → ${psnr(denoised, test.x.data).toFixed(2)}`, "—"]);
-}
-ae.dispose();
 
 console.log(`\nThe post: ${setup.post.text}.`);
-console.log(`| after ${epochs} epochs | post (${setup.epochs} epochs) | ours | ours vs post |`);
-console.log("| --- | --- | --- | --- |");
-for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-console.log(`\nWall time: ${last.seconds.toFixed(0)} s for ${epochs} epochs (${(last.seconds / epochs).toFixed(1)} s per epoch with its test pass)`);
+const ours = args.pytorch === "only" ? null : await trainOurs();
+if (ours) {
+  console.log(`| after ${epochs} epochs | post (${setup.epochs} epochs) | ours | ours vs post |`);
+  console.log("| --- | --- | --- | --- |");
+  for (const r of ours.rows) console.log(`| ${r.join(" | ")} |`);
+  console.log(`\nWall time: ${ours.seconds.toFixed(0)} s for ${epochs} epochs (${(ours.seconds / epochs).toFixed(1)} s per epoch with its test pass)`);
+}
+if (args.pytorch !== "no") {
+  const log = (e: PytorchEpoch) => process.stderr.write(`PyTorch epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(5)}, val loss ${e.valLoss.toFixed(5)} (${e.seconds.toFixed(0)} s in all)\n`);
+  const peer = await trainPytorchPeer(args.model, epochs, setup.batchSize, args.seed, log).catch((e: Error) => e);
+  if (peer instanceof Error) console.log(`\nPyTorch did not run (${peer.message})`);
+  else {
+    const end = peer.at(-1)!;
+    console.log(`\nPyTorch at Keras's conventions (examples/keras-blog-pytorch.ts), seed ${args.seed}, one thread: after ${epochs} epochs ` +
+      `train loss ${fmt(end.loss)} (${gap(end.loss, setup.post.loss)} vs the post), test loss ${fmt(end.valLoss)} (${gap(end.valLoss, setup.post.valLoss)}), ${end.seconds.toFixed(0)} s`);
+  }
+}

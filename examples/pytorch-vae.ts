@@ -128,7 +128,7 @@ async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: numbe
 /** PyTorch's model on one thread, or null (with the reason printed) when it cannot run. */
 function trainPytorch(seed: number): { loss: number[]; seconds: number } | null {
   if (!existsSync(PYTHON)) return null;
-  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir(), String(seed)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir(), String(seed), args.clamp ? "clamp" : "log-100"], { encoding: "utf8", maxBuffer: 1 << 20 });
   const lines = run.status === 0 ? run.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)) : [];
   if (lines.length === EPOCHS) return { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
   console.log(`PyTorch did not run (${(run.stderr || String(run.error)).trim().split("\n").at(-1)})\n`);

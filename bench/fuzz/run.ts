@@ -1,13 +1,14 @@
 // The long fuzz run: mutated model files of every kind (structure-aware, CRC
-// kept valid) and mutated CSV / NPY / IDX inputs, each case in a child process
+// kept valid), mutated ONNX files (ours and PyTorch's; bench/fuzz/onnx.ts) and mutated CSV / NPY / IDX inputs, each case in a child process
 // under a time limit (the child is killed and the case counted as a hang) and
 // a memory limit (the child's resident memory is polled; over the limit it is
 // killed and the case counted as an allocation over the bound; each case's own
 // peak is also checked against 64 MiB + 64 × its input size). Prints counts of
 // success / typed error / anything else per target and the first inputs of
 // each failure, and exits non-zero if there is any.
-// Run: npx tsx bench/fuzz/run.ts [--models N] [--readers N] [--workers W] [--seed S] [--time-limit MS]
-//   --models: cases per model kind (default 12,500: 100,000 over the 8 kinds); --readers: per reader (20,000)
+// Run: npx tsx bench/fuzz/run.ts [--models N] [--onnx N] [--readers N] [--workers W] [--seed S] [--time-limit MS]
+//   --models: cases per model kind (default 12,500: 100,000 over the 8 kinds); --onnx: per ONNX base (10,000);
+//   --readers: per reader (20,000)
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Report, Task } from "./child.js";
 import { buildModel, loadAndUse, MODEL_KINDS } from "./models.js";
+import { buildOnnx, importAndUse, ONNX_KINDS } from "./onnx.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -23,6 +25,7 @@ const flag = (name: string, fallback: number): number => {
 };
 const PER_MODEL = flag("models", 12_500);
 const PER_READER = flag("readers", 20_000);
+const PER_ONNX = flag("onnx", 10_000);
 const WORKERS = flag("workers", 2);
 const SEED = flag("seed", 15);
 const TIME_LIMIT_MS = flag("time-limit", 10_000);
@@ -40,10 +43,17 @@ for (const kind of MODEL_KINDS) {
   // Every base file must load unmutated, or its mutations test nothing but that first refusal.
   await loadAndUse(kind, bytes);
 }
+for (const kind of ONNX_KINDS) {
+  models[kind] = join(dir, `${kind}.onnx`);
+  const bytes = await buildOnnx(kind);
+  writeFileSync(models[kind], bytes);
+  await importAndUse(kind, bytes);
+}
 
 const tasks: Task[] = [];
-for (let i = 0; i < Math.max(PER_MODEL, PER_READER); i++) {
+for (let i = 0; i < Math.max(PER_MODEL, PER_READER, PER_ONNX); i++) {
   if (i < PER_MODEL) for (const target of MODEL_KINDS) tasks.push({ target, seed: SEED, index: i });
+  if (i < PER_ONNX) for (const target of ONNX_KINDS) tasks.push({ target, seed: SEED, index: i });
   if (i < PER_READER) for (const target of ["csv", "npy", "idx"] as const) tasks.push({ target, seed: SEED, index: i });
 }
 
@@ -141,7 +151,7 @@ function worker(): Promise<void> {
 
 await Promise.all(Array.from({ length: WORKERS }, worker));
 const seconds = (Date.now() - started) / 1000;
-console.log(`fuzz: seed ${SEED}, ${PER_MODEL} cases per model kind, ${PER_READER} per reader, ${WORKERS} workers, ${seconds.toFixed(0)} s`);
+console.log(`fuzz: seed ${SEED}, ${PER_MODEL} cases per model kind, ${PER_ONNX} per ONNX base, ${PER_READER} per reader, ${WORKERS} workers, ${seconds.toFixed(0)} s`);
 console.log("| target | cases | success | typed error | other error | hang | over the bound |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 const total: Counts = { ok: 0, typed: 0, other: 0, hang: 0, overBound: 0 };

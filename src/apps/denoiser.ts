@@ -8,7 +8,7 @@ import type { DataInput, TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { checkNoise, type NoiseConfig } from "../ops/corrupt.js";
 import { defaultCodeSize } from "./defaults.js";
-import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind, type StreamedSamples } from "./estimator.js";
 
 /** Options of Denoiser: its own and the estimators' training options. */
 export interface DenoiserOptions extends EstimatorTrainingOptions, CodeSizeOptions {
@@ -63,7 +63,7 @@ export class Denoiser extends AutoencoderEstimator {
   }
 
   /** Trains on clean samples. */
-  async fit(x: DataInput): Promise<this> {
+  async fit(x: DataInput | StreamedSamples): Promise<this> {
     await this.train(x);
     return this;
   }

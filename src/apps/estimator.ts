@@ -17,6 +17,7 @@ import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { assertFiniteTensors } from "../models/load-check.js";
+import { isSampleStream, type SampleStream } from "../models/stream-data.js";
 import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
@@ -50,6 +51,23 @@ export const TRAINING_KEYS: readonly string[] = [
  * unit variance), "minmax" (to [0, 1]), "none", or "auto": none for data that
  * already lies in [0, 1], else standard (decided at each fit).
  */
+/**
+ * Samples streamed to an estimator's fit (files larger than memory): the stream of batches or samples (see
+ * Autoencoder.fit), what the model is built from before the first batch, and optional validation batches.
+ * Streamed samples train without a scaler: scale them beforehand.
+ */
+export interface StreamedSamples {
+  stream: SampleStream;
+  validationData?: SampleStream;
+  sampleShape: number[];
+  /** Whether every value lies in [0, 1]: then "auto" scaling is none and the default model's output is a sigmoid. */
+  unitInterval: boolean;
+  /** Samples held in the shuffle buffer (see StreamFitOptions). Default 0: the stream's order. */
+  shuffleBuffer?: number;
+}
+
+const isStreamed = (x: unknown): x is StreamedSamples => typeof x === "object" && x !== null && "stream" in x && isSampleStream((x as StreamedSamples).stream);
+
 export type ScalerKind = "auto" | "standard" | "minmax" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
@@ -136,12 +154,15 @@ export abstract class AutoencoderEstimator {
     this.model_ = null;
   }
 
-  /** Fits the scaler and trains the model on x; returns x as the model sees it (scaled). */
-  protected async train(x: DataInput): Promise<TensorData> {
+  /** Fits the scaler and trains the model on x; returns x as the model sees it (scaled), or null for streamed samples. */
+  protected async train(x: DataInput): Promise<TensorData>;
+  protected async train(x: DataInput | StreamedSamples): Promise<TensorData | null>;
+  protected async train(x: DataInput | StreamedSamples): Promise<TensorData | null> {
     this.assertLive();
     await init();
     const given = this.given instanceof Autoencoder ? this.given : null;
     if (given?.isDisposed) throw new DisposedError("model: the Autoencoder given to this estimator was disposed");
+    if (isStreamed(x)) return this.trainStreamed(x, given);
     const sampleShape = given ? [...given.inputShape] : sampleShapeOf(x);
     const batch = toBatch(x, sampleShape, "x");
     if (batch.cols === 0) throw new ConfigError(`x: expected at least one feature, found sample shape ${shapeText(sampleShape)}`);
@@ -152,6 +173,27 @@ export abstract class AutoencoderEstimator {
     if (kind !== "none") scaler = kind === "standard" ? new StandardScaler() : new MinMaxScaler();
     const scaled = scaler ? await scaler.fitTransform(data) : data;
 
+    await this.fitModel(given, sampleShape, inUnitInterval(scaled.data), (model) => model.fit(scaled, fitOptions(this.training, batch.rows)));
+    this.scaler_ = scaler;
+    return scaled;
+  }
+
+  /** Streamed samples: no scaler (they are not held to fit one), the model built and trained as for arrays. */
+  private async trainStreamed(x: StreamedSamples, given: Autoencoder | null): Promise<null> {
+    const kind = this.scalerKind === "auto" ? (x.unitInterval ? "none" : "standard") : this.scalerKind;
+    if (kind !== "none") {
+      throw new ConfigError(`scaler: streamed samples train without a scaler, found scaler ${describe(kind)}${this.scalerKind === "auto" ? " (chosen for values outside [0, 1])" : ""}; scale the data beforehand and pass scaler: "none"`);
+    }
+    const sampleShape = given ? [...given.inputShape] : [...x.sampleShape];
+    // The split of held data has no meaning for a stream: its validation data comes as a stream too.
+    const options = { ...fitOptions({ ...this.training, validationSplit: 0 }, 0), validationSplit: undefined, validationData: x.validationData, shuffleBuffer: x.shuffleBuffer };
+    await this.fitModel(given, sampleShape, x.unitInterval, (model) => model.fit(x.stream, options));
+    this.scaler_ = null;
+    return null;
+  }
+
+  /** Builds the model (or takes the given one) and trains it with `fit`; a model built here is disposed if training fails. */
+  private async fitModel(given: Autoencoder | null, sampleShape: number[], unitInterval: boolean, fit: (model: Autoencoder) => Promise<History>): Promise<void> {
     // A model built here is rebuilt on every fit (scikit-learn's semantics); a given one trains on.
     if (this.model_ && this.model_ !== given) this.model_.dispose();
     this.model_ = null;
@@ -161,9 +203,9 @@ export abstract class AutoencoderEstimator {
     else {
       model = await Autoencoder.create(this.configure(defaultAutoencoderConfig({
         inputShape: sampleShape,
-        codeSize: this.defaultCodeSize(batch.cols),
+        codeSize: this.defaultCodeSize(sizeOf(sampleShape)),
         hiddenSizes: this.training.hiddenSizes,
-        output: inUnitInterval(scaled.data) ? "sigmoid" : "linear",
+        output: unitInterval ? "sigmoid" : "linear",
         learningRate: this.training.learningRate,
         seed: this.training.seed,
       })));
@@ -173,15 +215,13 @@ export abstract class AutoencoderEstimator {
       if (model.inputShape.join(",") !== sampleShape.join(",")) {
         throw new ConfigError(`model: expected an input shape of ${shapeText(sampleShape)} (the samples' shape), found ${shapeText(model.inputShape)}`);
       }
-      this.history_ = await model.fit(scaled, fitOptions(this.training, batch.rows));
+      this.history_ = await fit(model);
     } catch (error) {
       if (model !== given) model.dispose();
       throw error;
     }
     this.model_ = model;
-    this.scaler_ = scaler;
     this.sampleShape_ = sampleShape;
-    return scaled;
   }
 
   /** x validated against the fitted sample shape and scaled as in training. */

@@ -4,7 +4,7 @@ export { FeatureExtractor, type FeatureExtractorOptions } from "./feature-extrac
 export { AnomalyDetector, type AnomalyDetectorOptions, type LabelsWithConfidence, type PredictOptions, type ProbabilityMethod } from "./anomaly-detector.js";
 export { Denoiser, type DenoiserOptions } from "./denoiser.js";
 export { Generator, type GeneratorOptions } from "./generator.js";
-export type { EstimatorTrainingOptions, ScalerKind } from "./estimator.js";
+export type { EstimatorTrainingOptions, ScalerKind, StreamedSamples } from "./estimator.js";
 export {
   StandardScaler,
   MinMaxScaler,

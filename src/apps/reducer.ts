@@ -8,7 +8,7 @@ import type { Autoencoder, AutoencoderConfig } from "../models/autoencoder.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
-import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
+import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind, type StreamedSamples } from "./estimator.js";
 import { sizeOf } from "../shape.js";
 
 /** Options of Reducer: its own and the estimators' training options. */
@@ -65,7 +65,7 @@ export class Reducer extends AutoencoderEstimator {
   }
 
   /** Trains the model (after the scaler, if any) to reconstruct x. */
-  async fit(x: DataInput): Promise<this> {
+  async fit(x: DataInput | StreamedSamples): Promise<this> {
     await this.train(x);
     return this;
   }

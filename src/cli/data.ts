@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { AutoencoderError, DataError } from "../errors.js";
 import { readCsv } from "../io/csv.js";
+import { streamCsv } from "../io/csv-stream.js";
+import { streamNpy } from "../io/npy-stream.js";
 import { readIdx } from "../io/idx.js";
 import { readNpy, writeNpy } from "../io/npy.js";
 import type { TensorData } from "../models/data.js";
@@ -236,4 +238,91 @@ export function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
   });
+}
+
+// ---- data streamed a chunk at a time (files larger than memory) ----
+
+/**
+ * Files larger than this train streamed. A CSV's text could not be held much beyond it anyway: a JavaScript
+ * string holds at most 2^29 characters in V8.
+ */
+export const STREAM_THRESHOLD_BYTES = 256 * 2 ** 20;
+
+/** Blocks of rows, read again from the start on each iteration. */
+export type Blocks = AsyncIterable<{ data: Float32Array; shape: number[] }>;
+
+/** The file's size in bytes, or null when it cannot be read (the reader then says why, naming the path). */
+export async function fileSize(path: string): Promise<number | null> {
+  return stat(path).then((info) => info.size, () => null);
+}
+
+/** Whether a file can be streamed (an uncompressed .csv or .npy), and the reason when not. */
+export function streamable(path: string): string | null {
+  if (isGzip(path)) return "a gzip-compressed file cannot be streamed; decompress it first";
+  const format = dataFormat(path, "data");
+  return format === "idx" ? "IDX files are read whole; convert to .npy or .csv to stream" : null;
+}
+
+/** The blocks of a .csv or .npy file, a chunk at a time. */
+export function streamBlocks(path: string, options: ReadDataOptions = {}): Blocks {
+  const format = dataFormat(path, "data");
+  if (options.columns !== undefined && format !== "csv") throw new FileError(`${path}: --columns selects CSV columns; this is a ${format} file`);
+  const blocks: Blocks = format === "csv" ? streamCsv(path, options.columns === undefined ? {} : { columns: options.columns }) : streamNpy(path);
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const block of blocks) yield block;
+      } catch (error) {
+        if (error instanceof AutoencoderError) throw new FileError(`${path}: ${error.message}`);
+        throw error;
+      }
+    },
+  };
+}
+
+/** What a pass over the blocks tells before training: the row count, a sample's shape, whether all values are in [0, 1]. */
+export interface BlocksScan {
+  rows: number;
+  sampleShape: number[];
+  unitInterval: boolean;
+}
+
+/** One pass over the blocks; NaN or ±Infinity is a FileError naming the row and column, found before any training. */
+export async function scanBlocks(path: string, blocks: Blocks): Promise<BlocksScan> {
+  let rows = 0;
+  let sampleShape: number[] | null = null;
+  let unitInterval = true;
+  for await (const { data, shape } of blocks) {
+    sampleShape ??= shape.length === 1 ? [1] : shape.slice(1);
+    const cols = data.length / shape[0]!;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!(v >= 0 && v <= 1)) {
+        if (!Number.isFinite(v)) throw new FileError(`${path}: expected finite numbers, found ${v} at row ${rows + Math.floor(i / cols)}, column ${i % cols} (0-based)`);
+        unitInterval = false;
+      }
+    }
+    rows += shape[0]!;
+  }
+  if (rows === 0 || sampleShape === null) throw new FileError(`${path}: expected at least one sample, found none`);
+  if (sampleShape.some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape [${rows}, ${sampleShape.join(", ")}]`);
+  return { rows, sampleShape, unitInterval };
+}
+
+/** Rows [from, to) of the blocks (the training rows, or the validation rows at the end as Keras's split). */
+export function rowRange(blocks: Blocks, from: number, to: number): Blocks {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let at = 0;
+      for await (const { data, shape } of blocks) {
+        const n = shape[0]!;
+        const cols = data.length / n;
+        const start = Math.max(from, at);
+        const end = Math.min(to, at + n);
+        if (end > start) yield { data: data.subarray((start - at) * cols, (end - at) * cols), shape: [end - start, ...shape.slice(1)] };
+        at += n;
+        if (at >= to) return;
+      }
+    },
+  };
 }

@@ -14,11 +14,16 @@ import type { EarlyStoppingOptions, FitOptions, History } from "../models/fit.js
 import type { NoiseConfig } from "../ops/corrupt.js";
 import { init } from "../wasm/module.js";
 import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
-import { checkWritable, DATA_FORMATS_HELP, FileError, readData, writeBytes, writeStdout } from "./data.js";
+import type { StreamedSamples } from "../apps/estimator.js";
+import {
+  checkWritable, DATA_FORMATS_HELP, fileSize, FileError, readData, rowRange, scanBlocks, streamable, streamBlocks, STREAM_THRESHOLD_BYTES, writeBytes, writeStdout,
+} from "./data.js";
 import { ProgressBar } from "./progress.js";
 import { sizeOf } from "../shape.js";
 
 const KINDS = ["autoencoder", "denoiser", "vae", "detector"] as const;
+const STREAMED_KINDS: readonly string[] = ["autoencoder", "denoiser"];
+const SHUFFLE_BUFFER = 10_000;
 
 /** Training whose mean loss reaches this multiple of the first batch's (the untrained model's) has run away. */
 const DIVERGENCE_GROWTH = 1000;
@@ -49,6 +54,12 @@ export const TRAIN: CommandSpec = {
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
     { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
     COLUMNS_FLAG,
+    {
+      name: "stream",
+      type: "boolean",
+      help: `Read the data a chunk at a time instead of whole (.csv and .npy; --kind autoencoder or denoiser, unscaled). Files over ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB stream anyway.`,
+    },
+    { name: "shuffle-buffer", type: "int", value: "N", min: 0, default: String(SHUFFLE_BUFFER), help: "Streamed data: samples held for the seeded shuffle (0 keeps the file's order)." },
     { name: "csv-log", type: "string", value: "FILE", help: "Also write the history as CSV, a line per epoch as it ends (Keras CSVLogger): epoch,loss,valLoss,learningRate,…" },
     { name: "no-optimizer-state", type: "boolean", help: "Leave Adam's moments out of the model file (smaller; training cannot resume exactly where it stopped)." },
     { name: "quiet", type: "boolean", help: "No progress output (the summary line is still printed)." },
@@ -153,7 +164,7 @@ interface Trained {
   bytes: Uint8Array;
 }
 
-async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOptions): Promise<Trained> {
+async function fitAndSave(settings: TrainSettings, x: TensorData | StreamedSamples, fit: FitOptions): Promise<Trained> {
   const training: EstimatorTrainingOptions = { ...fit, seed: settings.seed };
   if (settings.learningRate !== undefined) training.learningRate = settings.learningRate;
   if (settings.hidden !== undefined) training.hiddenSizes = settings.hidden;
@@ -191,7 +202,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
         ...(settings.contamination === undefined ? {} : { contamination: settings.contamination }),
       });
       try {
-        await detector.fit(x);
+        await detector.fit(x as TensorData);
         return { history: detector.history!, bytes: detector.save(save) };
       } finally {
         detector.dispose();
@@ -207,7 +218,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
         ...(settings.learningRate === undefined ? {} : { learningRate: settings.learningRate }),
       });
       try {
-        await generator.fit(x);
+        await generator.fit(x as TensorData);
         return { history: generator.history!, bytes: generator.save(save) };
       } finally {
         generator.dispose();
@@ -216,24 +227,81 @@ async function fitAndSave(settings: TrainSettings, x: TensorData, fit: FitOption
   }
 }
 
+/** Whether to stream: asked for with --stream, or a file over the threshold; refused where streaming cannot serve. */
+async function streamsFile(args: ParsedArgs, settings: TrainSettings, path: string): Promise<boolean> {
+  const asked = args.flags.get("stream") === true;
+  const size = (await fileSize(path)) ?? 0;
+  if (!asked && size <= STREAM_THRESHOLD_BYTES) {
+    if (args.flags.has("shuffle-buffer")) throw new UsageError("train: --shuffle-buffer applies to streamed data (--stream, or a file over the threshold)");
+    return false;
+  }
+  const why = asked ? "--stream" : `the file is over ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB (${(size / 2 ** 20).toFixed(0)} MiB), so it streams`;
+  const unstreamable = streamable(path);
+  if (unstreamable !== null) {
+    if (!asked) return false;
+    throw new UsageError(`train: --stream: ${unstreamable}`);
+  }
+  if (!STREAMED_KINDS.includes(settings.kind)) throw new UsageError(`train: ${why}, which --kind ${STREAMED_KINDS.join(" and ")} support, not ${settings.kind}`);
+  if (settings.scale !== undefined && settings.scale !== "none") {
+    throw new UsageError(`train: ${why}, and streamed data trains unscaled: scale it beforehand (--scale none)`);
+  }
+  return true;
+}
+
+interface TrainingData {
+  x: TensorData | StreamedSamples;
+  rows: number;
+  features: number;
+  fit: FitOptions;
+  /** Samples per epoch when streamed (fit learns it only at the end of its first epoch); 0 when held. */
+  trainRows: number;
+}
+
+/** The data to train on: held in memory, or streamed with its training rows and validation rows (from the end) apart. */
+async function trainingData(args: ParsedArgs, settings: TrainSettings, path: string): Promise<TrainingData> {
+  const read = settings.columns === undefined ? {} : { columns: settings.columns };
+  if (!(await streamsFile(args, settings, path))) {
+    const x = await readData(path, read);
+    const rows = x.shape[0]!;
+    return { x, rows, features: sizeOf(x.shape.slice(1)), fit: fitFor(settings, rows), trainRows: 0 };
+  }
+  const blocks = streamBlocks(path, read);
+  // A first pass counts the rows (for the split) and finds whether the values lie in [0, 1], as for data held.
+  const scan = await scanBlocks(path, blocks);
+  const fit = fitFor(settings, scan.rows);
+  const valRows = Math.floor(scan.rows * (fit.validationSplit ?? 0));
+  if (fit.validationSplit && (valRows < 1 || valRows >= scan.rows)) {
+    throw new UsageError(`train: --validation-split ${fit.validationSplit} of ${scan.rows} samples leaves ${valRows} for validation; each side needs at least one`);
+  }
+  if (!scan.unitInterval && settings.scale === undefined) {
+    throw new UsageError(`train: ${path} streams and holds values outside [0, 1], which the default scaling would standardize; streamed data trains unscaled: scale it beforehand, or pass --scale none`);
+  }
+  const trainRows = scan.rows - valRows;
+  const x: StreamedSamples = {
+    stream: rowRange(blocks, 0, trainRows),
+    sampleShape: scan.sampleShape,
+    unitInterval: scan.unitInterval,
+    shuffleBuffer: (args.flags.get("shuffle-buffer") as number | undefined) ?? SHUFFLE_BUFFER,
+    ...(valRows > 0 ? { validationData: rowRange(blocks, trainRows, scan.rows) } : {}),
+  };
+  return { x, rows: scan.rows, features: sizeOf(scan.sampleShape), fit: { ...fit, validationSplit: undefined }, trainRows };
+}
+
 export async function train(args: ParsedArgs): Promise<void> {
   const [dataPath] = positionalsOf(TRAIN, args) as [string];
   const settings = settingsOf(args);
   await checkWritable(settings.out);
   if (settings.csvLog !== undefined) await checkWritable(settings.csvLog, "--csv-log");
-  const x = await readData(dataPath, settings.columns === undefined ? {} : { columns: settings.columns });
+  const { x, rows, features, fit, trainRows } = await trainingData(args, settings, dataPath);
   await init();
-  const rows = x.shape[0]!;
-  const features = sizeOf(x.shape.slice(1));
-  const fit = fitFor(settings, rows);
   if (settings.csvLog !== undefined) fit.callbacks = [csvLogger({ path: settings.csvLog })];
   const bar = args.flags.get("quiet") === true ? null : new ProgressBar(settings.kind, fit.epochs!);
   let epochSamples = 0;
   let firstLoss: number | undefined;
   fit.onBatchEnd = (batch, logs) => {
-    epochSamples = logs.epochSamples;
+    epochSamples = Math.max(logs.epochSamples, trainRows);
     firstLoss ??= logs.loss;
-    bar?.update(logs.epoch, logs.samples, logs.epochSamples, logs.loss, logs.samplesPerSecond);
+    bar?.update(logs.epoch, logs.samples, epochSamples, logs.loss, logs.samplesPerSecond);
     if (firstLoss > 0 && logs.loss >= DIVERGENCE_GROWTH * firstLoss) {
       bar?.epochDone(logs.epoch, logs.samples, logs.loss, logs.samplesPerSecond, undefined);
       throw new DivergenceError(

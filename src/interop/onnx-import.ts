@@ -9,7 +9,7 @@ import type { LayerSpec } from "../layers/index.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import type { ModelBase } from "../models/base.js";
 import { VAE, type VAEConfig } from "../models/vae.js";
-import { decodeModel } from "./onnx-proto.js";
+import { decodeModel, listText, namesText } from "./onnx-proto.js";
 import { toLayers, toVaeLayers, type ImportedLayer } from "./onnx-layers.js";
 import { sizeOf } from "../shape.js";
 
@@ -59,7 +59,7 @@ function splitAt(layers: ImportedLayer[], code: string | undefined): number {
   if (code !== undefined) {
     const at = layers.findIndex((l) => l.names.includes(code));
     if (at < 0 || at === layers.length - 1) {
-      throw new ConfigError(`fromOnnx: expected code to name a value between two layers, found ${describe(code)}; values: ${layers.slice(0, -1).flatMap((l) => l.names).map((n) => describe(n)).join(", ")}`);
+      throw new ConfigError(`fromOnnx: expected code to name a value between two layers, found ${describe(code)}; values: ${namesText(layers.slice(0, -1).flatMap((l) => l.names))}`);
     }
     return at + 1;
   }
@@ -73,7 +73,7 @@ function splitAt(layers: ImportedLayer[], code: string | undefined): number {
 function decoderGraph(bytes: Uint8Array, code: readonly number[]): ImportedLayer[] {
   const stack = toLayers(decodeModel(bytes));
   if (!same(stack.input, code)) {
-    throw new ConfigError(`fromOnnx: expected the decoder graph's input ${describe(stack.inputName)} to be the code, per-sample [${code.join(", ")}], found [${stack.input.join(", ")}]`);
+    throw new ConfigError(`fromOnnx: expected the decoder graph's input ${describe(stack.inputName)} to be the code, per-sample ${listText(code)}, found ${listText(stack.input)}`);
   }
   return stack.layers;
 }
@@ -142,7 +142,7 @@ async function buildAutoencoder(bytes: Uint8Array, options: FromOnnxOptions): Pr
   if (options.encoder !== undefined && !same(model.codeShape, stack.input)) {
     const found = model.codeShape;
     model.dispose();
-    throw new ConfigError(`fromOnnx: expected the encoder layers to end at the decoder graph's input, per-sample [${stack.input.join(", ")}], found [${found.join(", ")}]`);
+    throw new ConfigError(`fromOnnx: expected the encoder layers to end at the decoder graph's input, per-sample ${listText(stack.input)}, found ${listText(found)}`);
   }
   const tensors: Named = new Map();
   if (options.encoder === undefined) addWeights(tensors, "encoder", encoder as ImportedLayer[]);

@@ -7,7 +7,7 @@ import { ConfigError, describe } from "../errors.js";
 import { layers, type LayerSpec } from "../layers/index.js";
 import { convOutputLength } from "../ops/conv2d.js";
 import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
-import { dtypeName, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
+import { dtypeName, listText, namesText, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { permute } from "./permute.js";
 import { sizeOf } from "../shape.js";
 
@@ -58,6 +58,8 @@ interface Value {
   layout: "nchw" | "nhwc";
 }
 
+/** Largest per-sample input fromOnnx accepts: 2^28 values (1 GiB of float32 per sample). */
+const MAX_SAMPLE = 2 ** 28;
 const ours = (v: Value): number[] => (v.layout === "nchw" && v.dims.length === 3 ? [v.dims[1]!, v.dims[2]!, v.dims[0]!] : [...v.dims]);
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -73,11 +75,17 @@ class Converter {
   readonly constants = new Map<string, OnnxTensor>();
   private readonly consumers = new Map<string, OnnxNode[]>();
   layers: ImportedLayer[] = [];
-  /** Rows of the next dense layer to reorder (a flatten of an NCHW image). */
-  pendingRows: Int32Array | null = null;
+  /**
+   * The NCHW image [c, h, w] a flatten took: the next dense layer's rows are
+   * reordered from it. Kept as dims, and the index map made only once the
+   * dense layer's weights (bytes of the file) have that many rows, so a
+   * declared shape never becomes an allocation.
+   */
+  pendingRows: number[] | null = null;
   /** Index of the last dense layer while only element-wise layers follow it. */
   private lastDense: number | null = null;
   readonly outputs: Set<string>;
+  private readonly visited = new Set<OnnxNode>();
 
   constructor(private readonly model: OnnxModel) {
     for (const t of model.graph.initializers) this.constants.set(t.name, t);
@@ -113,7 +121,7 @@ class Converter {
 
   consumer(value: string): OnnxNode | null {
     const list = this.consumersOf(value);
-    if (list.length > 1) throw new ConfigError(`fromOnnx: value ${describe(value)} feeds ${list.length} nodes (${list.map((n) => describe(n.name)).join(", ")}); expected a chain of layers without branches`);
+    if (list.length > 1) throw new ConfigError(`fromOnnx: value ${describe(value)} feeds ${list.length} nodes (${namesText(list.map((n) => n.name))}); expected a chain of layers without branches`);
     return list[0] ?? null;
   }
 
@@ -142,29 +150,31 @@ class Converter {
   }
 
   takeRows(kernel: { shape: number[]; data: Float32Array }): { shape: number[]; data: Float32Array } {
-    const map = this.pendingRows;
+    const image = this.pendingRows;
     this.pendingRows = null;
-    if (!map) return kernel;
-    const [, cols] = kernel.shape as [number, number];
+    if (!image) return kernel;
+    const [rows, cols] = kernel.shape as [number, number];
+    if (rows !== sizeOf(image)) throw new ConfigError(`fromOnnx: a dense layer with ${rows} inputs after flattening an image of ${sizeOf(image)} values`);
+    const map = chwToHwc(image);
     const data = new Float32Array(kernel.data.length);
     for (let r = 0; r < map.length; r++) data.set(kernel.data.subarray(map[r]! * cols, (map[r]! + 1) * cols), r * cols);
     return { shape: kernel.shape, data };
   }
 
-  setPendingRows(node: OnnxNode, map: Int32Array | null): void {
-    if (this.pendingRows && map) throw unsupported(node, "expected a dense layer after flattening an NCHW image");
-    this.pendingRows = map;
+  setPendingRows(node: OnnxNode, image: number[] | null): void {
+    if (this.pendingRows && image) throw unsupported(node, "expected a dense layer after flattening an NCHW image");
+    this.pendingRows = image;
   }
 
   /** The graph's one non-constant input, as the first value of the chain. */
   start(): { value: Value; input: number[] } {
     const inputs = this.model.graph.inputs.filter((i) => !this.constants.has(i.name));
-    if (inputs.length !== 1) throw new ConfigError(`fromOnnx: expected a graph with one input, found ${inputs.length} (${inputs.map((i) => describe(i.name)).join(", ")})`);
+    if (inputs.length !== 1) throw new ConfigError(`fromOnnx: expected a graph with one input, found ${inputs.length} (${namesText(inputs.map((i) => i.name))})`);
     const info = inputs[0]!;
     if (info.elemType !== 1) throw new ConfigError(`fromOnnx: input ${describe(info.name)} has data type ${dtypeName(info.elemType)}; expected FLOAT`);
     const dims = info.dims.slice(1);
-    if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1 || d > 1 << 24)) {
-      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape [${info.dims.map((d) => describe(d)).join(", ")}]; expected [batch, ...one to three fixed sizes]`);
+    if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1) || sizeOf(dims as number[]) > MAX_SAMPLE) {
+      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape ${listText(info.dims.map((d) => (typeof d === "string" ? describe(d) : d)))}; expected [batch, ...one to three fixed sizes] of at most ${MAX_SAMPLE} values per sample`);
     }
     const first = this.consumersOf(info.name)[0];
     const nhwcInput = first?.op === "Transpose" && same(intsAttr(first, "perm") ?? [], [0, 3, 1, 2]);
@@ -182,22 +192,29 @@ class Converter {
     const saved = this.layers;
     this.layers = [];
     this.lastDense = null;
-    let v = first ? convertNode(this, first, from) : from;
+    let v = first ? this.convert(first, from) : from;
     while (!this.outputs.has(v.name) && !stops.has(v.name)) {
       const next = this.consumersOf(v.name);
       if (next.length !== 1) break;
-      v = convertNode(this, next[0]!, v);
+      v = this.convert(next[0]!, v);
     }
     const layers = this.layers;
     this.layers = saved;
     return { layers, end: v };
   }
 
+  /** Converts one node, each at most once: a graph whose values lead back to a node is refused, not followed forever. */
+  private convert(node: OnnxNode, v: Value): Value {
+    if (this.visited.has(node)) throw unsupported(node, `its input ${describe(v.name)} comes from a node after it; expected a graph without cycles`);
+    this.visited.add(node);
+    return convertNode(this, node, v);
+  }
+
   /** Checks that a chain ended at a graph output with nothing left to apply. */
   finish(what: string, end: Value, layers: ImportedLayer[]): void {
     if (!this.outputs.has(end.name)) {
       const next = this.consumersOf(end.name);
-      if (next.length > 1) throw new ConfigError(`fromOnnx: value ${describe(end.name)} feeds ${next.length} nodes (${next.map((n) => describe(n.name)).join(", ")}); expected a chain of layers without branches${what === "the graph" ? " (for a VAE, give the names of its mu and logVar outputs)" : ""}`);
+      if (next.length > 1) throw new ConfigError(`fromOnnx: value ${describe(end.name)} feeds ${next.length} nodes (${namesText(next.map((n) => n.name))}); expected a chain of layers without branches${what === "the graph" ? " (for a VAE, give the names of its mu and logVar outputs)" : ""}`);
       throw new ConfigError(`fromOnnx: ${what} ends at ${describe(end.name)}, which is not a graph output`);
     }
     if (this.pendingRows || end.layout === "nchw" && end.dims.length === 3 && layers.length === 0) {
@@ -264,7 +281,7 @@ function convertNode(c: Converter, node: OnnxNode, v: Value): Value {
       const perm = intsAttr(node, "perm") ?? [];
       if (v.dims.length === 3 && v.layout === "nhwc" && same(perm, [0, 3, 1, 2])) return { name: out.name, dims: [v.dims[2]!, v.dims[0]!, v.dims[1]!], layout: "nchw" };
       if (v.dims.length === 3 && v.layout === "nchw" && same(perm, [0, 2, 3, 1])) return { name: out.name, dims: [v.dims[1]!, v.dims[2]!, v.dims[0]!], layout: "nhwc" };
-      throw unsupported(node, `perm [${perm.join(", ")}] on a ${v.layout.toUpperCase()} value; supported: [0, 3, 1, 2] from NHWC and [0, 2, 3, 1] from NCHW`);
+      throw unsupported(node, `perm ${listText(perm)} on a ${v.layout.toUpperCase()} value; supported: [0, 3, 1, 2] from NHWC and [0, 2, 3, 1] from NCHW`);
     }
     case "Gemm":
     case "MatMul": return convertDense(c, node, v);
@@ -291,14 +308,14 @@ function convertNode(c: Converter, node: OnnxNode, v: Value): Value {
 }
 
 function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
-  if (v.dims.length !== 1) throw unsupported(node, `expected a flat input [batch, features], found per-sample [${v.dims.join(", ")}]`);
+  if (v.dims.length !== 1) throw unsupported(node, `expected a flat input [batch, features], found per-sample ${listText(v.dims)}`);
   let b = c.floats(node, 1, "the weight matrix");
   let bias: { shape: number[]; data: Float32Array } | null = null;
   let outName = node.outputs[0] ?? "";
   if (node.op === "Gemm") {
     onlyAttributes(node, ["alpha", "beta", "transA", "transB"]);
     if (floatAttr(node, "alpha", 1) !== 1 || floatAttr(node, "beta", 1) !== 1 || intAttr(node, "transA", 0) !== 0) throw unsupported(node, "expected alpha = beta = 1 and transA = 0");
-    if (b.shape.length !== 2) throw unsupported(node, `expected a 2-D weight matrix, found [${b.shape.join(", ")}]`);
+    if (b.shape.length !== 2) throw unsupported(node, `expected a 2-D weight matrix, found ${listText(b.shape)}`);
     if (intAttr(node, "transB", 0) === 1) b = { shape: [b.shape[1]!, b.shape[0]!], data: permute(b.data, b.shape, [1, 0]) };
     if (node.inputs[2]) bias = c.floats(node, 2, "the bias");
   } else {
@@ -311,8 +328,8 @@ function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
     }
   }
   const [rows, units] = b.shape as [number, number];
-  if (b.shape.length !== 2 || rows !== v.dims[0]) throw unsupported(node, `expected a weight matrix [${v.dims[0]}, units], found [${b.shape.join(", ")}]`);
-  if (bias && bias.data.length !== units) throw unsupported(node, `expected a bias of ${units} values, found shape [${bias.shape.join(", ")}]`);
+  if (b.shape.length !== 2 || rows !== v.dims[0]) throw unsupported(node, `expected a weight matrix [${v.dims[0]}, units], found ${listText(b.shape)}`);
+  if (bias && bias.data.length !== units) throw unsupported(node, `expected a bias of ${units} values, found shape ${listText(bias.shape)}`);
   const weights: Weights = new Map([["kernel", c.takeRows(b)]]);
   if (bias) weights.set("bias", { shape: [units], data: bias.data });
   const out: Value = { name: outName, dims: [units], layout: "nhwc" };
@@ -322,7 +339,7 @@ function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
 
 function pads4(node: OnnxNode): number[] {
   const p = intsAttr(node, "pads") ?? [0, 0, 0, 0];
-  if (p.length !== 4) throw unsupported(node, `expected 4 pads, found [${p.join(", ")}]`);
+  if (p.length !== 4) throw unsupported(node, `expected 4 pads, found ${listText(p)}`);
   return p;
 }
 
@@ -331,19 +348,19 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   onlyAttributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad", ...(transposed ? ["output_padding"] : [])]);
   if (v.layout !== "nchw" || v.dims.length !== 3) throw unsupported(node, "expected an NCHW image input");
   const w = c.floats(node, 1, "the filters");
-  if (w.shape.length !== 4) throw unsupported(node, `expected 4-D filters, found [${w.shape.join(", ")}]`);
+  if (w.shape.length !== 4) throw unsupported(node, `expected 4-D filters, found ${listText(w.shape)}`);
   if (intAttr(node, "group", 1) !== 1 || !(intsAttr(node, "dilations") ?? [1, 1]).every((d) => d === 1)) throw unsupported(node, "expected group = 1 and dilations 1");
   const autoPad = stringAttr(node, "auto_pad", "NOTSET");
   if (autoPad !== "NOTSET") throw unsupported(node, `auto_pad ${describe(autoPad)}; supported: explicit pads`);
   const [cin, ih, iw] = v.dims as [number, number, number];
   const [kh, kw] = [w.shape[2]!, w.shape[3]!];
   const strides = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
-  if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1 && s <= 1 << 16)) throw unsupported(node, `strides [${strides.join(", ")}]; supported: two integers in [1, 65536]`);
+  if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1 && s <= 1 << 16)) throw unsupported(node, `strides ${listText(strides)}; supported: two integers in [1, 65536]`);
   const kernelShape = intsAttr(node, "kernel_shape");
-  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape [${kernelShape.join(", ")}] differs from the filters' ${kh}×${kw}`);
+  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape ${listText(kernelShape)} differs from the filters' ${kh}×${kw}`);
   const pads = pads4(node);
   const filters = transposed ? w.shape[1]! : w.shape[0]!;
-  if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters [${w.shape.join(", ")}] do not fit ${cin} input channels`);
+  if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters ${listText(w.shape)} do not fit ${cin} input channels`);
   const axes = [[ih, kh, strides[0], pads[0]!, pads[2]!], [iw, kw, strides[1], pads[1]!, pads[3]!]] as const;
   let spec: LayerSpec | null = null;
   let outHW: number[] = [];
@@ -359,7 +376,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     outHW = onnxOut;
   } else {
     const extra = intsAttr(node, "output_padding") ?? [0, 0];
-    if (extra.length !== 2 || !extra.every((e, a) => Number.isInteger(e) && e >= 0 && e < strides[a]!)) throw unsupported(node, `output_padding [${extra.join(", ")}]; supported: two integers, each below its stride`);
+    if (extra.length !== 2 || !extra.every((e, a) => Number.isInteger(e) && e >= 0 && e < strides[a]!)) throw unsupported(node, `output_padding ${listText(extra)}; supported: two integers, each below its stride`);
     const onnxOut = axes.map(([i, k, s, b, e], a) => (i - 1) * s + k - b - e + extra[a]!);
     const options: ([number, number] | null)[] = [null];
     for (let y = 0; y < strides[0]; y++) for (let x = 0; x < strides[1]; x++) options.push([y, x]);
@@ -381,7 +398,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW.join("×")} from ${ih}×${iw}`);
   if (spec === null) {
     // PyTorch's padding (as many rows at the start as at the end) where "same" would put the odd one at the end.
-    if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads [${pads.join(", ")}]; supported: integers in [0, 65536]`);
+    if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads ${listText(pads)}; supported: integers in [0, 65536]`);
     const padding = [[pads[0]!, pads[2]!], [pads[1]!, pads[3]!]] as const;
     const extra = intsAttr(node, "output_padding") ?? [0, 0];
     spec = transposed
@@ -402,12 +419,12 @@ function convertBatchNorm(c: Converter, node: OnnxNode, v: Value): Value {
   onlyAttributes(node, ["epsilon", "momentum", "training_mode", "spatial"]);
   if (intAttr(node, "training_mode", 0) !== 0) throw unsupported(node, "expected training_mode = 0 (inference)");
   const image = v.layout === "nchw" && v.dims.length === 3;
-  if (!image && v.dims.length !== 1) throw unsupported(node, `expected an NCHW image or flat features, found per-sample [${v.dims.join(", ")}] (${v.layout.toUpperCase()})`);
+  if (!image && v.dims.length !== 1) throw unsupported(node, `expected an NCHW image or flat features, found per-sample ${listText(v.dims)} (${v.layout.toUpperCase()})`);
   const channels = v.dims[0]!;
   const weights: Weights = new Map();
   ["gamma", "beta", "movingMean", "movingVariance"].forEach((name, i) => {
     const t = c.floats(node, i + 1, name);
-    if (t.data.length !== channels) throw unsupported(node, `expected ${name} of ${channels} values, found shape [${t.shape.join(", ")}]`);
+    if (t.data.length !== channels) throw unsupported(node, `expected ${name} of ${channels} values, found shape ${listText(t.shape)}`);
     weights.set(name, { shape: [channels], data: t.data });
   });
   const out: Value = { name: node.outputs[0] ?? "", dims: v.dims, layout: v.layout };
@@ -423,7 +440,7 @@ function convertResize(c: Converter, node: OnnxNode, v: Value, out: Value): Valu
   const scalesAttr = node.attributes.get("scales");
   const index = node.op === "Upsample" ? 1 : 2;
   const scales = scalesAttr && "floats" in scalesAttr ? scalesAttr.floats : Array.from(c.floats(node, index, "the scales").data);
-  if (!same(scales, [1, 1, 2, 2])) throw unsupported(node, `scales [${scales.join(", ")}]; supported: [1, 1, 2, 2] (ours is upSampling2d)`);
+  if (!same(scales, [1, 1, 2, 2])) throw unsupported(node, `scales ${listText(scales)}; supported: [1, 1, 2, 2] (ours is upSampling2d)`);
   // With a scale of 2, these coordinate rules read input ⌊i/2⌋ for output i, as ours does.
   const transform = stringAttr(node, "coordinate_transformation_mode", "half_pixel");
   const rounding = stringAttr(node, "nearest_mode", "round_prefer_floor");
@@ -445,18 +462,18 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
     const t = c.constant(node, 1, "the shape");
     if (t.data instanceof Float32Array) throw unsupported(node, "expected an INT64 shape");
     const shape = [...t.data];
-    if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape [${shape.join(", ")}] fixes the batch size; expected 0 or -1 first`);
+    if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape ${listText(shape)} fixes the batch size; expected 0 or -1 first`);
     const rest = shape.slice(1).map((d, i) => (d === 0 ? v.dims[i] ?? -2 : d));
     const known = sizeOf(rest.filter((d) => d !== -1));
     target = rest.map((d) => (d === -1 ? sizeOf(v.dims) / known : d));
     if (target.some((d) => !Number.isInteger(d) || d < 1) || sizeOf(target) !== sizeOf(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
-      throw unsupported(node, `shape [${shape.join(", ")}] does not fit per-sample [${v.dims.join(", ")}]`);
+      throw unsupported(node, `shape ${listText(shape)} does not fit per-sample ${listText(v.dims)}`);
     }
   }
   const fromImage = v.layout === "nchw" && v.dims.length === 3;
   if (fromImage) {
-    if (target.length !== 1) throw unsupported(node, `expected a flatten of an NCHW image, found target [${target.join(", ")}]`);
-    c.setPendingRows(node, chwToHwc(v.dims));
+    if (target.length !== 1) throw unsupported(node, `expected a flatten of an NCHW image, found target ${listText(target)}`);
+    c.setPendingRows(node, [...v.dims]);
     const y: Value = { ...out, dims: target, layout: "nhwc" };
     c.push(layers.flatten(), y);
     return y;
@@ -494,7 +511,7 @@ export function toVaeLayers(model: OnnxModel, names: { mu: string; logVar: strin
   const c = new Converter(model);
   for (const [role, name] of Object.entries(names)) {
     if (typeof name !== "string" || !c.outputs.has(name)) {
-      throw new ConfigError(`fromOnnx: expected vae.${role} to name a graph output, found ${describe(name)}; outputs: ${[...c.outputs].map((o) => describe(o)).join(", ")}`);
+      throw new ConfigError(`fromOnnx: expected vae.${role} to name a graph output, found ${describe(name)}; outputs: ${namesText([...c.outputs])}`);
     }
   }
   if (names.mu === names.logVar) throw new ConfigError(`fromOnnx: expected vae.mu and vae.logVar to name two outputs, found ${describe(names.mu)} twice`);
@@ -520,7 +537,7 @@ export function toVaeLayers(model: OnnxModel, names: { mu: string; logVar: strin
   for (const [name, layers] of heads) {
     const kinds = layers.map((l) => l.spec.type);
     if (kinds.join(",") !== headSpecs.join(",") || (layers.at(-1)!.spec as { activation?: string }).activation !== undefined) {
-      throw new ConfigError(`fromOnnx: expected the head to ${describe(name)} to be ${image ? "a flatten and " : ""}one linear dense layer (as our VAE's), found ${kinds.join(", ") || "no layer"}`);
+      throw new ConfigError(`fromOnnx: expected the head to ${describe(name)} to be ${image ? "a flatten and " : ""}one linear dense layer (as our VAE's), found ${kinds.length > 0 ? listText(kinds) : "no layer"}`);
     }
   }
   const mu = heads.get(names.mu)!;

@@ -10,6 +10,14 @@ const DTYPE_NAMES: Record<number, string> = {
   0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING",
   9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 16: "BFLOAT16",
 };
+/** Numbers from a file, for a message: the first 8, then how many there are. */
+export const listText = (values: readonly (number | string)[]): string =>
+  `[${values.slice(0, 8).join(", ")}${values.length > 8 ? `, … (${values.length} values)` : ""}]`;
+
+/** Names from a file, for a message: the first 8 quoted within a bound, then how many there are. */
+export const namesText = (names: readonly string[]): string =>
+  `${names.slice(0, 8).map((n) => describe(n)).join(", ")}${names.length > 8 ? `, … (${names.length} names)` : ""}`;
+
 export const dtypeName = (t: number): string => DTYPE_NAMES[t] ?? `data type ${t}`;
 
 export interface OnnxTensor {
@@ -153,19 +161,19 @@ export function readTensor(bytes: Uint8Array, where: string): OnnxTensor {
     else if (f.field === 13 || f.field === 14) throw new ModelFormatError(`${where}: tensor ${describe(name)} keeps its data in an external file; expected the data inside the model`);
   }
   const what = `${where} tensor ${describe(name)}`;
-  if (dims.some((d) => d < 0)) throw new ModelFormatError(`${what}: expected dims >= 0, found [${dims.join(", ")}]`);
+  if (dims.some((d) => d < 0)) throw new ModelFormatError(`${what}: expected dims >= 0, found ${listText(dims)}`);
   // Checked against the bytes present before anything of that size is allocated.
   let count = 1;
   for (const d of dims) {
     count *= d;
-    if (count > MAX_ELEMENTS) throw new ModelFormatError(`${what}: expected at most ${MAX_ELEMENTS} elements, found dims [${dims.join(", ")}]`);
+    if (count > MAX_ELEMENTS) throw new ModelFormatError(`${what}: expected at most ${MAX_ELEMENTS} elements, found dims ${listText(dims)}`);
   }
   if (dtype !== DTYPE.float && dtype !== DTYPE.int64 && dtype !== DTYPE.int32) {
     throw new ModelFormatError(`${what}: unsupported data type ${dtypeName(dtype)}; expected FLOAT (weights) or INT64/INT32 (shapes)`);
   }
   const width = dtype === DTYPE.int64 ? 8 : 4;
   if (raw !== null) {
-    if (raw.length !== count * width) throw new ModelFormatError(`${what}: dims [${dims.join(", ")}] need ${count * width} bytes of raw_data, found ${raw.length}`);
+    if (raw.length !== count * width) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count * width} bytes of raw_data, found ${raw.length}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     if (dtype === DTYPE.float) {
       const data = new Float32Array(count);
@@ -178,11 +186,11 @@ export function readTensor(bytes: Uint8Array, where: string): OnnxTensor {
   }
   if (dtype === DTYPE.float) {
     const values = floats.flatMap((f) => readPackedFloats(f, what));
-    if (values.length !== count) throw new ModelFormatError(`${what}: dims [${dims.join(", ")}] need ${count} float_data values, found ${values.length}`);
+    if (values.length !== count) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count} float_data values, found ${values.length}`);
     return { name, dims, data: Float32Array.from(values) };
   }
   const values = ints.flatMap((f) => readPackedInts(f, what));
-  if (values.length !== count) throw new ModelFormatError(`${what}: dims [${dims.join(", ")}] need ${count} integer values, found ${values.length}`);
+  if (values.length !== count) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count} integer values, found ${values.length}`);
   return { name, dims, data: dtype === DTYPE.int32 ? values.map((v) => v | 0) : values };
 }
 

@@ -112,22 +112,24 @@ export function toNumber(field: string): number | undefined {
 function isDecimal(s: string): boolean {
   const n = s.length;
   let i = 0;
-  const digits = (): number => {
-    const from = i;
-    while (i < n && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-    return i - from;
-  };
-  if (s[i] === "+" || s[i] === "-") i++;
-  let mantissa = digits();
-  if (s[i] === ".") {
-    i++;
-    mantissa += digits();
+  let c = s.charCodeAt(0);
+  if (c === 0x2b || c === 0x2d) c = s.charCodeAt(++i);
+  const from = i;
+  while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++i);
+  let mantissa = i - from;
+  if (c === 0x2e) {
+    const after = ++i;
+    c = s.charCodeAt(i);
+    while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++i);
+    mantissa += i - after;
   }
   if (mantissa === 0) return false;
-  if (s[i] === "e" || s[i] === "E") {
-    i++;
-    if (s[i] === "+" || s[i] === "-") i++;
-    if (digits() === 0) return false;
+  if (c === 0x65 || c === 0x45) {
+    c = s.charCodeAt(++i);
+    if (c === 0x2b || c === 0x2d) c = s.charCodeAt(++i);
+    const digitsFrom = i;
+    while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++i);
+    if (i === digitsFrom) return false;
   }
   return i === n;
 }

@@ -12,6 +12,8 @@ import { assertFinite, toBatch, type Batch, type DataInput } from "./data.js";
 import type { LossParts, Trainable } from "./fit.js";
 import { summaryRows, type Network } from "./network.js";
 import { assertFiniteTensors, checkBind, fileTensorCheck, whileLoading } from "./load-check.js";
+import { savedNumerics } from "./numerics.js";
+import type { Numerics } from "../wasm/numerics.js";
 import { paddedCount, ParamSlab, StateBlock } from "./params.js";
 
 /** Options of a model's or estimator's save(). */
@@ -28,6 +30,8 @@ interface SavedMeta {
   optimizerSteps?: number;
   /** The rate set during training (ReduceLROnPlateau), saved with the optimizer state. */
   learningRate?: number;
+  /** The numerics profile that trained the weights; left out for "exact", so those files keep their bytes. */
+  numerics?: Numerics;
 }
 
 /** Rows per inference call: enough to keep gemm efficient, small enough to stay in cache-friendly scratch. */
@@ -120,6 +124,8 @@ export abstract class ModelBase implements Trainable {
   step = 0;
   /** Epochs trained so far, saved with the model. */
   epochsTrained = 0;
+  /** The numerics profile (init's `numerics`) the weights were trained with: the engine's at create, the file's at load. */
+  numerics: Numerics = getEngine().numerics;
   private disposed = false;
 
   protected constructor(
@@ -145,6 +151,7 @@ export abstract class ModelBase implements Trainable {
       this.slab.regions.state.forEach((ptr, i) => tensors.push({ name: `optimizer.state${i}`, shape: [this.slab.count], data: arena.read(ptr, this.slab.count) }));
     }
     const meta: SavedMeta = { format, config, step: this.step, epochs: this.epochsTrained };
+    if (this.numerics !== "exact") meta.numerics = this.numerics;
     if (withOptimizer) meta.optimizerSteps = this.optimizer.steps;
     if (withOptimizer && this.optimizer.learningRateOverride !== null) meta.learningRate = this.optimizer.learningRateOverride;
     return encodeModelFile(meta, tensors, coreCrc32);
@@ -162,6 +169,7 @@ export abstract class ModelBase implements Trainable {
       throw new ModelFormatError(`${what}.load: expected a saved ${format}, found ${describe(meta && typeof meta === "object" ? meta.format ?? null : meta)}`);
     }
     const counters = checkCounters(meta, what);
+    const numerics = savedNumerics(meta.numerics, what);
     assertFiniteTensors(file.tensors, `${what}.load`);
     let model: T;
     try {
@@ -186,6 +194,7 @@ export abstract class ModelBase implements Trainable {
     }
     model.step = counters.step;
     model.epochsTrained = counters.epochs;
+    model.numerics = numerics;
     return model;
   }
 

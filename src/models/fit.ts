@@ -10,8 +10,10 @@ import type { ForwardContext } from "../layers/layer.js";
 import { Tape } from "../ops/tape.js";
 import { Tensor } from "../ops/tensor.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import type { Numerics } from "../wasm/numerics.js";
 import { getEngine } from "../wasm/module.js";
 import { assertFinite, type Batch } from "./data.js";
+import { assertTrainingNumerics } from "./numerics.js";
 import type { ParamSlab, StateBlock } from "./params.js";
 import { STREAM } from "../ops/streams.js";
 
@@ -37,6 +39,8 @@ export interface Trainable {
   epochsTrained: number;
   /** True once `dispose()` freed the model's memory; training stops at the next step. */
   readonly isDisposed: boolean;
+  /** The numerics profile its weights were trained with (numerics.ts). */
+  numerics: Numerics;
   /** The model file, for checkpoints. */
   save(options?: { optimizer?: boolean }): Uint8Array;
   /** Loss of a batch; records on ctx.tape when training. */
@@ -367,6 +371,7 @@ export async function fitLoop(model: Trainable, data: FitData | TrainingData, op
   try {
     options.signal?.throwIfAborted();
     assertLive(model);
+    assertTrainingNumerics(model);
   } catch (error) {
     if (!held) data.free();
     throw error;

@@ -8,6 +8,7 @@ import type { Pool } from "./pool.js";
 import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, withSharedMemoryImport, type EngineInfo, type ThreadsOption } from "./threads.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
+import { assertCoreNumerics, checkNumerics, coreSource, withNumerics, type Numerics } from "./numerics.js";
 
 /** Where to get the wasm core from; the build's own copy when omitted. */
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
@@ -22,6 +23,8 @@ export interface Engine {
   /** Why there is no pool although more than one thread was asked for. */
   readonly reason: string | null;
   readonly sharedMemory: boolean;
+  /** The numerics profile of the loaded core (numerics.ts). */
+  readonly numerics: Numerics;
 }
 
 let engine: Engine | null = null;
@@ -120,9 +123,15 @@ export interface InitOptions {
    * the same bits.
    */
   threads?: ThreadsOption;
+  /**
+   * "exact" (the default): the same bits on every runtime and CPU; "fma":
+   * fused multiply-adds where the runtime has them (numerics.ts), else init
+   * rejects with an UnsupportedRuntimeError. Chosen once per realm.
+   */
+  numerics?: Numerics;
 }
 
-const INIT_KEYS = keysOf<InitOptions>({ wasm: true, threads: true });
+const INIT_KEYS = keysOf<InitOptions>({ wasm: true, threads: true, numerics: true });
 
 /** Shared memory with the most pages the engine grants: 4 GiB, else 1 GiB (32-bit hosts), else none. */
 function sharedMemory(): WebAssembly.Memory | null {
@@ -145,7 +154,8 @@ async function load(options: InitOptions): Promise<Engine> {
   assertRuntimeSupport();
   const requested = await requestedThreads(options.threads);
   let reason: string | null = requested === 1 ? null : threadsUnavailable();
-  const core = await coreOf(options.wasm).catch(compileFailure);
+  const numerics = checkNumerics(options.numerics);
+  const core = await coreOf(await coreSource(numerics, options.wasm)).catch(compileFailure);
   // Fresh, hence zeroed: the core is built with zeroFilledMemory (asconfig.json), so its zero data is not in the file.
   let memory = requested > 1 && reason === null ? sharedMemory() : null;
   if (requested > 1 && reason === null && memory === null) reason = "the engine refused a shared WebAssembly.Memory";
@@ -173,6 +183,7 @@ async function load(options: InitOptions): Promise<Engine> {
   }
   const kernels = instance.exports as unknown as Kernels;
   const arena = new Arena(used, kernels.heap_base());
+  assertCoreNumerics(kernels, arena, numerics);
   let pool: Pool | null = null;
   if (memory !== null && reason === null) {
     const control = arena.alloc(CONTROL_BYTES, "the thread pool's control block");
@@ -183,7 +194,7 @@ async function load(options: InitOptions): Promise<Engine> {
       reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;
     }
   }
-  return { kernels, arena, pool, requested, reason, sharedMemory: memory !== null };
+  return { kernels, arena, pool, requested, reason, sharedMemory: memory !== null, numerics };
 }
 
 /**
@@ -199,7 +210,7 @@ export function init(options: InitOptions = {}): Promise<Engine> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return Promise.resolve(engine);
+    return withNumerics(engine, options.numerics);
   }
   if (!pending) {
     pending = load(options).then((loaded) => (engine = loaded));
@@ -207,7 +218,7 @@ export function init(options: InitOptions = {}): Promise<Engine> {
       pending = null;
     });
   }
-  return pending;
+  return pending.then((loaded) => withNumerics(loaded, options.numerics));
 }
 
 /** The loaded engine; throws when `init()` has not finished. */

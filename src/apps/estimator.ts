@@ -57,8 +57,11 @@ export const TRAINING_KEYS: readonly string[] = [
  * Streamed samples train without a scaler: scale them beforehand.
  */
 export interface StreamedSamples {
+  /** The training samples, a pass per epoch. */
   stream: SampleStream;
+  /** Held-out samples evaluated after each epoch. Default: none. */
   validationData?: SampleStream;
+  /** Shape of one sample. */
   sampleShape: number[];
   /** Whether every value lies in [0, 1]: then "auto" scaling is none and the default model's output is a sigmoid. */
   unitInterval: boolean;
@@ -68,6 +71,11 @@ export interface StreamedSamples {
 
 const isStreamed = (x: unknown): x is StreamedSamples => typeof x === "object" && x !== null && "stream" in x && isSampleStream((x as StreamedSamples).stream);
 
+/**
+ * Per-feature scaling in front of an estimator's model: "standard" (zero mean,
+ * unit variance), "minmax" (to [0, 1]), "none", or "auto": none for data that
+ * already lies in [0, 1], else standard (decided at each fit).
+ */
 export type ScalerKind = "auto" | "standard" | "minmax" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */

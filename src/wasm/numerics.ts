@@ -12,6 +12,7 @@ import type { Arena } from "./arena.js";
 import { inflateBase64 } from "./bootstrap.js";
 import type { Kernels } from "./kernels.js";
 
+/** A numerics profile of `init({ numerics })`: "exact" (the default, the same bits everywhere) or "fma" (fused multiply-adds; README, "Numerics"). */
 export type Numerics = "exact" | "fma";
 
 /** The profile `value` names; undefined is the default, "exact". */

@@ -1,5 +1,6 @@
 // The public surface of `autoencoders`: every name a user may import.
 export { init, engineInfo, threadsReady, type WasmSource, type InitOptions } from "./wasm/module.js";
+export type { Numerics } from "./wasm/numerics.js";
 export type { EngineInfo, ThreadsOption } from "./wasm/threads.js";
 export {
   AutoencoderError,
@@ -31,7 +32,7 @@ export { VAE, type VAEConfig, type VAEEncoding, type VAELoss } from "./models/va
 export type { FitOptions, History, EpochLogs, BatchLogs, EarlyStoppingOptions } from "./models/fit.js";
 export type { SampleStream, StreamItem, StreamFitOptions, ModelFitOptions } from "./models/stream-data.js";
 export { reduceLROnPlateau, modelCheckpoint, csvLogger } from "./models/callbacks.js";
-export type { Callback, TrainingState, ReduceLROnPlateauOptions, ModelCheckpoint, ModelCheckpointOptions, CsvLogger, CsvLoggerOptions } from "./models/callbacks.js";
+export type { Callback, TrainingState, MonitorMode, ReduceLROnPlateauOptions, ModelCheckpoint, ModelCheckpointOptions, CsvLogger, CsvLoggerOptions } from "./models/callbacks.js";
 export type { SaveOptions } from "./models/base.js";
 export type { Verbosity } from "./models/verbose.js";
 export { loadLimits } from "./models/load-check.js";

@@ -13,6 +13,7 @@ import type { TensorData } from "../models/data.js";
 import { VAE } from "../models/vae.js";
 import { init } from "../wasm/module.js";
 import { FileError, readBytes } from "./data.js";
+import { sizeOf } from "../shape.js";
 
 /** What a model file holds, by its format tag. */
 const KINDS: Record<string, string> = {
@@ -35,8 +36,8 @@ export interface LoadedModel {
   reconstruct(x: TensorData): TensorData;
   /** Per-sample mean squared reconstruction error, in the units the model sees (after its saved scaler). */
   scores(x: TensorData): Float32Array;
-  /** A detector's threshold and training scores. */
-  readonly detector?: { threshold: number; trainingScores: Float32Array };
+  /** A detector's threshold, training scores and per-feature shares of each sample's error (AnomalyDetector.explain). */
+  readonly detector?: { threshold: number; trainingScores: Float32Array; explain(x: TensorData): TensorData };
   /** New samples, for a VAE. */
   sample?(n: number, seed: number | undefined): TensorData;
   dispose(): void;
@@ -58,7 +59,12 @@ export async function loadModel(path: string): Promise<LoadedModel> {
         return estimatorModel(await Denoiser.load(bytes), KINDS[format]!);
       case "autoencoders/anomaly-detector": {
         const detector = await AnomalyDetector.load(bytes);
-        return { ...estimatorModel(detector, KINDS[format]!), detector: { threshold: detector.threshold, trainingScores: detector.decisionScores } };
+        // A detector's scores are its decision function (an ensemble's combined score), not the first model's error.
+        return {
+          ...estimatorModel(detector, KINDS[format]!),
+          scores: (x) => detector.decisionFunction(x),
+          detector: { threshold: detector.threshold, trainingScores: detector.decisionScores, explain: (x) => detector.explain(x) },
+        };
       }
       case "autoencoder":
         return autoencoderModel(await Autoencoder.load(bytes));
@@ -114,8 +120,8 @@ function vaeModel(model: VAE): LoadedModel {
 
 /** x as [N, ...the model's sample shape]; data with another number of values per sample is a FileError naming both. */
 export function samplesFor(model: LoadedModel, x: TensorData, path: string): TensorData {
-  const expected = model.sampleShape.reduce((a, b) => a * b, 1);
-  const found = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const expected = sizeOf(model.sampleShape);
+  const found = sizeOf(x.shape.slice(1));
   if (found !== expected) {
     throw new FileError(
       `${path}: expected ${expected} features per sample (the model's input shape [${model.sampleShape.join(", ")}]), ` +

@@ -374,3 +374,76 @@ export class CsvRecords {
     return this.keep.map((i) => this.names[i]!);
   }
 }
+
+// Powers of ten that are exact in float64 (10^22 is the largest).
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const MAX_FAST_DIGITS = 15;
+
+/**
+ * A row of plain decimals read straight from the text, for the common case: no quotes, no spaces, kept fields
+ * of at most 15 digits without an exponent, exactly `width` fields and a line break at the end. Such a value is
+ * its digits (an integer below 2^53) divided by a power of ten up to 10^22, both exact, so the one division is
+ * correctly rounded: the same float64 as Number(field) (W. D. Clinger, "How to read floating point numbers
+ * accurately", PLDI 1990). `slots[j]` lists the output columns of field j (empty when it is not kept).
+ * Returns the offset after the row's line break, or -1 when the row is not of this kind (the record parser
+ * then reads it, with its rules and errors), having possibly written some of out[base ...].
+ */
+export function scanPlainRow(text: string, at: number, delimiter: number, slots: readonly (readonly number[])[], out: Float32Array, base: number): number {
+  const n = text.length;
+  const width = slots.length;
+  let i = at;
+  for (let j = 0; ; j++) {
+    const targets = slots[j];
+    if (targets === undefined) return -1;
+    let c = text.charCodeAt(i);
+    if (targets.length === 0) {
+      while (i < n && c !== delimiter && c !== LF && c !== CR) {
+        if (c === QUOTE) return -1;
+        c = text.charCodeAt(++i);
+      }
+    } else {
+      const negative = c === 0x2d;
+      if (negative || c === 0x2b) c = text.charCodeAt(++i);
+      let mantissa = 0;
+      let digits = 0;
+      let fraction = 0;
+      while (c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        c = text.charCodeAt(++i);
+      }
+      if (c === 0x2e) {
+        c = text.charCodeAt(++i);
+        while (c >= 0x30 && c <= 0x39) {
+          mantissa = mantissa * 10 + (c - 0x30);
+          digits++;
+          fraction++;
+          c = text.charCodeAt(++i);
+        }
+      }
+      if (digits === 0 || digits > MAX_FAST_DIGITS || (i < n && c !== delimiter && c !== LF && c !== CR)) return -1;
+      const magnitude = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+      const value = negative ? -magnitude : magnitude;
+      for (let k = 0; k < targets.length; k++) out[base + targets[k]!] = value;
+    }
+    // The end of the text without a line break: the record parser knows whether more text may follow.
+    if (i >= n) return -1;
+    i++;
+    if (c === delimiter) continue;
+    if (j + 1 !== width) return -1;
+    if (c === CR) {
+      if (i >= n) return -1;
+      if (text.charCodeAt(i) === LF) i++;
+    }
+    return i;
+  }
+}
+
+/** The output columns of each field for scanPlainRow, from the kept fields; null where the fast path cannot apply. */
+export function plainRowSlots(width: number, keep: readonly number[], delimiter: string): number[][] | null {
+  // A delimiter that can be part of a number ("." "-" digits …) would be misread: only the usual ones.
+  if (!CANDIDATES.includes(delimiter) && delimiter !== " " && delimiter !== "|") return null;
+  const slots = Array.from({ length: width }, () => [] as number[]);
+  keep.forEach((field, k) => slots[field]!.push(k));
+  return slots;
+}

@@ -4,7 +4,7 @@
 // unfinished record after it (at most maxLineLength characters) and one block.
 import { ConfigError, DataError, describe } from "../errors.js";
 import { CHUNK_BYTES, passesOf, type ByteSource } from "./byte-source.js";
-import { checkCsvOptions, checkDelimiter, CsvRecords, detectDelimiter, parseRecords, type CheckedCsvOptions, type CsvOptions, type ParsePosition } from "./csv-parse.js";
+import { checkCsvOptions, checkDelimiter, CsvRecords, detectDelimiter, parseRecords, plainRowSlots, scanPlainRow, type CheckedCsvOptions, type CsvOptions, type ParsePosition } from "./csv-parse.js";
 import type { CsvTable } from "./csv.js";
 
 export interface StreamCsvOptions extends CsvOptions {
@@ -68,13 +68,33 @@ async function* tables(
     block = new Float32Array(blockRows * width);
     names = table!.keptNames();
   };
-  const onRow = (fields: string[], line: number): void => {
-    table!.values(fields, line, block, rows * width);
+  const commitRow = (): void => {
     if (++rows === blockRows) {
       ready.push({ data: block, shape: [rows, width], columns: names });
       block = new Float32Array(blockRows * width);
       rows = 0;
     }
+  };
+  const onRow = (fields: string[], line: number): void => {
+    table!.values(fields, line, block, rows * width);
+    commitRow();
+  };
+  // Rows of plain decimals skip the record parser (scanPlainRow); it reads the rest, and stops being tried
+  // when most rows are not plain (exponents, quotes, spaces).
+  let slots: number[][] | null | undefined;
+  let plain = 0;
+  let other = 0;
+  const plainRows = (records: CsvRecords, d: number): void => {
+    if (slots === undefined) slots = plainRowSlots(records.width, records.keep, records.delimiter);
+    if (slots === null || (other > 1000 && other > plain)) return;
+    for (;;) {
+      const next = scanPlainRow(text, position.offset, d, slots, block, rows * width);
+      if (next < 0) break;
+      position = { offset: next, line: position.line + 1 };
+      plain++;
+      commitRow();
+    }
+    other++;
   };
   /** Parses what complete records the text holds; false while the delimiter still needs more text. */
   const parse = (final: boolean): boolean => {
@@ -84,7 +104,17 @@ async function* tables(
     }
     table ??= new CsvRecords(checked, delimiter, "streamCsv", onStart, onRow);
     const records = table;
-    position = parseRecords(text, delimiter, checked.maxColumns, (fields, line) => records.record(fields, line), final, position);
+    const d = delimiter.charCodeAt(0);
+    for (;;) {
+      if (records.width >= 0) plainRows(records, d);
+      // One record through the record parser (blank lines before it are skipped), then plain rows again.
+      const before = position.offset;
+      position = parseRecords(text, delimiter, checked.maxColumns, (fields, line) => {
+        records.record(fields, line);
+        return records.width < 0;
+      }, final, position);
+      if (position.offset === before || position.offset >= text.length) break;
+    }
     text = text.slice(position.offset);
     position = { offset: 0, line: position.line };
     return true;

@@ -44,13 +44,14 @@ export function checkCallbacks(value: unknown): Callback[] {
   return value as Callback[];
 }
 
-type Mode = "min" | "max";
+/** Whether lower ("min") or higher ("max") values of the monitored quantity are better. */
+export type MonitorMode = "min" | "max";
 
 /** Settings every monitoring callback shares: the quantity, "min" or "max", and the default (valLoss with validation, else loss). */
-function checkMonitor(where: string, monitor: unknown, mode: unknown): { monitor: string | null; mode: Mode } {
+function checkMonitor(where: string, monitor: unknown, mode: unknown): { monitor: string | null; mode: MonitorMode } {
   if (monitor !== undefined && (typeof monitor !== "string" || monitor.length === 0)) throw new ConfigError(`${where}: expected monitor to be the name of an epoch log such as "loss" or "valLoss", found ${describe(monitor)}`);
   if (mode !== undefined && mode !== "min" && mode !== "max") throw new ConfigError(`${where}: expected mode "min" or "max", found ${describe(mode)}`);
-  return { monitor: (monitor as string | undefined) ?? null, mode: (mode as Mode | undefined) ?? "min" };
+  return { monitor: (monitor as string | undefined) ?? null, mode: (mode as MonitorMode | undefined) ?? "min" };
 }
 
 function resolveMonitor(where: string, monitor: string | null, state: TrainingState): string {
@@ -98,7 +99,7 @@ export interface ReduceLROnPlateauOptions {
   /** The rate is never reduced below this. Default 0. */
   minLr?: number;
   /** "min": lower is better (losses; default); "max": higher is better. */
-  mode?: Mode;
+  mode?: MonitorMode;
 }
 
 /**
@@ -197,7 +198,7 @@ export interface ModelCheckpointOptions {
   /** Quantity watched with saveBestOnly. Default "valLoss" with validation data, else "loss". */
   monitor?: string;
   /** "min": lower is better (losses; default); "max": higher is better. */
-  mode?: Mode;
+  mode?: MonitorMode;
   /** Keep only a model better than every earlier epoch's (Keras save_best_only). Default false: every epoch's. */
   saveBestOnly?: boolean;
   /** Include the optimizer state, so training resumes bit for bit from the checkpoint. Default true. */

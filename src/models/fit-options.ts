@@ -35,7 +35,7 @@ export interface EpochLogs {
 export interface BatchLogs {
   /** The epoch (0-based). */
   epoch: number;
-  /** Mean loss of this batch, per sample. */
+  /** Mean training loss per sample in this epoch so far. */
   loss: number;
   /** Samples seen in this epoch so far. */
   samples: number;

@@ -1,14 +1,18 @@
 // y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
-// with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
-// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
-// assembly/conv-forward.ts, conv-adjoint.ts and conv-filter-grad.ts: implicit-gemm kernels that never write the
-// im2col matrix.
+// with TensorFlow's "same"/"valid" geometry; and its backward. In the
+// notation of the gemm lowering, y = im2col(x)·w, dw = im2col(x)ᵀ·dy and
+// dx = col2im(dy·wᵀ); assembly/conv-forward.ts, conv-adjoint.ts and
+// conv-filter-grad.ts compute them as implicit gemms that read the image in
+// place, so no im2col matrix is ever written.
 import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
+import type { Pool } from "../wasm/pool.js";
 import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
 import { gemm } from "./gemm.js";
+import { poolFor, splitRange, workStride } from "./parallel.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 /**
  * "valid", TensorFlow's "same" (the odd padding row at the end), or explicit
@@ -29,16 +33,17 @@ export const paddingText = (padding: Padding): string =>
   typeof padding === "string" ? `"${padding}"` : `[${padding.map((a) => `[${a.join(", ")}]`).join(", ")}]`;
 
 /**
- * The filter gradient is summed over chunks of whole images whose im2col
- * matrix would take about this much (the lowering once wrote it; the
- * kernels now read the image in place). The chunks fix the k blocks of that
- * sum, so this is a constant: changing it changes bits.
+ * The filter gradient is summed over chunks of whole images, as many as an
+ * im2col matrix of this many bytes would hold (the matrix itself is never
+ * written). The chunks fix the k blocks of that sum, so this is a constant:
+ * changing it changes bits.
  */
 const COL_CHUNK_BYTES = 1 << 20;
 
 /**
- * The geometry of an im2col: the image [n, h, w, c] read by a kh×kw window at
- * strides (sh, sw) with padTop/padLeft, giving an oh×ow grid of windows.
+ * The geometry of a convolution's windows: the image [n, h, w, c] read by a
+ * kh×kw window at strides (sh, sw) with padTop/padLeft, giving an oh×ow grid
+ * of windows.
  */
 export interface WindowGeometry {
   n: number;
@@ -64,12 +69,10 @@ export function convOutputLength(input: number, kernel: number, stride: number, 
   return { length, padBefore: Math.floor(total / 2) };
 }
 
-const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-
 /** Checks strides and padding given by a user or a layer config. */
 export function checkWindowOptions(op: string, strides: readonly number[], padding: unknown): void {
   if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
+    throw new ConfigError(`${op}: strides must be two positive integers, found ${shapeText(strides)}`);
   }
   if (padding === "same" || padding === "valid") return;
   const explicit = Array.isArray(padding) && padding.length === 2
@@ -82,7 +85,7 @@ export function checkWindowOptions(op: string, strides: readonly number[], paddi
 /** Checks a 4-D NHWC tensor shape with positive spatial sizes. */
 export function checkImage(op: string, what: string, shape: readonly number[]): void {
   if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
-    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${dims(shape)}`);
+    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${shapeText(shape)}`);
   }
 }
 
@@ -94,29 +97,29 @@ export function conv2dGeometry(
   checkWindowOptions("conv2d", strides, padding);
   checkImage("conv2d", "an input", xShape);
   if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${dims(wShape)}`);
+    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${shapeText(wShape)}`);
   }
   const [n, h, w, c] = xShape as [number, number, number, number];
   const [kh, kw, wc, f] = wShape as [number, number, number, number];
-  if (wc !== c) throw new ShapeError(`conv2d: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (wc !== c) throw new ShapeError(`conv2d: input ${shapeText(xShape)} has ${c} channels but filter ${shapeText(wShape)} expects ${wc}`);
   if (biasSize !== null && biasSize !== f) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} has ${f} filters but the bias has ${biasSize} values`);
   }
   const [sh, sw] = strides as [number, number];
   const rows = convOutputLength(h, kh, sh, axisPadding(padding, 0));
   const cols = convOutputLength(w, kw, sw, axisPadding(padding, 1));
   if (rows.length < 1 || cols.length < 1) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding ${paddingText(padding)}`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} is larger than the input ${shapeText(xShape)} with padding ${paddingText(padding)}`);
   }
   return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
 }
 
-/** A 1×1 window at stride 1 without padding: im2col would be the identity. */
+/** A 1×1 window at stride 1 without padding: every window is one pixel, so the convolution is a plain gemm. */
 export function isPointwise(g: WindowGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h && g.ow === g.w;
 }
 
-/** Whole images per im2col chunk: as many as fit COL_CHUNK_BYTES, at least one. */
+/** Whole images per filter-gradient chunk: as many as COL_CHUNK_BYTES of im2col rows would hold, at least one. */
 export function imagesPerChunk(g: WindowGeometry): number {
   const bytesPerImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
   return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));
@@ -174,9 +177,15 @@ export function convForward(
 ): void {
   const { arena, kernels } = getEngine();
   const [f0, f1] = range ?? [0, f];
+  const pool = range === null ? poolFor(convMacs(g, f, g.n)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_workspace_bytes(geometry);
+    if (pool !== null) {
+      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc" : "f32_conv2d_nhwc_fused", [out, image, wm, bias, geometry, accumulate], f, epilogue, bytes);
+      return;
+    }
+    const work = arena.scratch(bytes);
     if (epilogue === null) kernels.f32_conv2d_nhwc(out, image, wm, bias, geometry, accumulate, f0, f1, work);
     else kernels.f32_conv2d_nhwc_fused(out, image, wm, bias, geometry, accumulate, f0, f1, ...epilogueArgs(epilogue), work);
   });
@@ -193,12 +202,37 @@ export function convAdjoint(
 ): void {
   const { arena, kernels } = getEngine();
   const [c0, c1] = range ?? [0, g.c];
+  const pool = range === null ? poolFor(convMacs(g, f, g.n)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry);
+    if (pool !== null) {
+      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc_adjoint" : "f32_conv2d_nhwc_adjoint_fused", [image, p, wm, bias, geometry, accumulate], g.c, epilogue, bytes);
+      return;
+    }
+    const work = arena.scratch(bytes);
     if (epilogue === null) kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, geometry, accumulate, c0, c1, work);
     else kernels.f32_conv2d_nhwc_adjoint_fused(image, p, wm, bias, geometry, accumulate, c0, c1, ...epilogueArgs(epilogue), work);
   });
+}
+
+/** Multiply-adds of a convolution of n images with f filters: what decides whether it is split over threads. */
+const convMacs = (g: WindowGeometry, f: number, n: number): number => n * g.oh * g.ow * g.kh * g.kw * g.c * f;
+
+/** [0, count) cut into one range a thread, at multiples of the tile width (8) when each thread gets a tile. */
+const channelRanges = (count: number, threads: number): [number, number][] => splitRange(count, threads, count >= 8 * threads ? 8 : 1);
+
+/**
+ * One convolution kernel on every thread, each on a range of the output's
+ * channels (`count` of them): `head` is the arguments before the range,
+ * then the epilogue's (for the _fused kernels), then the thread's work.
+ */
+function onThreads(pool: Pool, kernel: string, head: number[], count: number, epilogue: Epilogue, bytes: number): void {
+  const tail = epilogue === null ? [] : epilogueArgs(epilogue);
+  const stride = workStride(bytes);
+  const work = getEngine().arena.scratch(stride * pool.threads);
+  const tasks = channelRanges(count, pool.threads).map(([s, e]) => [...head, s, e, ...tail, work]);
+  pool.run(kernel, tasks, head.length + 2 + tail.length, stride);
 }
 
 /** The epilogue that masks an input gradient written for a fused ReLU's output (see inputGradTarget). */
@@ -222,15 +256,24 @@ export function convFilterGrad(
   const chunk = imagesPerChunk(g);
   const pixels = g.oh * g.ow;
   const [f0, f1] = range ?? [0, f];
+  const pool = range === null ? poolFor(convMacs(g, f, chunk)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f, chunk);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry);
+    const stride = workStride(bytes);
+    const work = arena.scratch(pool === null ? bytes : stride * pool.threads);
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
       // The last chunk may hold fewer images: n is the block's first field.
       arena.u32[geometry >>> 2] = nb;
-      kernels.f32_conv2d_nhwc_filter_grad(
-        wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, geometry, b0 > 0 ? 1 : accumulate, f0, f1, work);
+      const x = image + b0 * g.h * g.w * g.c * 4;
+      const dy = grad + b0 * pixels * f * 4;
+      const acc = b0 > 0 ? 1 : accumulate;
+      if (pool !== null) {
+        // Chunk after chunk as on one thread; within a chunk, the filters split over the threads.
+        const tasks = channelRanges(f, pool.threads).map(([s, e]) => [wm, x, dy, geometry, acc, s, e, work]);
+        pool.run("f32_conv2d_nhwc_filter_grad", tasks, 7, stride);
+      } else kernels.f32_conv2d_nhwc_filter_grad(wm, x, dy, geometry, acc, f0, f1, work);
     }
   });
 }

@@ -127,7 +127,7 @@ async function coreOf(source: WasmSource | undefined): Promise<Uint8Array | WebA
 
 /** Options of `init`. */
 export interface InitOptions {
-  /** Where the wasm core comes from; the build's own copy when omitted. */
+  /** Where the wasm core comes from. Default: the copy this build embeds (none in autoencoders/slim). */
   wasm?: WasmSource;
   /**
    * Threads that share each large kernel call: a count, or "auto" (the
@@ -223,7 +223,7 @@ async function startWorkers(loaded: Engine, shared: Uint8Array | null, memory: W
     // A module the host compiled with a shared memory import would re-apply its data segments in each worker.
     if (shared === null) throw new Error("expected the core's bytes to give the workers a copy without data segments, found a compiled WebAssembly.Module");
     const workerModule = await WebAssembly.compile(workerModuleBytes(shared) as BufferSource);
-    loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested, undefined);
+    loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested);
   } catch (error) {
     loaded.arena.free(control);
     loaded.reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;

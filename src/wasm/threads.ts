@@ -218,8 +218,8 @@ function backgroundTimer(fn: () => void, ms: number): ReturnType<typeof setTimeo
  * instantiated. The worker never keeps the process alive, even while it
  * starts (threadsReady() holds the process open for as long as it waits).
  */
-async function startWorker(init: object, workerUrl: string | URL | undefined, onExit: () => void): Promise<AnyWorker> {
-  if (nodeWorkers() && workerUrl === undefined) {
+async function startWorker(init: object, onExit: () => void): Promise<AnyWorker> {
+  if (nodeWorkers()) {
     const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
       throw new Error("this runtime has neither a Worker nor worker_threads");
     })) as {
@@ -257,13 +257,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
     return worker;
   }
   const WorkerClass = (globalThis as unknown as { Worker: new (url: string | URL, options: { type: "module" }) => AnyWorker & EventTarget }).Worker;
-  let url: string | URL;
-  let blobUrl: string | null = null;
-  if (workerUrl !== undefined) url = workerUrl;
-  else {
-    blobUrl = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
-    url = blobUrl;
-  }
+  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
   const worker = new WorkerClass(url, { type: "module" });
   // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
   (worker as { unref?: () => void }).unref?.();
@@ -286,7 +280,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
     worker.terminate();
     throw error;
   } finally {
-    if (blobUrl !== null) URL.revokeObjectURL(blobUrl);
+    URL.revokeObjectURL(url);
   }
   worker.addEventListener("error", onExit);
   return worker;
@@ -298,14 +292,14 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
  */
 export async function startPool(
   module: WebAssembly.Module, memory: WebAssembly.Memory, control: number, exports: Record<string, unknown>,
-  count: number, workerUrl: string | URL | undefined,
+  count: number,
 ): Promise<Pool> {
   const names = [...DISPATCHED_KERNELS];
   const workers: AnyWorker[] = [];
   let pool: Pool | null = null;
   const onExit = () => pool?.fail("a worker thread stopped");
   // All at once: the module the workers get has no data segments (workerModuleBytes), so their instantiations write nothing.
-  const started = await Promise.allSettled(Array.from({ length: count - 1 }, (_, i) => startWorker({ module, memory, control, names, id: i + 1 }, workerUrl, onExit)));
+  const started = await Promise.allSettled(Array.from({ length: count - 1 }, (_, i) => startWorker({ module, memory, control, names, id: i + 1 }, onExit)));
   for (const result of started) if (result.status === "fulfilled") workers.push(result.value);
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {

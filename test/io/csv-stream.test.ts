@@ -73,6 +73,26 @@ describe("streamCsv", () => {
     expect(flat(await all(readable(new TextEncoder().encode(semi), 1)))).toEqual(Array.from(readCsv(semi).data));
   });
 
+  it("reads plain decimals of up to 17 digits, signs, leading and trailing dots to readCsv's bits", async () => {
+    const r = rng(5);
+    const field = (): string => {
+      const digits = 1 + Math.floor(r() * 17);
+      const text = Array.from({ length: digits }, () => Math.floor(r() * 10)).join("");
+      const dot = Math.floor(r() * (digits + 1));
+      const sign = ["", "-", "+"][Math.floor(r() * 3)]!;
+      const body = r() < 0.8 ? `${text.slice(0, dot)}.${text.slice(dot)}` : text;
+      return r() < 0.05 ? `${sign}${body}e-3` : `${sign}${body}`;
+    };
+    const lines = Array.from({ length: 400 }, () => Array.from({ length: 6 }, field).join(";"));
+    const csv = `a;b;c;d;e;f\r\n${lines.join(r() < 0.5 ? "\n" : "\r\n")}`;
+    const expected = readCsv(csv, { columns: [5, 0, 0, 3] });
+    const bytes = new TextEncoder().encode(csv);
+    for (const size of [13, 4096]) {
+      const got = new Float32Array(flat(await all(readable(bytes, size), { columns: [5, 0, 0, 3] })));
+      expect(Array.from(new Uint32Array(got.buffer)), `chunks of ${size}`).toEqual(Array.from(new Uint32Array(expected.data.buffer)));
+    }
+  });
+
   it("refuses what readCsv refuses, with the same typed errors", async () => {
     const bytes = (s: string) => readable(new TextEncoder().encode(s), 3);
     await expect(all(bytes("a,b\n1,2\n3\n"))).rejects.toThrow(ShapeError);

@@ -12,7 +12,7 @@ import type { Arena } from "./arena.js";
 import { inflateBase64 } from "./bootstrap.js";
 import type { Kernels } from "./kernels.js";
 
-/** A numerics profile of `init({ numerics })`: "exact" (the default, the same bits everywhere) or "fma" (fused multiply-adds; README, "Numerics"). */
+/** The numerics profile: "exact" (the default: the same bits on every runtime and CPU) or "fma" (fused multiply-add where the CPU fuses it). */
 export type Numerics = "exact" | "fma";
 
 /** The profile `value` names; undefined is the default, "exact". */

@@ -188,7 +188,7 @@ async function load(options: InitOptions): Promise<Engine> {
   if (memory !== null && reason === null) {
     const control = arena.alloc(CONTROL_BYTES, "the thread pool's control block");
     try {
-      pool = await startPool(module, memory, control, instance.exports as Record<string, unknown>, requested, undefined);
+      pool = await startPool(module, memory, control, instance.exports as Record<string, unknown>, requested);
     } catch (error) {
       arena.free(control);
       reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;

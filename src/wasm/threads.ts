@@ -167,8 +167,8 @@ interface AnyWorker extends PoolWorker {
 }
 
 /** Creates one worker running workerSource() and resolves once its core is instantiated. */
-async function startWorker(init: object, workerUrl: string | URL | undefined, onExit: () => void): Promise<AnyWorker> {
-  if (nodeWorkers() && workerUrl === undefined) {
+async function startWorker(init: object, onExit: () => void): Promise<AnyWorker> {
+  if (nodeWorkers()) {
     const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
       throw new Error("this runtime has neither a Worker nor worker_threads");
     })) as {
@@ -203,13 +203,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
     return worker;
   }
   const WorkerClass = (globalThis as unknown as { Worker: new (url: string | URL, options: { type: "module" }) => AnyWorker & EventTarget }).Worker;
-  let url: string | URL;
-  let blobUrl: string | null = null;
-  if (workerUrl !== undefined) url = workerUrl;
-  else {
-    blobUrl = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
-    url = blobUrl;
-  }
+  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
   const worker = new WorkerClass(url, { type: "module" });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -230,7 +224,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
     worker.terminate();
     throw error;
   } finally {
-    if (blobUrl !== null) URL.revokeObjectURL(blobUrl);
+    URL.revokeObjectURL(url);
   }
   worker.addEventListener("error", onExit);
   // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
@@ -244,7 +238,7 @@ async function startWorker(init: object, workerUrl: string | URL | undefined, on
  */
 export async function startPool(
   module: WebAssembly.Module, memory: WebAssembly.Memory, control: number, exports: Record<string, unknown>,
-  count: number, workerUrl: string | URL | undefined,
+  count: number,
 ): Promise<Pool> {
   const names = [...DISPATCHED_KERNELS];
   const workers: AnyWorker[] = [];
@@ -252,7 +246,7 @@ export async function startPool(
   const onExit = () => pool?.fail("a worker thread stopped");
   try {
     // One after another: each instantiation re-applies the core's data segments, before any model exists.
-    for (let id = 1; id < count; id++) workers.push(await startWorker({ module, memory, control, names, id }, workerUrl, onExit));
+    for (let id = 1; id < count; id++) workers.push(await startWorker({ module, memory, control, names, id }, onExit));
   } catch (error) {
     for (const worker of workers) worker.terminate();
     throw error;

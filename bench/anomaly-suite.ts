@@ -6,15 +6,20 @@
 // ROC-AUC on the test part averaged over the splits) for the default
 // AnomalyDetector and for our PCA keeping 90% of the variance, beside the
 // scikit-learn baselines of baselines.json. Fit and score times are wall
-// times, in seconds.
-// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--ensemble 5] [--data DIR]
+// times, in seconds; the fit's CPU time (process.cpuUsage, user + system) is
+// beside them, as the wall time stretches with the machine's load.
+// Precision and recall of predict() on the test part: at the true
+// contamination, and at the "auto" threshold (autoThreshold of the same
+// training scores, no contamination given).
+// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--ensemble 1] [--data DIR]
 // (--splits n: the first n splits of each set; --seeds: refit every split
 // with each detector seed and report how far the ROC-AUC moves; --ensemble n:
-// the detector's ensemble option, default 1 as the detector's own default)
+// the detector's ensemble option, default the detector's own default)
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AnomalyDetector, type AnomalyDetectorOptions } from "../src/apps/anomaly-detector.js";
+import { autoThreshold } from "../src/apps/anomaly-scores.js";
 import { rocAuc } from "../src/apps/metrics.js";
 import { readNpy } from "../src/io/npy.js";
 import { PCA } from "../src/models/pca.js";
@@ -128,24 +133,42 @@ export function makeSplit(set: AdbenchSet, test: readonly number[]): Split {
 export interface DetectorRun {
   auc: number;
   fitSeconds: number;
+  /** CPU time of the fit (user + system), seconds. */
+  fitCpuSeconds: number;
   scoreSeconds: number;
   /** Precision and recall of predict() on the test part. */
   precision: number;
   recall: number;
+  /** The same at the "auto" threshold of the training scores. */
+  autoPrecision: number;
+  autoRecall: number;
 }
 
 /** Fits the default detector (plus `options`) on the split's training part and scores its test part. */
 export async function runDetector(split: Split, cols: number, options: AnomalyDetectorOptions = {}): Promise<DetectorRun> {
   const detector = new AnomalyDetector({ contamination: split.contamination, ...options });
   try {
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     await detector.fit({ data: split.train, shape: [split.trainRows, cols] });
     const t1 = performance.now();
+    const fitCpu = process.cpuUsage(cpu);
     const test = { data: split.test, shape: [split.testLabels.length, cols] };
     const scores = detector.decisionFunction(test);
     const t2 = performance.now();
     const labels = detector.predict(test);
-    return { auc: rocAuc(split.testLabels, scores), fitSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000, ...precisionRecall(split.testLabels, labels) };
+    const auto = autoThreshold(detector.decisionScores);
+    const autoLabels = Uint8Array.from(scores, (s) => (s > auto || s !== s ? 1 : 0));
+    const { precision: autoPrecision, recall: autoRecall } = precisionRecall(split.testLabels, autoLabels);
+    return {
+      auc: rocAuc(split.testLabels, scores),
+      fitSeconds: (t1 - t0) / 1000,
+      fitCpuSeconds: (fitCpu.user + fitCpu.system) / 1e6,
+      scoreSeconds: (t2 - t1) / 1000,
+      ...precisionRecall(split.testLabels, labels),
+      autoPrecision,
+      autoRecall,
+    };
   } finally {
     detector.dispose();
   }
@@ -202,15 +225,20 @@ interface SetResult {
   ours: number[];
   pca: number;
   fitSeconds: number[];
+  fitCpuSeconds: number[];
   scoreSeconds: number[];
   precision: number;
   recall: number;
+  autoPrecision: number;
+  autoRecall: number;
 }
 
-async function runSet(set: AdbenchSet, splits: number, seeds: number[], ensemble: number): Promise<SetResult> {
+async function runSet(set: AdbenchSet, splits: number, seeds: number[], ensemble: number | undefined): Promise<SetResult> {
   const kept = set.splits.slice(0, splits);
   const perSeed = seeds.map(() => [] as number[]);
   const fits: number[] = [];
+  const fitCpu: number[] = [];
+  const auto: { precision: number[]; recall: number[] } = { precision: [], recall: [] };
   const scoring: number[] = [];
   const pcas: number[] = [];
   const precision: number[] = [];
@@ -219,21 +247,27 @@ async function runSet(set: AdbenchSet, splits: number, seeds: number[], ensemble
     const split = makeSplit(set, test);
     if (!split.testLabels.some((l) => l === 1)) continue;
     for (let s = 0; s < seeds.length; s++) {
-      const run = await runDetector(split, set.cols, { ...(seeds[s] === 0 ? {} : { seed: seeds[s] }), ...(ensemble > 1 ? { ensemble } : {}) });
+      const run = await runDetector(split, set.cols, { ...(seeds[s] === 0 ? {} : { seed: seeds[s] }), ...(ensemble === undefined ? {} : { ensemble }) });
       perSeed[s]!.push(run.auc);
       fits.push(run.fitSeconds);
+      fitCpu.push(run.fitCpuSeconds);
       scoring.push(run.scoreSeconds);
       if (s === 0) {
         precision.push(run.precision);
         recall.push(run.recall);
+        auto.precision.push(run.autoPrecision);
+        auto.recall.push(run.autoRecall);
       }
     }
     pcas.push(await runPca(split, set.cols));
   }
-  return { name: set.name, ours: perSeed.map(mean), pca: mean(pcas), fitSeconds: fits, scoreSeconds: scoring, precision: mean(precision), recall: mean(recall) };
+  return {
+    name: set.name, ours: perSeed.map(mean), pca: mean(pcas), fitSeconds: fits, fitCpuSeconds: fitCpu, scoreSeconds: scoring,
+    precision: mean(precision), recall: mean(recall), autoPrecision: mean(auto.precision), autoRecall: mean(auto.recall),
+  };
 }
 
-function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string; ensemble: number } {
+function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string; ensemble: number | undefined } {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -245,7 +279,7 @@ function parseArgs(argv: string[]): { sets: string[] | null; splits: number; see
     splits: Number(value("--splits") ?? 5),
     seeds: seeds ? seeds.split(",").map(Number) : [0],
     dir: value("--data") ?? ADBENCH_DIR,
-    ensemble: Number(value("--ensemble") ?? 1),
+    ensemble: value("--ensemble") === undefined ? undefined : Number(value("--ensemble")),
   };
 }
 
@@ -254,14 +288,15 @@ async function main(): Promise<void> {
   if (!existsSync(join(dir, "splits.json"))) throw new Error(`adbench: no splits.json in ${dir}`);
   const baselines = loadBaselines(dir);
   const names = sets ?? setNames(dir);
-  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}, ensemble ${ensemble}; ${environmentLine()}\n`);
+  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}, ensemble ${ensemble ?? "default"}; ${environmentLine()}\n`);
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const results: SetResult[] = [];
   for (const name of names) {
     const result = await runSet(loadSet(name, dir), splits, seeds, ensemble);
     results.push(result);
     const b = baselines[name]!;
-    console.log(`${name}: ours ${fixed(result.ours[0]!, 3)} (seeds ${result.ours.map((a) => fixed(a, 3)).join(" ")}), our PCA ${fixed(result.pca, 3)}, IsolationForest ${fixed(b.iforest, 3)}, fit max ${fixed(Math.max(...result.fitSeconds), 2)} s`);
+    console.log(`${name}: ours ${fixed(result.ours[0]!, 3)} (seeds ${result.ours.map((a) => fixed(a, 3)).join(" ")}), our PCA ${fixed(result.pca, 3)}, IsolationForest ${fixed(b.iforest, 3)}, fit max ${fixed(Math.max(...result.fitSeconds), 2)} s (CPU ${fixed(Math.max(...result.fitCpuSeconds), 2)} s)`);
   }
   const rows = results.map((r) => {
     const b = baselines[r.name]!;
@@ -274,9 +309,12 @@ async function main(): Promise<void> {
       fixed(b.pca, 3),
       fixed(mean(r.fitSeconds), 2),
       fixed(Math.max(...r.fitSeconds), 2),
+      fixed(Math.max(...r.fitCpuSeconds), 2),
       fixed(mean(r.scoreSeconds), 3),
       fixed(r.precision, 2),
       fixed(r.recall, 2),
+      fixed(r.autoPrecision, 2),
+      fixed(r.autoRecall, 2),
     ];
   });
   const oursMeans = seeds.map((_, s) => mean(results.map((r) => r.ours[s]!)));
@@ -290,15 +328,22 @@ async function main(): Promise<void> {
     fixed(mean(results.map((r) => baselines[r.name]!.pca)), 3),
     fixed(mean(results.flatMap((r) => r.fitSeconds)), 2),
     fixed(Math.max(...results.flatMap((r) => r.fitSeconds)), 2),
+    fixed(Math.max(...results.flatMap((r) => r.fitCpuSeconds)), 2),
     fixed(mean(results.flatMap((r) => r.scoreSeconds)), 3),
     fixed(mean(results.map((r) => r.precision)), 2),
     fixed(mean(results.map((r) => r.recall)), 2),
+    fixed(mean(results.map((r) => r.autoPrecision)), 2),
+    fixed(mean(results.map((r) => r.autoRecall)), 2),
   ]);
-  const head = ["set", "ours", ...(seeds.length > 1 ? ["seed spread"] : []), "our PCA-90%", "IsolationForest", "PCA-90% (sklearn)", "fit s (mean)", "fit s (max)", "score s", "precision", "recall"];
+  const head = [
+    "set", "ours", ...(seeds.length > 1 ? ["seed spread"] : []), "our PCA-90%", "IsolationForest", "PCA-90% (sklearn)",
+    "fit s (mean)", "fit s (max)", "fit CPU s (max)", "score s", "precision", "recall", "precision (auto)", "recall (auto)",
+  ];
   console.log(`\n${markdownTable(head, rows)}`);
   console.log(`\nahead of IsolationForest on ${ahead} of ${results.length} sets`);
   if (seeds.length > 1) console.log(`suite mean per seed: ${oursMeans.map((m) => fixed(m, 4)).join(", ")} (spread ${fixed(spread(oursMeans), 4)})`);
-  console.log(`whole suite: ${fixed((performance.now() - started) / 1000, 1)} s wall`);
+  const cpu = process.cpuUsage(startedCpu);
+  console.log(`whole suite: ${fixed((performance.now() - started) / 1000, 1)} s wall, ${fixed((cpu.user + cpu.system) / 1e6, 1)} s CPU`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();

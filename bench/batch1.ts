@@ -6,7 +6,8 @@
 // Median ms per call, tinybench, rounds alternating between the JS peers;
 // PyTorch runs in its own process right after, timed by perf_counter_ns.
 // onnxruntime-web on 2 threads starts its own worker pool once per process,
-// so it runs in a child process of this bench (--peer=ort-web-2).
+// and a realm runs one numerics profile and thread count of ours, so those
+// run in child processes of this bench (--peer=ort-web-2, --peer=ours:fma:1).
 // Run: npx tsx bench/batch1.ts [--quick]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,7 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { Autoencoder, layers, type AutoencoderConfig } from "../src/index.js";
+import { Autoencoder, engineInfo, init, layers, type AutoencoderConfig } from "../src/index.js";
 import { toOnnx } from "../src/interop/index.js";
 import { environmentLine, fixed, markdownTable, medianTimes, type TimingOptions } from "./report.js";
 
@@ -58,13 +59,29 @@ async function maxDiff(ours: Float32Array, run: () => Promise<unknown>): Promise
   return m;
 }
 
-// Child process: onnxruntime-web on 2 threads alone, one JSON line out.
+// Child process: one configuration alone, one JSON line out.
 if (peer === "ort-web-2") {
+  await init({ threads: 1 });
   const model = await Autoencoder.create(CONFIG);
   const run = await ortWebSession(toOnnx(model), 2);
-  const times = await medianTimes({ "ort-web-2": run }, timing);
-  console.log(JSON.stringify(times));
+  console.log(JSON.stringify(await medianTimes({ [peer]: run }, timing)));
   process.exit(0);
+}
+if (peer?.startsWith("ours:")) {
+  const [, numerics, threads] = peer.split(":") as [string, "exact" | "fma", string];
+  await init({ numerics, threads: Number(threads) });
+  const model = await Autoencoder.create(CONFIG);
+  const input = { data: row, shape: [1, FEATURES] };
+  const times = await medianTimes({ [peer]: () => model.reconstruct(input) }, timing);
+  console.log(JSON.stringify({ ...times, threads: engineInfo().threads }));
+  process.exit(0);
+}
+
+/** A child process's median for `name`, or its last stderr line. */
+function inChild(name: string): number | string {
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--peer=${name}`, ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
+  if (r.status !== 0) return `child failed: ${(r.stderr || "").trim().split("\n").pop()}`;
+  return (JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>)[name]!;
 }
 
 const PYTORCH_SCRIPT = `
@@ -100,6 +117,7 @@ function pytorch(threads: number): { ms: number; version: string } | string {
 }
 
 const startLoad = fixed(loadavg()[0], 2);
+await init({ threads: 1 });
 const model = await Autoencoder.create(CONFIG);
 const bytes = toOnnx(model);
 const input = { data: row, shape: [1, FEATURES] };
@@ -112,8 +130,11 @@ const agreement = `max |ours − onnxruntime-web| ${(await maxDiff(reference, we
 
 const times = await medianTimes({ ours, "ort-web-1": web1, "ort-node-1": node1, "ort-node-2": node2 }, timing);
 
-const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--peer=ort-web-2", ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
-const web2 = child.status === 0 ? (JSON.parse(child.stdout.trim().split("\n").pop()!) as Record<string, number>)["ort-web-2"] : undefined;
+const children = Object.fromEntries(["ours:exact:2", "ours:fma:1", "ours:fma:2", "ort-web-2"].map((name) => [name, inChild(name)]));
+const childRow = (label: string, name: string) => {
+  const r = children[name]!;
+  return typeof r === "string" ? line(label, undefined, r) : line(label, r, "child process");
+};
 const torch1 = pytorch(1);
 const torch2 = pytorch(2);
 
@@ -136,7 +157,10 @@ console.log(
   markdownTable(["library", "median ms", "× ours", "GFLOP/s", "weights GB/s", "note"], [
     line("ours (wasm SIMD), 1 thread", times.ours),
     line("onnxruntime-web, 1 thread", times["ort-web-1"]),
-    line("onnxruntime-web, 2 threads", web2, web2 === undefined ? `child failed: ${child.stderr.trim().split("\n").pop()}` : "child process"),
+    childRow("ours, 2 threads", "ours:exact:2"),
+    childRow('ours, numerics "fma", 1 thread', "ours:fma:1"),
+    childRow('ours, numerics "fma", 2 threads', "ours:fma:2"),
+    childRow("onnxruntime-web, 2 threads", "ort-web-2"),
     line("onnxruntime-node, 1 thread", times["ort-node-1"]),
     line("onnxruntime-node, 2 threads", times["ort-node-2"]),
     torchRow(1, torch1),

@@ -11,7 +11,7 @@ let steps = 0;
 let lastScore = null;
 
 /** State the tests read: steps trained, reconstructions shown, last score, errors. */
-const state = (globalThis.exampleState = { steps: 0, reconstructions: 0, score: null, error: null, done: false });
+const state = (globalThis.exampleState = { steps: 0, reconstructions: 0, score: null, error: null, done: false, engine: null });
 
 function status(text) {
   $("status").textContent = text;
@@ -93,7 +93,11 @@ function showScore() {
 }
 
 worker.onmessage = ({ data: m }) => {
-  if (m.type === "ready") status(`training on ${m.train} digits (${m.holdout} held out)…`);
+  if (m.type === "ready") {
+    state.engine = m.engine;
+    const threads = m.engine.threads === 1 ? `1 thread: ${m.engine.reason}` : `${m.engine.threads} threads`;
+    status(`training on ${m.train} digits (${m.holdout} held out), ${threads}…`);
+  }
   else if (m.type === "loss") {
     losses.push(m.loss);
     steps = state.steps = m.step;

@@ -1,13 +1,13 @@
 // Trains a dense autoencoder on MNIST digits in a module worker, so the page
 // stays responsive. Messages to the page:
-//   { type: "ready", train, holdout, pixels }            data loaded, model built
+//   { type: "ready", train, holdout, pixels, engine }    data loaded, model built; engine: engineInfo() (threads, and why one)
 //   { type: "loss", step, epoch, loss }                   after every step (that batch's loss)
 //   { type: "reconstructions", step, originals, images }  every RECON_EVERY steps (Float32Array, 8 × 784 each)
 //   { type: "threshold", epoch, p50, p99 }                held-out anomaly scores after each epoch
 //   { type: "score", id, image, score }                   answer to { type: "score", id, image }
 //   { type: "done" } | { type: "error", message }
 // From the page: { type: "score", id, image: Float32Array(784) }, { type: "pause" }, { type: "resume" }.
-import { Autoencoder, layers } from "../../dist/index.js";
+import { Autoencoder, engineInfo, layers } from "../../dist/index.js";
 
 const PIXELS = 784;
 const HOLDOUT = 200;
@@ -69,7 +69,8 @@ async function main() {
     optimizer: { name: "adam", learningRate: 2e-3 },
     seed: 42,
   });
-  self.postMessage({ type: "ready", train: trainRows, holdout: HOLDOUT, pixels: PIXELS });
+  // The engine starts with the model: as many threads as the browser reports cores (the page is cross-origin isolated).
+  self.postMessage({ type: "ready", train: trainRows, holdout: HOLDOUT, pixels: PIXELS, engine: engineInfo() });
 
   let step = 0;
   let before = { loss: 0, samples: 0 };

@@ -15,16 +15,24 @@ import { decodeModelFile, encodeModelFile, type NamedTensor } from "../io/model-
 import type { SaveOptions } from "../models/base.js";
 import { getEngine, init } from "../wasm/module.js";
 import {
+  averageScores,
   checkMemberStats,
+  checkReference,
+  DEFAULT_MEMBERS,
   ensembleScores,
   ensembleShares,
   gatherRows,
   MEMBER_EPOCHS,
   MEMBER_ROWS,
+  memberHiddenSizes,
   memberStats,
   subsampleRows,
+  trainingHalves,
+  trimAndTrain,
+  type MemberReference,
   type MemberStats,
 } from "./anomaly-ensemble.js";
+import type { BatchLogs, EpochLogs, FitOptions, History } from "../models/fit-options.js";
 import { defaultAutoencoderConfig, defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
 import { sampleShapeOf } from "./scaler.js";
@@ -41,9 +49,14 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   contamination?: number | "auto";
   /** Set the threshold at this quantile of the training scores instead, in [0, 1]. Default 1 − contamination. */
   thresholdQuantile?: number;
-  /** Standardize each feature (StandardScaler) before the model, as PyOD's AutoEncoder does. Default true. */
+  /**
+   * Scale each feature before the model. true: StandardScaler, as PyOD's
+   * AutoEncoder does; false: no scaling. Default: RobustScaler (median and
+   * IQR, robust to the outliers in the training data) for an ensemble,
+   * StandardScaler for a single model.
+   */
   standardize?: boolean;
-  /** Per-feature scaling, overriding `standardize`: "standard", "minmax", "none" or "auto". Default: as `standardize` says. */
+  /** Per-feature scaling, overriding `standardize`: "standard", "robust", "minmax", "none" or "auto" (none for data in [0, 1], else standard). Default: as `standardize` says. */
   scaler?: ScalerKind;
   /**
    * The autoencoder: a config (created at each fit) or a created Autoencoder
@@ -60,10 +73,12 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   /**
    * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
    * seeded subsample of at most 1024 rows for 40 epochs (no validation split,
-   * no early stopping, unless set), and the score averages their robustly
-   * normalized reconstruction errors and code distances. 1: one model trained
-   * on every row with the estimators' defaults, scored by its plain
-   * reconstruction error. Default 1 (5 is measured in BENCHMARKS.md).
+   * no early stopping, unless set), dropping the 10% it reconstructs worst
+   * after half of them; hidden layers 16 to 64 wide. The score averages
+   * their robustly normalized reconstruction errors and code-space
+   * nearest-neighbour distances. 1: one model trained on every row with the
+   * estimators' defaults, scored by its plain reconstruction error. Default
+   * 5 (1 with a given model); BENCHMARKS.md measures both.
    */
   ensemble?: number;
 }
@@ -98,8 +113,13 @@ interface ScoreStats {
 }
 
 const KIND = "anomaly-detector";
-/** Version of the saved ensemble (state.ensemble); files without one hold a single model. */
-const ENSEMBLE_VERSION = 2;
+/**
+ * Version of the saved ensemble (state.ensemble); files without one hold a
+ * single model. 3: trimmed members scored by reconstruction error and
+ * code-space neighbour distance, reference codes as tensors "reference<m>".
+ * 2 (code distance to the codes' mean) is no longer read.
+ */
+const ENSEMBLE_VERSION = 3;
 const DETECTOR_KEYS: readonly string[] = [
   ...TRAINING_KEYS,
   ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, nComponents: true, latent: true, ensemble: true }),
@@ -114,21 +134,35 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private stats: ScoreStats | null = null;
   private ensemble_: number;
   private readonly memberTraining: EstimatorTrainingOptions;
-  /** Members after the first (which is `model`), and every member's score statistics; empty for a single model. */
+  /** Hidden widths given by the user (the members' own otherwise). */
+  private readonly hiddenSizes: number[] | undefined;
+  /** Epochs of a member's second, trimmed half. */
+  private readonly trimmedEpochs: number;
+  /** The first member's history of its trimmed half (the estimator keeps the first half's). */
+  private trimmedHistory: History | null = null;
+  /** Members after the first (which is `model`), every member's score statistics and reference codes; empty for a single model. */
   private others: Autoencoder[] = [];
   private memberStats_: MemberStats[] = [];
+  private references: Float32Array[] = [];
 
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
     const { contamination, thresholdQuantile, standardize, scaler, model, codeSize, nComponents, latent, ensemble, ...training } = options ?? {};
     if (standardize !== undefined && typeof standardize !== "boolean") throw new ConfigError(`standardize: expected a boolean, found ${describe(standardize)}`);
-    const members = ensemble ?? 1;
+    const members = ensemble ?? (model === undefined ? DEFAULT_MEMBERS : 1);
     if (!Number.isInteger(members) || members < 1) throw new ConfigError(`ensemble: expected a positive integer, found ${describe(ensemble)}`);
     if (members > 1 && model !== undefined) throw new ConfigError(`ensemble: expected 1 with a given model (the members are built from the default architecture), found ${members}`);
-    const memberTraining: EstimatorTrainingOptions = members > 1 ? { epochs: MEMBER_EPOCHS, validationSplit: 0, earlyStopping: false, ...training } : training;
-    super(model, scaler ?? (standardize === false ? "none" : "standard"), memberTraining);
+    const epochs = training.epochs ?? MEMBER_EPOCHS;
+    if (members > 1 && (!Number.isInteger(epochs) || epochs < 1)) throw new ConfigError(`epochs: expected a positive integer, found ${describe(training.epochs)}`);
+    const [firstHalf, secondHalf] = members > 1 ? trainingHalves(epochs) : [epochs, 0];
+    // A copy: fit sets its hiddenSizes from the feature count.
+    const memberTraining: EstimatorTrainingOptions = members > 1 ? { validationSplit: 0, earlyStopping: false, ...training, epochs: firstHalf } : { ...training };
+    const defaultScaler: ScalerKind = standardize === false ? "none" : standardize === true || members === 1 ? "standard" : "robust";
+    super(model, scaler ?? defaultScaler, memberTraining);
     this.ensemble_ = members;
     this.memberTraining = memberTraining;
+    this.hiddenSizes = training.hiddenSizes;
+    this.trimmedEpochs = secondHalf;
     this.contamination_ = checkContamination(contamination ?? 0.1);
     this.quantile_ = checkQuantile(thresholdQuantile);
     this.codeSize = codeSizeOption("AnomalyDetector", { codeSize, nComponents, latent })?.size;
@@ -162,6 +196,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
    */
   async fit(x: DataInput): Promise<this> {
     this.stats = null;
+    this.trimmedHistory = null;
     this.releaseMembers();
     if (this.ensemble_ === 1) {
       const scaled = await this.train(x);
@@ -173,47 +208,90 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const sampleShape = sampleShapeOf(x);
     const batch = toBatch(x, sampleShape, "x");
     const seed = this.memberTraining.seed ?? 0;
-    const subsample = (member: number): TensorData => {
-      const rows = subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
-      return { data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] };
+    const rowsOf = (member: number): Int32Array => subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
+    const raw = (rows: Int32Array): TensorData => ({ data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] });
+    const codeSize = this.defaultCodeSize(batch.cols);
+    this.memberTraining.hiddenSizes = this.hiddenSizes ?? memberHiddenSizes(batch.cols, codeSize);
+    const subsamples = [rowsOf(0)];
+    const first = await this.train(raw(subsamples[0]!));
+    // Progress callbacks follow the first member only, its second half numbered on from its first.
+    const { seed: _seed, learningRate, hiddenSizes, onEpochBegin, onEpochEnd, onBatchEnd, verbose: _verbose, ...fit } = this.memberTraining;
+    const memberFit: FitOptions = { batchSize: 64, ...fit };
+    const offset = super.history?.epoch.length ?? 0;
+    const firstFit: FitOptions = {
+      ...memberFit,
+      ...(onEpochBegin ? { onEpochBegin: (epoch: number) => onEpochBegin(epoch + offset) } : {}),
+      ...(onEpochEnd ? { onEpochEnd: (epoch: number, logs: EpochLogs) => onEpochEnd(epoch + offset, logs) } : {}),
+      ...(onBatchEnd ? { onBatchEnd: (batch: number, logs: BatchLogs) => onBatchEnd(batch, { ...logs, epoch: logs.epoch + offset }) } : {}),
     };
-    const first = await this.train(subsample(0));
-    const { seed: _seed, learningRate, hiddenSizes, ...fit } = this.memberTraining;
     const others: Autoencoder[] = [];
     try {
       for (let m = 1; m < this.ensemble_; m++) {
         const member = await Autoencoder.create(defaultAutoencoderConfig({
           inputShape: sampleShape,
-          codeSize: this.defaultCodeSize(batch.cols),
+          codeSize,
           hiddenSizes,
           output: inUnitInterval(first.data) ? "sigmoid" : "linear",
           learningRate,
           seed: (seed + m) >>> 0,
         }));
         others.push(member);
-        await member.fit(this.scaled(subsample(m)), { batchSize: 64, ...fit });
+        subsamples.push(rowsOf(m));
+        await member.fit(this.scaled(raw(subsamples[m]!)), memberFit);
       }
+      const models = [this.model, ...others];
+      const scaled = this.scaled({ data: batch.data, shape: [batch.rows, ...sampleShape] });
+      const stats: MemberStats[] = [];
+      const references: Float32Array[] = [];
+      const scores: Float64Array[] = [];
+      for (let m = 0; m < models.length; m++) {
+        const sub = m === 0 ? first : this.scaled(raw(subsamples[m]!));
+        const trimmed = await trimAndTrain(models[m]!, sub, subsamples[m]!, m === 0 ? firstFit : memberFit, this.trimmedEpochs);
+        if (m === 0) this.trimmedHistory = trimmed.history;
+        const reference: MemberReference = { rows: trimmed.kept, codes: models[m]!.encode({ data: trimmed.data, shape: [trimmed.kept.length, ...sampleShape] }).data };
+        const member = memberStats(models[m]!, scaled, reference);
+        stats.push(member.stats);
+        references.push(reference.codes);
+        scores.push(member.scores);
+      }
+      this.others = others;
+      this.memberStats_ = stats;
+      this.references = references;
+      this.stats = scoreStats(averageScores(scores), this.contamination_, this.quantile_);
     } catch (error) {
       for (const member of others) member.dispose();
+      this.others = [];
       throw error;
     }
-    this.others = others;
-    const scaled = this.scaled({ data: batch.data, shape: [batch.rows, ...sampleShape] });
-    this.memberStats_ = this.members.map((member) => memberStats(member, scaled));
-    this.stats = scoreStats(ensembleScores(this.members, this.memberStats_, scaled), this.contamination_, this.quantile_);
     return this;
+  }
+
+  /** Per-epoch losses of the last fit (an ensemble's: its first member's, both halves; null after load). */
+  override get history(): History | null {
+    const first = super.history;
+    const second = this.trimmedHistory;
+    if (!first || !second) return first;
+    const epochs = first.epoch.length;
+    const joined: History = { epoch: [], loss: [], valLoss: [] };
+    for (const key of new Set([...Object.keys(first), ...Object.keys(second)])) {
+      joined[key] = key === "epoch" ? [...first.epoch, ...second.epoch.map((e) => e + epochs)] : [...(first[key] ?? []), ...(second[key] ?? [])];
+    }
+    return joined;
   }
 
   /**
    * Anomaly scores, higher = more abnormal: for a single model the mean
    * squared reconstruction error of each (scaled) sample; for an ensemble the
-   * members' normalized scores averaged (anomaly-ensemble.ts).
+   * members' normalized scores averaged (anomaly-ensemble.ts). An ensemble's
+   * training rows are scored without themselves as neighbours in
+   * decisionScores (as PyOD's KNN), so decisionFunction of the training data
+   * can differ from them.
    */
   decisionFunction(x: DataInput): Float32Array {
     const { model } = this.fitted();
     const scaled = this.scaled(x);
     if (this.memberStats_.length === 0) return model.reconstructionError(scaled);
-    return ensembleScores(this.members, this.memberStats_, scaled);
+    return ensembleScores(this.members, this.memberStats_, this.references, scaled);
   }
 
   override dispose(): void {
@@ -315,6 +393,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const tensors: NamedTensor[] = [{ name: "decision_scores", shape: [scores.length], data: scores }];
     const state: Record<string, unknown> = { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null };
     if (this.memberStats_.length > 0) {
+      const width = this.model.codeShape.reduce((a, b) => a * b, 1);
+      this.references.forEach((codes, m) => tensors.push({ name: `reference${m}`, shape: [codes.length / width, width], data: codes }));
       // Each further member: its own autoencoder file config, its weights under "member<m>.".
       const others = this.others.map((member, i) => {
         const file = decodeModelFile(member.save(options), coreCrc32);
@@ -344,8 +424,10 @@ export class AnomalyDetector extends AutoencoderEstimator {
       else detector.ensemble_ = 1;
       const members = detector.ensemble_;
       for (const name of tensors.keys()) {
-        const member = /^member([0-9]+)\./.exec(name);
-        if (member && Number(member[1]) >= members) throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)} of ensemble member ${member[1]}, but the detector has ${members} member(s)`);
+        const member = /^member([0-9]+)\./.exec(name) ?? /^reference([0-9]+)$/.exec(name);
+        // A single model has no references; an ensemble one per member.
+        const limit = member?.[0].startsWith("reference") ? detector.references.length : members;
+        if (member && Number(member[1]) >= limit) throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)} of ensemble member ${member[1]}, but the detector has ${members} member(s)${limit === 0 ? " and no ensemble" : ""}`);
       }
     } catch (error) {
       detector.dispose();
@@ -367,15 +449,20 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
   private async loadMembers(saved: unknown, tensors: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
     const e = saved as { version?: unknown; stats?: unknown; autoencoders?: unknown } | null;
+    const version = e && typeof e === "object" ? e.version ?? null : e;
+    if (version === 2) {
+      throw new ModelFormatError(`ensemble: found format version 2 (members scored by the code's distance to the codes' mean), which this version no longer reads; expected version ${ENSEMBLE_VERSION}: fit the detector again`);
+    }
     if (!e || typeof e !== "object" || e.version !== ENSEMBLE_VERSION) {
-      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${describe(e && typeof e === "object" ? e.version ?? null : e)}; this detector was saved by a newer or foreign version`);
+      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${describe(version)}; this detector was saved by a newer or foreign version`);
     }
     const configs = e.autoencoders;
     if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {
       throw new ModelFormatError(`ensemble: expected statistics for every member and a config for each after the first, found ${Array.isArray(e.stats) ? e.stats.length : "no"} statistics and ${Array.isArray(configs) ? configs.length : "no"} configs`);
     }
     const width = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
-    const stats = [checkMemberStats(e.stats[0], width(this.model), "ensemble member 0")];
+    const stats = [checkMemberStats(e.stats[0], "ensemble member 0")];
+    const references = [checkReference(tensors.get("reference0"), width(this.model), "ensemble member 0")];
     const others: Autoencoder[] = [];
     try {
       for (let m = 1; m <= configs.length; m++) {
@@ -385,7 +472,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
         const member = await Autoencoder.load(encodeModelFile(configs[m - 1], own, coreCrc32));
         others.push(member);
         if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape [${this.sampleShape.join(", ")}], found [${member.inputShape.join(", ")}]`);
-        stats.push(checkMemberStats(e.stats[m], width(member), `ensemble member ${m}`));
+        stats.push(checkMemberStats(e.stats[m], `ensemble member ${m}`));
+        references.push(checkReference(tensors.get(`reference${m}`), width(member), `ensemble member ${m}`));
       }
     } catch (error) {
       for (const member of others) member.dispose();
@@ -393,6 +481,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     }
     this.others = others;
     this.memberStats_ = stats;
+    this.references = references;
     this.ensemble_ = stats.length;
   }
 
@@ -400,6 +489,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     for (const member of this.others) member.dispose();
     this.others = [];
     this.memberStats_ = [];
+    this.references = [];
   }
 
   private confidenceContamination(stats: ScoreStats): number {

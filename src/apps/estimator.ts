@@ -21,7 +21,7 @@ import { isSampleStream, type SampleStream } from "../models/stream-data.js";
 import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type History } from "../models/fit.js";
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
-import { MinMaxScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
+import { MinMaxScaler, RobustScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
 
 /**
  * Training settings every estimator takes, beside its own: the fit options,
@@ -46,11 +46,6 @@ export const TRAINING_KEYS: readonly string[] = [
 ];
 
 /**
- * Per-feature scaling in front of an estimator's model: "standard" (zero mean,
- * unit variance), "minmax" (to [0, 1]), "none", or "auto": none for data that
- * already lies in [0, 1], else standard (decided at each fit).
- */
-/**
  * Samples streamed to an estimator's fit (files larger than memory): the stream of batches or samples (see
  * Autoencoder.fit), what the model is built from before the first batch, and optional validation batches.
  * Streamed samples train without a scaler: scale them beforehand.
@@ -67,10 +62,16 @@ export interface StreamedSamples {
 
 const isStreamed = (x: unknown): x is StreamedSamples => typeof x === "object" && x !== null && "stream" in x && isSampleStream((x as StreamedSamples).stream);
 
-export type ScalerKind = "auto" | "standard" | "minmax" | "none";
+/**
+ * Per-feature scaling in front of an estimator's model: "standard" (zero mean,
+ * unit variance), "minmax" (to [0, 1]), "robust" (median and IQR), "none", or
+ * "auto": none for data that already lies in [0, 1], else standard (decided
+ * at each fit).
+ */
+export type ScalerKind = "auto" | "standard" | "minmax" | "robust" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
-const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./]]]);
+const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./, /^reference\d+$/]]]);
 
 /** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
 export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;
@@ -99,7 +100,7 @@ export abstract class AutoencoderEstimator {
     if (model !== undefined && (model === null || typeof model !== "object")) {
       throw new ConfigError(`model: expected an AutoencoderConfig or an Autoencoder, found ${describe(model)}`);
     }
-    if (!["auto", "standard", "minmax", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "auto", "standard", "minmax" or "none", found ${describe(scaler)}`);
+    if (!["auto", "standard", "minmax", "robust", "none"].includes(scaler)) throw new ConfigError(`scaler: expected "auto", "standard", "minmax", "robust" or "none", found ${describe(scaler)}`);
     this.given = model;
     this.scalerKind = scaler;
     this.training = training;
@@ -171,7 +172,7 @@ export abstract class AutoencoderEstimator {
     // "auto": unscaled features of a large range make the default model learn the mean for some seeds (0–16 pixels do).
     const kind = this.scalerKind === "auto" ? (inUnitInterval(data.data) ? "none" : "standard") : this.scalerKind;
     let scaler: Scaler | null = null;
-    if (kind !== "none") scaler = kind === "standard" ? new StandardScaler() : new MinMaxScaler();
+    if (kind !== "none") scaler = kind === "standard" ? new StandardScaler() : kind === "robust" ? new RobustScaler() : new MinMaxScaler();
     const scaled = scaler ? await scaler.fitTransform(data) : data;
 
     await this.fitModel(given, sampleShape, inUnitInterval(scaled.data), (model) => model.fit(scaled, fitOptions(this.training, batch.rows)));

@@ -8,6 +8,7 @@ export type { EstimatorTrainingOptions, ScalerKind, StreamedSamples } from "./es
 export {
   StandardScaler,
   MinMaxScaler,
+  RobustScaler,
   scalerFromJSON,
   type Scaler,
   type ScalerJSON,
@@ -15,6 +16,7 @@ export {
   type StandardScalerJSON,
   type MinMaxScalerOptions,
   type MinMaxScalerJSON,
+  type RobustScalerJSON,
 } from "./scaler.js";
 export {
   KNeighborsClassifier,

@@ -1,5 +1,5 @@
-// Per-feature scaling as scikit-learn's StandardScaler and MinMaxScaler. Both
-// are one affine map per column, x·scale + offset, run by the
+// Per-feature scaling as scikit-learn's StandardScaler, MinMaxScaler and
+// RobustScaler. Each is one affine map per column, x·scale + offset, run by the
 // f32_affine_columns kernel; inverseTransform is the same kernel with the
 // inverse map. The fitted state is plain JSON, saved inside the reducer and
 // detector files so that scoring applies the same transform as training.
@@ -66,8 +66,15 @@ export interface MinMaxScalerJSON extends ScalerJSONBase {
   dataMax: number[];
 }
 
-/** Either scaler's JSON; scalerFromJSON() restores it. */
-export type ScalerJSON = StandardScalerJSON | MinMaxScalerJSON;
+export interface RobustScalerJSON extends ScalerJSONBase {
+  kind: "robust";
+  /** Per-feature median and spread (interquartile range, else standard deviation, else 1) of the training data (f32 values). */
+  center: number[];
+  spread: number[];
+}
+
+/** Any scaler's JSON; scalerFromJSON() restores it. */
+export type ScalerJSON = StandardScalerJSON | MinMaxScalerJSON | RobustScalerJSON;
 
 /** A fitted scaler: the two affine maps and the sample shape. */
 interface Affine {
@@ -355,14 +362,101 @@ function minMaxMaps(dataMin: Float32Array, dataMax: Float32Array, [lo, hi]: [num
   return { scale, offset, inverseScale, inverseOffset };
 }
 
-/** A fitted or unfitted scaler of either kind. */
-export type Scaler = StandardScaler | MinMaxScaler;
+/**
+ * (x − median) / IQR per feature, as scikit-learn's RobustScaler (quantiles
+ * by linear interpolation, numpy's default): outliers in the training data
+ * move neither statistic much, so a skewed or contaminated feature is not
+ * squeezed by its own extremes as the standard deviation squeezes it. Where
+ * the IQR is 0 (more than half the values equal) the spread is the
+ * population standard deviation, and 1 for a constant feature; scikit-learn
+ * uses 1 for both, which leaves a rare-valued feature unscaled.
+ */
+export class RobustScaler extends AffineScaler {
+  protected readonly className = "RobustScaler";
+  private center_: Float32Array | null = null;
+  private spread_: Float32Array | null = null;
 
-/** Restores either scaler from its toJSON() output. */
+  /** Per-feature median of the training data. */
+  get center(): Float32Array {
+    this.fitted();
+    return this.center_!.slice();
+  }
+
+  /** Per-feature spread the data are divided by (IQR, else standard deviation, else 1). */
+  get spread(): Float32Array {
+    this.fitted();
+    return this.spread_!.slice();
+  }
+
+  protected statistics(engine: Engine, x: number, rows: number, cols: number) {
+    const data = engine.arena.read(x, rows * cols);
+    const center = new Float32Array(cols);
+    const spread = new Float32Array(cols);
+    const column = new Float64Array(rows);
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      for (let i = 0; i < rows; i++) sum += column[i] = data[i * cols + j]!;
+      column.sort();
+      const mean = sum / rows;
+      let squares = 0;
+      for (let i = 0; i < rows; i++) squares += (column[i]! - mean) ** 2;
+      const iqr = quantile(column, 0.75) - quantile(column, 0.25);
+      center[j] = quantile(column, 0.5);
+      spread[j] = iqr > 0 ? iqr : Math.sqrt(squares / rows) || 1;
+    }
+    this.center_ = center;
+    this.spread_ = spread;
+    return robustMaps(center, spread);
+  }
+
+  toJSON(): RobustScalerJSON {
+    return { ...this.baseJSON(), kind: "robust", center: Array.from(this.center), spread: Array.from(this.spread) };
+  }
+
+  static fromJSON(json: RobustScalerJSON): RobustScaler {
+    const base = checkBase(json, "robust");
+    const scaler = new RobustScaler();
+    const center = floats(json.center, base.nFeatures, "center");
+    const spread = floats(json.spread, base.nFeatures, "spread", Number.MIN_VALUE);
+    scaler.center_ = center;
+    scaler.spread_ = spread;
+    scaler.state = { ...base, ...checkMaps(robustMaps(center, spread)) };
+    return scaler;
+  }
+}
+
+/** The q quantile of ascending values by linear interpolation (numpy's percentile default). */
+function quantile(sorted: Float64Array, q: number): number {
+  const at = q * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+function robustMaps(center: Float32Array, spread: Float32Array) {
+  const n = center.length;
+  const scale = new Float32Array(n);
+  const offset = new Float32Array(n);
+  const inverseScale = new Float32Array(n);
+  const inverseOffset = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    scale[j] = 1 / spread[j]!;
+    offset[j] = -center[j]! / spread[j]!;
+    inverseScale[j] = spread[j]!;
+    inverseOffset[j] = center[j]!;
+  }
+  return { scale, offset, inverseScale, inverseOffset };
+}
+
+/** A fitted or unfitted scaler of any kind. */
+export type Scaler = StandardScaler | MinMaxScaler | RobustScaler;
+
+/** Restores any scaler from its toJSON() output. */
 export function scalerFromJSON(json: ScalerJSON): Scaler {
   if (json?.kind === "standard") return StandardScaler.fromJSON(json);
   if (json?.kind === "minmax") return MinMaxScaler.fromJSON(json);
-  throw new ModelFormatError(`scaler JSON: expected kind "standard" or "minmax", found ${describe((json as { kind?: unknown })?.kind ?? null)}`);
+  if (json?.kind === "robust") return RobustScaler.fromJSON(json);
+  throw new ModelFormatError(`scaler JSON: expected kind "standard", "minmax" or "robust", found ${describe((json as { kind?: unknown })?.kind ?? null)}`);
 }
 
 function checkBase(json: ScalerJSON, kind: ScalerJSON["kind"]): { sampleShape: number[]; nFeatures: number } {

@@ -15,13 +15,19 @@ export const SCORE: CommandSpec = {
   summary: "Anomaly scores: each sample's mean squared reconstruction error (higher = more unusual), with 0/1 labels when there is a threshold.",
   positionals: [MODEL_ARG, DATA_ARG],
   flags: [
-    { ...OUT_FLAG("scores"), help: "Where to write the scores: .csv (columns score,label, or score alone without a threshold) or .npy ([N], or [N, 2] with labels)." },
+    { ...OUT_FLAG("scores"), help: "Where to write the scores: .csv (columns score,label, or score alone without a threshold; then the --top columns) or .npy ([N], or [N, columns])." },
     { name: "threshold", type: "number", value: "X", default: "a detector's own threshold; none for other models", help: "Label 1 the samples scoring above X." },
     {
       name: "contamination",
       type: "number",
       value: "C",
       help: "Label 1 about the top C share, in (0, 0.5]: the threshold is the (1 − C) quantile of a detector's training scores, or of these scores for other models.",
+    },
+    {
+      name: "top",
+      type: "int",
+      value: "K",
+      help: "Detector: also write, per sample, the K features with the largest shares of its reconstruction error (explain()): columns feature1, share1, … featureK, shareK, a feature as its 0-based column.",
     },
 
     COLUMNS_FLAG,
@@ -31,7 +37,11 @@ export const SCORE: CommandSpec = {
     MODEL_KINDS_NOTE,
     DATA_FORMATS_HELP,
   ],
-  examples: ["autoencoders score detector.aenc new.csv --out scores.csv", "autoencoders score model.aenc data.npy --contamination 0.05"],
+  examples: [
+    "autoencoders score detector.aenc new.csv --out scores.csv",
+    "autoencoders score detector.aenc new.csv --top 3 --out scores.csv",
+    "autoencoders score model.aenc data.npy --contamination 0.05",
+  ],
 };
 
 export const ENCODE: CommandSpec = {
@@ -99,13 +109,16 @@ export async function score(args: ParsedArgs): Promise<void> {
   const out = await checkOut("score", args);
   const given = args.flags.get("threshold") as number | undefined;
   const contamination = args.flags.get("contamination") as number | undefined;
+  const top = args.flags.get("top") as number | undefined;
   if (given !== undefined && contamination !== undefined) throw new UsageError("score: give --threshold or --contamination, not both");
   if (contamination !== undefined && !(contamination > 0 && contamination <= 0.5)) {
     throw new UsageError(`score: --contamination: expected a number in (0, 0.5], found ${contamination}`);
   }
   const x = await readData(dataPath, readOptions("score", args));
   await withModel(modelPath, async (model) => {
-    const scores = model.scores(samplesFor(model, x, dataPath));
+    if (top !== undefined && !model.detector) throw new UsageError(`score: --top needs a detector (train one with --kind detector), found ${model.description}`);
+    const samples = samplesFor(model, x, dataPath);
+    const scores = model.scores(samples);
     let threshold = given ?? model.detector?.threshold;
     let source = given !== undefined ? "given" : "the detector's";
     if (contamination !== undefined) {
@@ -114,22 +127,52 @@ export async function score(args: ParsedArgs): Promise<void> {
       source = `the ${1 - contamination} quantile of ${model.detector ? "the training scores" : "these scores"}`;
     }
     const n = scores.length;
-    if (threshold === undefined) {
-      await writeTensor(out, { data: scores, shape: [n] }, ["score"]);
-      await report(out, `scored ${n} samples with ${model.description}`);
-      return;
-    }
-    const table = new Float32Array(2 * n);
+    const columns: { name: string; values: ArrayLike<number> }[] = [{ name: "score", values: scores }];
     let above = 0;
-    for (let i = 0; i < n; i++) {
-      const label = scores[i]! > threshold ? 1 : 0;
-      table[2 * i] = scores[i]!;
-      table[2 * i + 1] = label;
-      above += label;
+    if (threshold !== undefined) {
+      const cut = threshold;
+      // A NaN score is never labelled normal (as the detector's predict).
+      const labels = Uint8Array.from(scores, (s) => (s > cut || s !== s ? 1 : 0));
+      for (const label of labels) above += label;
+      columns.push({ name: "label", values: labels });
     }
-    await writeTensor(out, { data: table, shape: [n, 2] }, ["score", "label"]);
-    await report(out, `scored ${n} samples with ${model.description}: ${above} above the threshold ${threshold.toPrecision(6)} (${source})`);
+    if (top !== undefined) columns.push(...topFeatures(model.detector!.explain(samples), Math.min(top, model.sampleShape.reduce((a, b) => a * b, 1))));
+    await writeTensor(out, columnsTensor(columns, n), columns.map((c) => c.name));
+    const labelled = threshold === undefined ? "" : `: ${above} above the threshold ${threshold.toPrecision(6)} (${source})`;
+    await report(out, `scored ${n} samples with ${model.description}${labelled}`);
   });
+}
+
+/**
+ * Per sample, the k features of the largest shares in descending order (ties
+ * by the lower column), as columns feature1, share1, … featureK, shareK.
+ */
+function topFeatures(shares: TensorData, k: number): { name: string; values: Float32Array }[] {
+  const rows = shares.shape[0]!;
+  const cols = shares.data.length / Math.max(1, rows);
+  const out = Array.from({ length: 2 * k }, (_, c) => ({ name: `${c % 2 ? "share" : "feature"}${(c >> 1) + 1}`, values: new Float32Array(rows) }));
+  const order = new Int32Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const row = shares.data.subarray(i * cols, (i + 1) * cols);
+    for (let j = 0; j < cols; j++) order[j] = j;
+    // NaN shares (a non-finite error) sort last.
+    order.sort((a, b) => (row[b]! > row[a]! || row[a] !== row[a] ? 1 : row[b]! < row[a]! || row[b] !== row[b] ? -1 : a - b));
+    for (let r = 0; r < k; r++) {
+      out[2 * r]!.values[i] = order[r]!;
+      out[2 * r + 1]!.values[i] = row[order[r]!]!;
+    }
+  }
+  return out;
+}
+
+/** [N, columns] row-major from per-column values. */
+function columnsTensor(columns: readonly { values: ArrayLike<number> }[], n: number): TensorData {
+  const width = columns.length;
+  const data = new Float32Array(n * width);
+  columns.forEach(({ values }, c) => {
+    for (let i = 0; i < n; i++) data[i * width + c] = values[i]!;
+  });
+  return { data, shape: width === 1 ? [n] : [n, width] };
 }
 
 export async function encode(args: ParsedArgs): Promise<void> {

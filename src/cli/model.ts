@@ -35,8 +35,8 @@ export interface LoadedModel {
   reconstruct(x: TensorData): TensorData;
   /** Per-sample mean squared reconstruction error, in the units the model sees (after its saved scaler). */
   scores(x: TensorData): Float32Array;
-  /** A detector's threshold and training scores. */
-  readonly detector?: { threshold: number; trainingScores: Float32Array };
+  /** A detector's threshold, training scores and per-feature shares of each sample's error (AnomalyDetector.explain). */
+  readonly detector?: { threshold: number; trainingScores: Float32Array; explain(x: TensorData): TensorData };
   /** New samples, for a VAE. */
   sample?(n: number, seed: number | undefined): TensorData;
   dispose(): void;
@@ -58,7 +58,12 @@ export async function loadModel(path: string): Promise<LoadedModel> {
         return estimatorModel(await Denoiser.load(bytes), KINDS[format]!);
       case "autoencoders/anomaly-detector": {
         const detector = await AnomalyDetector.load(bytes);
-        return { ...estimatorModel(detector, KINDS[format]!), detector: { threshold: detector.threshold, trainingScores: detector.decisionScores } };
+        // A detector's scores are its decision function (an ensemble's combined score), not the first model's error.
+        return {
+          ...estimatorModel(detector, KINDS[format]!),
+          scores: (x) => detector.decisionFunction(x),
+          detector: { threshold: detector.threshold, trainingScores: detector.decisionScores, explain: (x) => detector.explain(x) },
+        };
       }
       case "autoencoder":
         return autoencoderModel(await Autoencoder.load(bytes));

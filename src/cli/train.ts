@@ -47,9 +47,15 @@ export const TRAIN: CommandSpec = {
     { name: "batch-size", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.batchSize), help: "Samples per gradient step." },
     { name: "learning-rate", type: "number", value: "X", default: "0.001", help: "Adam's step size." },
     { name: "seed", type: "int", value: "N", min: 0, default: "0", help: "Seeds initialization, shuffling and noise: the same seed and data give the same model." },
-    { name: "scale", type: "string", value: "HOW", default: "standard for detector, auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax or standard (not for vae)." },
+    { name: "scale", type: "string", value: "HOW", default: "robust for detector, auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax, standard or robust (median and IQR; not for vae)." },
     { name: "noise", type: "string", value: "TYPE:X", default: "gaussian:0.2", help: "Denoiser corruption: gaussian:STDDEV, mask:RATE or salt-pepper:RATE." },
-    { name: "contamination", type: "number", value: "C", default: "0.1", help: "Detector: expected share of anomalies in the training data, in (0, 0.5]; sets the threshold." },
+    {
+      name: "contamination",
+      type: "number",
+      value: "C",
+      default: "auto: the threshold is median + 3.5·MAD/0.6745 of the training scores",
+      help: "Detector: expected share of anomalies in the training data, in (0, 0.5]; sets the threshold at the (1 − C) quantile of the training scores.",
+    },
     { name: "validation-split", type: "number", value: "F", default: "0.1 (0 below 10 samples)", help: "Share of the samples, from the end, held out to watch for overfitting." },
     { name: "patience", type: "int", value: "N", min: 0, default: String(ESTIMATOR_FIT_DEFAULTS.patience), help: "Stop after N epochs without improvement (validation loss, else training loss) and keep the best weights; 0 trains every epoch." },
     COLUMNS_FLAG,
@@ -103,7 +109,7 @@ function settingsOf(args: ParsedArgs): TrainSettings {
   only("noise", ["denoiser"]);
   only("contamination", ["detector"]);
   const scale = flag<string>("scale");
-  if (scale !== undefined && !["auto", "none", "minmax", "standard"].includes(scale)) throw new UsageError(`train: --scale: expected auto, none, minmax or standard, found ${JSON.stringify(scale)}`);
+  if (scale !== undefined && !["auto", "none", "minmax", "standard", "robust"].includes(scale)) throw new UsageError(`train: --scale: expected auto, none, minmax, standard or robust, found ${JSON.stringify(scale)}`);
   if (kind === "vae" && scale !== undefined && scale !== "none") {
     throw new UsageError("train: --scale: a vae model file holds no scaler; scale the data beforehand (values in [0, 1] train a Bernoulli decoder) or pass --scale none");
   }
@@ -198,7 +204,7 @@ async function fitAndSave(settings: TrainSettings, x: TensorData | StreamedSampl
         ...training,
         ...(settings.code === undefined ? {} : { codeSize: settings.code }),
         ...(scaler ? { scaler } : {}),
-        ...(settings.contamination === undefined ? {} : { contamination: settings.contamination }),
+        contamination: settings.contamination ?? "auto",
       });
       try {
         await detector.fit(x as TensorData);

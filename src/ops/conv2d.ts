@@ -5,8 +5,10 @@
 // im2col matrix.
 import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
+import type { Pool } from "../wasm/pool.js";
 import { activateInPlace, EPILOGUE, inputGradTarget, maskInPlace, preActivationGrad, recordFused, type FusedActivation } from "./activation.js";
 import { gemm } from "./gemm.js";
+import { poolFor, splitRange, workStride } from "./parallel.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
 
@@ -174,9 +176,15 @@ export function convForward(
 ): void {
   const { arena, kernels } = getEngine();
   const [f0, f1] = range ?? [0, f];
+  const pool = range === null ? poolFor(convMacs(g, f, g.n)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_workspace_bytes(geometry);
+    if (pool !== null) {
+      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc" : "f32_conv2d_nhwc_fused", [out, image, wm, bias, geometry, accumulate], f, epilogue, bytes);
+      return;
+    }
+    const work = arena.scratch(bytes);
     if (epilogue === null) kernels.f32_conv2d_nhwc(out, image, wm, bias, geometry, accumulate, f0, f1, work);
     else kernels.f32_conv2d_nhwc_fused(out, image, wm, bias, geometry, accumulate, f0, f1, ...epilogueArgs(epilogue), work);
   });
@@ -193,12 +201,37 @@ export function convAdjoint(
 ): void {
   const { arena, kernels } = getEngine();
   const [c0, c1] = range ?? [0, g.c];
+  const pool = range === null ? poolFor(convMacs(g, f, g.n)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry);
+    if (pool !== null) {
+      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc_adjoint" : "f32_conv2d_nhwc_adjoint_fused", [image, p, wm, bias, geometry, accumulate], g.c, epilogue, bytes);
+      return;
+    }
+    const work = arena.scratch(bytes);
     if (epilogue === null) kernels.f32_conv2d_nhwc_adjoint(image, p, wm, bias, geometry, accumulate, c0, c1, work);
     else kernels.f32_conv2d_nhwc_adjoint_fused(image, p, wm, bias, geometry, accumulate, c0, c1, ...epilogueArgs(epilogue), work);
   });
+}
+
+/** Multiply-adds of a convolution of n images with f filters: what decides whether it is split over threads. */
+const convMacs = (g: WindowGeometry, f: number, n: number): number => n * g.oh * g.ow * g.kh * g.kw * g.c * f;
+
+/** [0, count) cut into one range a thread, at multiples of the tile width (8) when each thread gets a tile. */
+const channelRanges = (count: number, threads: number): [number, number][] => splitRange(count, threads, count >= 8 * threads ? 8 : 1);
+
+/**
+ * One convolution kernel on every thread, each on a range of the output's
+ * channels (`count` of them): `head` is the arguments before the range,
+ * then the epilogue's (for the _fused kernels), then the thread's work.
+ */
+function onThreads(pool: Pool, kernel: string, head: number[], count: number, epilogue: Epilogue, bytes: number): void {
+  const tail = epilogue === null ? [] : epilogueArgs(epilogue);
+  const stride = workStride(bytes);
+  const work = getEngine().arena.scratch(stride * pool.threads);
+  const tasks = channelRanges(count, pool.threads).map(([s, e]) => [...head, s, e, ...tail, work]);
+  pool.run(kernel, tasks, head.length + 2 + tail.length, stride);
 }
 
 /** The epilogue that masks an input gradient written for a fused ReLU's output (see inputGradTarget). */
@@ -222,15 +255,24 @@ export function convFilterGrad(
   const chunk = imagesPerChunk(g);
   const pixels = g.oh * g.ow;
   const [f0, f1] = range ?? [0, f];
+  const pool = range === null ? poolFor(convMacs(g, f, chunk)) : null;
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f, chunk);
-    const work = arena.scratch(kernels.f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry));
+    const bytes = kernels.f32_conv2d_nhwc_filter_grad_workspace_bytes(geometry);
+    const stride = workStride(bytes);
+    const work = arena.scratch(pool === null ? bytes : stride * pool.threads);
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const nb = Math.min(chunk, g.n - b0);
       // The last chunk may hold fewer images: n is the block's first field.
       arena.u32[geometry >>> 2] = nb;
-      kernels.f32_conv2d_nhwc_filter_grad(
-        wm, image + b0 * g.h * g.w * g.c * 4, grad + b0 * pixels * f * 4, geometry, b0 > 0 ? 1 : accumulate, f0, f1, work);
+      const x = image + b0 * g.h * g.w * g.c * 4;
+      const dy = grad + b0 * pixels * f * 4;
+      const acc = b0 > 0 ? 1 : accumulate;
+      if (pool !== null) {
+        // Chunk after chunk as on one thread; within a chunk, the filters split over the threads.
+        const tasks = channelRanges(f, pool.threads).map(([s, e]) => [wm, x, dy, geometry, acc, s, e, work]);
+        pool.run("f32_conv2d_nhwc_filter_grad", tasks, 7, stride);
+      } else kernels.f32_conv2d_nhwc_filter_grad(wm, x, dy, geometry, acc, f0, f1, work);
     }
   });
 }

@@ -2,6 +2,7 @@
 // gradients and each state slot are contiguous regions of n floats.
 import { ConfigError, describe } from "../errors.js";
 import { checkOptionKeys, keysOf } from "../options.js";
+import { adamUpdate, sgdUpdate } from "../ops/optimizer-update.js";
 import { getEngine } from "../wasm/module.js";
 import { checkSchedule, learningRateAt, type LearningRateSchedule } from "./schedules.js";
 
@@ -174,7 +175,7 @@ class Adam extends RatedOptimizer implements Optimizer {
     clipGradients(c, regions);
     const lr = this.rateOf(this.steps);
     this.steps++;
-    return getEngine().kernels.f32_adam_step(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
+    return adamUpdate(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
       c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps);
   }
 }
@@ -194,7 +195,7 @@ class Sgd extends RatedOptimizer implements Optimizer {
     clipGradients(c, regions);
     const lr = this.rateOf(this.steps);
     this.steps++;
-    return getEngine().kernels.f32_sgd_step(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
+    return sgdUpdate(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }
 }
 

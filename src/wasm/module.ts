@@ -115,7 +115,7 @@ async function coreOf(source: WasmSource | undefined): Promise<Uint8Array | WebA
 
 /** Options of `init`. */
 export interface InitOptions {
-  /** Where the wasm core comes from; the build's own copy when omitted. */
+  /** Where the wasm core comes from; by default the copy this build embeds (none in autoencoders/slim). */
   wasm?: WasmSource;
   /**
    * Threads that share each large kernel call: a count, or "auto" (the

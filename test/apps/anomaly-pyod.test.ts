@@ -134,7 +134,7 @@ describe("AnomalyDetector ensemble", () => {
     expect(loaded.ensemble).toBe(3);
     expect(Array.from(loaded.decisionFunction(x))).toEqual(Array.from(scores));
     expect(Array.from(loaded.explain(x).data)).toEqual(Array.from(a.explain(x).data));
-    const single = await new AnomalyDetector({ codeSize: 2, epochs: 5 }).fit(x);
+    const single = await new AnomalyDetector({ ensemble: 1, codeSize: 2, epochs: 5 }).fit(x);
     expect((await AnomalyDetector.load(single.save())).ensemble).toBe(1);
     expect(() => new AnomalyDetector({ ensemble: 0 })).toThrow(ConfigError);
     for (const d of [a, b, loaded, single]) d.dispose();

@@ -17,8 +17,8 @@ if (!present) {
   console.warn(message);
 }
 
-/** Floors for split 0 of each set: about 0.1 under the figures the default reaches there. */
-const FLOORS: Record<string, number> = { wine: 0.7, thyroid: 0.8, breastw: 0.85 };
+/** Floors for split 0 of each set: about 0.1 under the figures the default reaches there (wine 0.922, thyroid 0.989, breastw 0.986). */
+const FLOORS: Record<string, number> = { wine: 0.8, thyroid: 0.9, breastw: 0.9 };
 
 describe.skipIf(!present)("anomaly suite (split 0)", () => {
   for (const name of Object.keys(FLOORS)) {

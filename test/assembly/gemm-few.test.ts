@@ -9,7 +9,7 @@ import type { Engine } from "../../src/wasm/module.js";
 import { engine, put, randomArray } from "../helpers.js";
 import { gemmAbsReference, gemmExactOrder, gemmReference } from "../reference/gemm.js";
 
-/** n: below, at and above a vector, the 8-column panel, the 512-column chunk; k: around the 8/4 passes and the 256-deep blocks. */
+/** n: below, at and above a vector, the 8-column panel, the 1024-column chunk (1030); k: around the 8/4 passes and the 256-deep blocks. */
 const NS = [1, 3, 4, 5, 8, 13, 16, 31, 100, 511, 512, 513, 784, 1030];
 const KS = [1, 2, 3, 4, 7, 8, 9, 12, 31, 255, 256, 257, 300, 513, 784];
 

@@ -46,6 +46,10 @@ test("examples/browser: trains in a worker, shows non-blank reconstructions, sco
     // One epoch is 57 steps: wait past it, so the held-out thresholds are in.
     await page.waitForFunction("globalThis.exampleState && (exampleState.error || (exampleState.steps >= 70 && exampleState.reconstructions >= 4))", null, { timeout: 60_000 });
     expect(await page.evaluate("exampleState.error")).toBeNull();
+    // The test server sends COOP/COEP, so the worker's engine shares its memory with threads of its own.
+    const cores = (await page.evaluate("navigator.hardwareConcurrency")) as number;
+    expect(await page.evaluate("exampleState.engine")).toEqual({ threads: Math.min(8, cores), requested: Math.min(8, cores), reason: null, sharedMemory: true });
+    expect(cores).toBeGreaterThanOrEqual(2);
 
     const size = 28 * 3;
     const originals = (await page.evaluate(`(${TILE_VARIANCES})("recon", 0, ${size}, 8)`)) as number[];

@@ -3,7 +3,8 @@
 //   deno run --no-prompt --no-lock test/runtimes/run-cli.mjs    (no permissions: the default entry embeds the wasm)
 //   bun test/runtimes/run-cli.mjs
 // Pass --with-model to include the first model's saved bytes (base64), and
-// --numerics=fma and --threads=N to run it with init({ numerics, threads }) (fma.test.ts).
+// --numerics=fma and --threads=N to run it with init({ numerics, threads }) (fma.test.ts); the
+// result names the engine's threads (engineInfo()).
 import * as lib from "../../dist/index.js";
 import { runScenario } from "./scenario.mjs";
 
@@ -13,4 +14,4 @@ const numerics = option("numerics");
 const threads = option("threads");
 if (numerics || threads) await lib.init({ numerics, threads: threads === undefined ? undefined : Number(threads) });
 const result = await runScenario(lib, { withModel: args.includes("--with-model") });
-console.log(JSON.stringify(result));
+console.log(JSON.stringify({ ...result, engine: lib.engineInfo() }));

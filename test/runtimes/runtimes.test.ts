@@ -10,13 +10,20 @@ import { BUN, lastJson, launchChromium, launchFirefox, missing, ROOT, run, runDe
 
 interface ScenarioResult {
   parts: Record<string, { hashes: Record<string, string>; firstValues: number[] }>;
+  engine: { threads: number; reason: string | null };
+}
+
+/** The same bits as the reference, on at least two threads (every runtime here may run them: the pages are cross-origin isolated). */
+function expectReferenceOnThreads(result: ScenarioResult): void {
+  expect(result.parts).toEqual(reference.parts);
+  expect(result.engine.threads, `threads (${result.engine.reason})`).toBeGreaterThanOrEqual(2);
 }
 
 /** Runs in the page: imports the built library and the scenario from the test server. */
 const IN_PAGE = `(async () => {
   const lib = await import("/dist/index.js");
   const { runScenario } = await import("/test/runtimes/scenario.mjs");
-  return JSON.stringify(await runScenario(lib));
+  return JSON.stringify({ ...(await runScenario(lib)), engine: lib.engineInfo() });
 })()`;
 
 let server: { origin: string; close(): Promise<void> };
@@ -35,23 +42,30 @@ afterAll(async () => {
 describe("the scenario gives identical bits in every runtime", () => {
   test("node: a second process gives the same hashes (and every part ran)", async () => {
     const again = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs"]), "node run-cli.mjs");
-    expect(Object.keys(reference.parts)).toEqual(["denseBceAdam", "denseMseSgd", "convVae"]);
+    expect(Object.keys(reference.parts)).toEqual(["denseBceAdam", "denseMseSgd", "convVae", "denseWide"]);
     for (const part of Object.values(reference.parts)) {
       expect(part.hashes.loadedReconstruct, "reconstruct after save → load").toBe(part.hashes.reconstruct);
       expect(part.hashes.resaved, "save → load → save").toBe(part.hashes.saved);
     }
     expect(again).toEqual(reference);
+    expectReferenceOnThreads(again);
+  });
+
+  test("node on one thread gives the hashes of node on its threads", async () => {
+    const single = lastJson<ScenarioResult>(await run(process.execPath, ["test/runtimes/run-cli.mjs", "--threads=1"]), "node run-cli.mjs --threads=1");
+    expect(single.engine.threads).toBe(1);
+    expect(single.parts).toEqual(reference.parts);
   });
 
   test("deno (no permissions)", async () => {
     const result = lastJson<ScenarioResult>(await runDeno([], "test/runtimes/run-cli.mjs"), "deno run-cli.mjs");
-    expect(result).toEqual(reference);
+    expectReferenceOnThreads(result);
   });
 
   test("bun (the npm package's binary)", async (ctx) => {
     if (missing("bun")) return ctx.skip();
     const result = lastJson<ScenarioResult>(await run(BUN, ["test/runtimes/run-cli.mjs"]), "bun run-cli.mjs");
-    expect(result).toEqual(reference);
+    expectReferenceOnThreads(result);
   });
 
   test("chromium (playwright-core)", async (ctx) => {
@@ -61,7 +75,7 @@ describe("the scenario gives identical bits in every runtime", () => {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/test/runtimes/blank.html`);
       const result = JSON.parse((await page.evaluate(IN_PAGE)) as string) as ScenarioResult;
-      expect(result).toEqual(reference);
+      expectReferenceOnThreads(result);
     } finally {
       await browser.close();
     }
@@ -74,7 +88,7 @@ describe("the scenario gives identical bits in every runtime", () => {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/test/runtimes/blank.html`);
       const result = JSON.parse((await page.evaluate(IN_PAGE)) as string) as ScenarioResult;
-      expect(result).toEqual(reference);
+      expectReferenceOnThreads(result);
     } finally {
       await browser.close();
     }

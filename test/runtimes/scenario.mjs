@@ -194,8 +194,33 @@ async function convVae(lib) {
   }
 }
 
+/**
+ * A wide dense autoencoder whose products (16 × 512 × 256 multiply-adds and
+ * more) are large enough to be split over the engine's threads, where a
+ * runtime has them: its hashes must still be those of one thread.
+ */
+async function denseWide(lib) {
+  const L = lib.layers;
+  const x = generateData(64, 512, 0x71de);
+  const probe = generateData(5, 512, 0x9a7e);
+  const model = await lib.Autoencoder.create({
+    input: [512],
+    encoder: [L.dense(256, "relu"), L.dense(8)],
+    decoder: [L.dense(256, "relu"), L.dense(512, "sigmoid")],
+    loss: "mse",
+    optimizer: { name: "adam", learningRate: 1e-3 },
+    seed: 99,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 2, batchSize: 16 });
+    return await hashModel(lib, model, probe, history);
+  } finally {
+    model.dispose();
+  }
+}
+
 // New parts go into PARTS: every runner and the vitest tests pick them up.
-const PARTS = { denseBceAdam, denseMseSgd, convVae };
+const PARTS = { denseBceAdam, denseMseSgd, convVae, denseWide };
 
 /**
  * Runs every part and returns { parts: { name: { hashes, firstValues } } }.

@@ -1,4 +1,4 @@
-// Trains the cross-runtime scenario's models (two dense autoencoders, a
+// Trains the cross-runtime scenario's models (three dense autoencoders, a
 // convolutional VAE with batch norm) and a convolutional autoencoder with
 // batch norm on the thread count given, with every kernel call split however
 // small (unless --default-threshold), and prints the SHA-256 of every output

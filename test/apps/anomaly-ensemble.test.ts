@@ -1,0 +1,115 @@
+// The default detector's pieces: RobustScaler against statistics worked out
+// by hand, the code-space neighbour distance against a hand case, the
+// ensemble's defaults (members, scaler, trimmed training), and the saved
+// ensemble's format version: files of version 2 are refused naming it.
+import { describe, expect, it } from "vitest";
+import { AnomalyDetector } from "../../src/apps/anomaly-detector.js";
+import { neighbourDistances, memberHiddenSizes, trainingHalves } from "../../src/apps/anomaly-ensemble.js";
+import { RobustScaler, scalerFromJSON } from "../../src/apps/scaler.js";
+import { ModelFormatError } from "../../src/errors.js";
+import { decodeModelFile, encodeModelFile } from "../../src/io/model-file.js";
+import { coreCrc32 } from "../../src/models/checksum.js";
+import { Autoencoder } from "../../src/models/autoencoder.js";
+import { layers } from "../../src/layers/index.js";
+import { rng } from "../helpers.js";
+
+describe("RobustScaler", () => {
+  // Columns: [1, 2, 3, 4, 100] (median 3, quartiles 2 and 4: IQR 2), [0, 0, 0, 0, 5] (IQR 0: the population
+  // standard deviation, mean 1, variance (4·1 + 16)/5 = 4, so 2), [7, 7, 7, 7, 7] (constant: 1).
+  const x = { data: Float32Array.from([1, 0, 7, 2, 0, 7, 3, 0, 7, 4, 0, 7, 100, 5, 7]), shape: [5, 3] };
+
+  it("centres on the median and divides by the IQR, else the standard deviation, else 1", async () => {
+    const scaler = await new RobustScaler().fit(x);
+    expect(Array.from(scaler.center)).toEqual([3, 0, 7]);
+    expect(Array.from(scaler.spread)).toEqual([2, 2, 1]);
+    const out = scaler.transform(x).data;
+    expect(Array.from(out.subarray(12, 15))).toEqual([48.5, 2.5, 0]);
+    expect(Array.from(scaler.inverseTransform(scaler.transform(x)).data)).toEqual(Array.from(x.data));
+  });
+
+  it("interpolates quantiles linearly between order statistics (numpy's default)", async () => {
+    // [0, 1, 2, 10]: q25 at position 0.75 → 0.75, median 1.5, q75 at 2.25 → 2 + 0.25·8 = 4; IQR 3.25.
+    const scaler = await new RobustScaler().fit({ data: Float32Array.from([10, 0, 2, 1]), shape: [4, 1] });
+    expect(Array.from(scaler.center)).toEqual([1.5]);
+    expect(Array.from(scaler.spread)).toEqual([3.25]);
+  });
+
+  it("round-trips through its JSON, and a non-positive spread in a file is refused", async () => {
+    const scaler = await new RobustScaler().fit(x);
+    const json = scaler.toJSON();
+    expect(Array.from(scalerFromJSON(JSON.parse(JSON.stringify(json))).transform(x).data)).toEqual(Array.from(scaler.transform(x).data));
+    expect(() => scalerFromJSON({ ...json, spread: [2, 0, 1] })).toThrow(/spread: expected finite float32 numbers >= .* found 0 at index 1/);
+  });
+});
+
+describe("neighbourDistances", () => {
+  // 1-D codes: reference [0, 1, 3, 6, 10, 20]; query 2 → distances 1, 1, 2, 4, 8 → mean 3.2.
+  const reference = Float32Array.from([0, 1, 3, 6, 10, 20]);
+  it("averages the distances to the 5 nearest reference codes", () => {
+    expect(Array.from(neighbourDistances(Float32Array.from([2]), reference, 1))).toEqual([3.2]);
+    // 2-D: a 3-4-5 triangle; with 1 reference row there is 1 neighbour.
+    expect(Array.from(neighbourDistances(Float32Array.from([3, 4]), Float32Array.from([0, 0]), 2))).toEqual([5]);
+  });
+  it("leaves a training row out of its own neighbours", () => {
+    // Query = reference row 1 (value 1): without itself, 0 (1), 3 (2), 6 (5), 10 (9), 20 (19) → 7.2.
+    expect(Array.from(neighbourDistances(Float32Array.from([1]), reference, 1, Int32Array.from([1])))).toEqual([7.2]);
+    expect(Array.from(neighbourDistances(Float32Array.from([1]), reference, 1))).toEqual([(0 + 1 + 2 + 5 + 9) / 5]);
+  });
+});
+
+/** 200 samples near a 2-D plane in 6-D and 6 far off it (uniform in [-2, 2], one column moved by 8). */
+function data(seed: number): { data: Float32Array; shape: number[] } {
+  const next = rng(seed);
+  const d = 6;
+  const n = 206;
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const z = [2 * next() - 1, 2 * next() - 1];
+    for (let j = 0; j < d; j++) out[i * d + j] = i >= 200 ? 4 * next() - 2 + (j === i - 200 ? 8 : 0) : Math.sin(j + 1) * z[0]! + Math.cos(j) * z[1]! + 0.02 * next();
+  }
+  return { data: out, shape: [n, d] };
+}
+
+describe("the default ensemble", () => {
+  it("has 5 members on a robust scaler, trains 40 epochs in two halves, and ranks the far samples on top", async () => {
+    expect(trainingHalves(40)).toEqual([20, 20]);
+    expect(trainingHalves(5)).toEqual([3, 2]);
+    expect(memberHiddenSizes(1555, 32)).toEqual([64]);
+    expect(memberHiddenSizes(6, 1)).toEqual([16, 4]);
+    expect(memberHiddenSizes(100, 16)).toEqual([64]);
+    const x = data(3);
+    const detector = await new AnomalyDetector({ contamination: 0.03 }).fit(x);
+    expect(detector.ensemble).toBe(5);
+    expect(detector.scaler).toBeInstanceOf(RobustScaler);
+    expect(detector.history!.loss).toHaveLength(40);
+    expect(detector.history!.epoch).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    const scores = detector.decisionScores;
+    const order = Array.from(scores.keys()).sort((i, j) => scores[j]! - scores[i]!);
+    expect(order.slice(0, 6).sort((i, j) => i - j)).toEqual([200, 201, 202, 203, 204, 205]);
+    detector.dispose();
+    const model = await Autoencoder.create({ input: [6], encoder: [layers.dense(2)], decoder: [layers.dense(6)] });
+    const given = new AnomalyDetector({ model });
+    expect(given.ensemble).toBe(1);
+    given.dispose();
+    model.dispose();
+  });
+
+  it("refuses a file of ensemble format version 2 naming the version, and one without its reference codes", async () => {
+    const x = data(4);
+    const detector = await new AnomalyDetector({ ensemble: 2, epochs: 4 }).fit(x);
+    const file = decodeModelFile(detector.save(), coreCrc32);
+    detector.dispose();
+    const config = file.config as { state: { ensemble: { version: number } } };
+    const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const old = structuredClone(config);
+    old.state.ensemble.version = 2;
+    await expect(AnomalyDetector.load(encodeModelFile(old, tensors, coreCrc32))).rejects.toThrow(/found format version 2 .*expected version 3: fit the detector again/);
+    const missing = tensors.filter((t) => t.name !== "anomaly-detector.reference1");
+    expect(missing).toHaveLength(tensors.length - 1);
+    await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(ModelFormatError);
+    await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(/ensemble member 1: expected reference codes of shape \[rows, 1\], found none/);
+    const loaded = await AnomalyDetector.load(encodeModelFile(config, tensors, coreCrc32));
+    expect(loaded.ensemble).toBe(2);
+    loaded.dispose();
+  });
+});

@@ -51,8 +51,11 @@ export const TRAINING_KEYS: readonly string[] = [
  * Streamed samples train without a scaler: scale them beforehand.
  */
 export interface StreamedSamples {
+  /** The training samples: a stream read again each epoch (see Autoencoder.fit). */
   stream: SampleStream;
+  /** Validation samples, read after each epoch. Default: none. */
   validationData?: SampleStream;
+  /** One sample's shape, e.g. [100]. */
   sampleShape: number[];
   /** Whether every value lies in [0, 1]: then "auto" scaling is none and the default model's output is a sigmoid. */
   unitInterval: boolean;

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Autoencoder, engineInfo, init, layers, type AutoencoderConfig } from "../src/index.js";
+import { Autoencoder, engineInfo, init, layers, threadsReady, type AutoencoderConfig } from "../src/index.js";
 import { lcg, prototypeMixes } from "./data.js";
 import { environmentLine, fixed, markdownTable, median } from "./report.js";
 
@@ -50,6 +50,7 @@ function images(rows: number): Float32Array {
 async function runChild(spec: string): Promise<void> {
   const [numerics, threads] = spec.split(":") as ["exact" | "fma", string];
   await init({ numerics, threads: Number(threads) });
+  await threadsReady();
   const model = await Autoencoder.create(CONFIG);
   const times: number[] = [];
   const cpu: number[] = [];

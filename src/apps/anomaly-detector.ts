@@ -38,6 +38,7 @@ import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrai
 import { sampleShapeOf } from "./scaler.js";
 import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
+import { sizeOf } from "../shape.js";
 
 export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   /**
@@ -393,7 +394,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const tensors: NamedTensor[] = [{ name: "decision_scores", shape: [scores.length], data: scores }];
     const state: Record<string, unknown> = { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null };
     if (this.memberStats_.length > 0) {
-      const width = this.model.codeShape.reduce((a, b) => a * b, 1);
+      const width = sizeOf(this.model.codeShape);
       this.references.forEach((codes, m) => tensors.push({ name: `reference${m}`, shape: [codes.length / width, width], data: codes }));
       // Each further member: its own autoencoder file config, its weights under "member<m>.".
       const others = this.others.map((member, i) => {
@@ -441,7 +442,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   }
 
   protected override checkModel(model: Autoencoder): void {
-    const width = model.codeShape.reduce((a, b) => a * b, 1);
+    const width = sizeOf(model.codeShape);
     if (this.codeSize !== undefined && width !== this.codeSize) {
       throw new ConfigError(`codeSize: the model's code has ${width} values, not the requested ${this.codeSize}`);
     }
@@ -460,7 +461,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {
       throw new ModelFormatError(`ensemble: expected statistics for every member and a config for each after the first, found ${Array.isArray(e.stats) ? e.stats.length : "no"} statistics and ${Array.isArray(configs) ? configs.length : "no"} configs`);
     }
-    const width = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
+    const width = (model: Autoencoder): number => sizeOf(model.codeShape);
     const stats = [checkMemberStats(e.stats[0], "ensemble member 0")];
     const references = [checkReference(tensors.get("reference0"), width(this.model), "ensemble member 0")];
     const others: Autoencoder[] = [];

@@ -3,6 +3,7 @@
 import { ConfigError, describe } from "../errors.js";
 import { layers, type LayerSpec } from "../layers/index.js";
 import type { AutoencoderConfig } from "../models/autoencoder.js";
+import { sizeOf } from "../shape.js";
 
 /** Widest hidden layer of a default architecture. */
 const MAX_WIDTH = 256;
@@ -70,7 +71,7 @@ export function defaultAutoencoderConfig(options: DenseArchitecture): Autoencode
   }
   if (!isCount(codeSize)) throw new ConfigError(`default architecture: expected codeSize to be a positive integer, found ${describe(codeSize)}`);
   if (output !== "sigmoid" && output !== "linear") throw new ConfigError(`default architecture: expected output "sigmoid" or "linear", found ${describe(output)}`);
-  const features = inputShape.reduce((a, b) => a * b, 1);
+  const features = sizeOf(inputShape);
   const hidden = options.hiddenSizes ?? defaultHiddenSizes(features, codeSize);
   if (!Array.isArray(hidden) || !hidden.every(isCount)) throw new ConfigError(`hiddenSizes: expected an array of positive integers, found ${describe(hidden)}`);
   const relu = (units: number): LayerSpec => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });

@@ -22,6 +22,7 @@ import { FIT_OPTION_KEYS, type EarlyStoppingOptions, type FitOptions, type Histo
 import { getEngine, init } from "../wasm/module.js";
 import { defaultAutoencoderConfig } from "./defaults.js";
 import { MinMaxScaler, RobustScaler, sampleShapeOf, scalerFromJSON, StandardScaler, type Scaler, type ScalerJSON } from "./scaler.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /**
  * Training settings every estimator takes, beside its own: the fit options,
@@ -51,11 +52,11 @@ export const TRAINING_KEYS: readonly string[] = [
  * Streamed samples train without a scaler: scale them beforehand.
  */
 export interface StreamedSamples {
-  /** The training samples: a stream read again each epoch (see Autoencoder.fit). */
+  /** The training samples, a pass per epoch. */
   stream: SampleStream;
-  /** Validation samples, read after each epoch. Default: none. */
+  /** Held-out samples evaluated after each epoch. Default: none. */
   validationData?: SampleStream;
-  /** One sample's shape, e.g. [100]. */
+  /** Shape of one sample. */
   sampleShape: number[];
   /** Whether every value lies in [0, 1]: then "auto" scaling is none and the default model's output is a sigmoid. */
   unitInterval: boolean;
@@ -84,8 +85,6 @@ export interface EstimatorState {
   sampleShape: number[];
   scaler: ScalerJSON | null;
 }
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 export abstract class AutoencoderEstimator {
   protected model_: Autoencoder | null = null;
@@ -148,7 +147,7 @@ export abstract class AutoencoderEstimator {
 
   /** Values per sample seen by fit. */
   get nFeatures(): number {
-    return this.fitted().sampleShape.reduce((a, b) => a * b, 1);
+    return sizeOf(this.fitted().sampleShape);
   }
 
   /** Frees the model's memory; any later use throws a DisposedError. */
@@ -208,7 +207,7 @@ export abstract class AutoencoderEstimator {
     else {
       model = await Autoencoder.create(this.configure(defaultAutoencoderConfig({
         inputShape: sampleShape,
-        codeSize: this.defaultCodeSize(sampleShape.reduce((a, b) => a * b, 1)),
+        codeSize: this.defaultCodeSize(sizeOf(sampleShape)),
         hiddenSizes: this.training.hiddenSizes,
         output: unitInterval ? "sigmoid" : "linear",
         learningRate: this.training.learningRate,

@@ -11,6 +11,7 @@ import { VAE, type VAEConfig } from "../models/vae.js";
 import { init } from "../wasm/module.js";
 import { defaultHiddenSizes } from "./defaults.js";
 import { ESTIMATOR_FIT_DEFAULTS, inUnitInterval } from "./estimator.js";
+import { sizeOf } from "../shape.js";
 
 /** Options of Generator: its own and fit's, with the estimators' training defaults (100 epochs of 64, a 0.1 validation split, early stopping after 5). */
 export interface GeneratorOptions extends FitOptions, CodeSizeOptions {
@@ -123,7 +124,7 @@ export class Generator {
 }
 
 function defaultConfig(shape: number[], data: Float32Array, latent: number, hiddenSizes: number[] | undefined, learningRate: number): VAEConfig {
-  const features = shape.reduce((a, b) => a * b, 1);
+  const features = sizeOf(shape);
   const hidden = hiddenSizes ?? defaultHiddenSizes(features, latent);
   const unit = inUnitInterval(data);
   const relu = (units: number) => layers.dense(units, { activation: "relu", kernelInitializer: "heUniform" });

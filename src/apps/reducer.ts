@@ -9,6 +9,7 @@ import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind, type StreamedSamples } from "./estimator.js";
+import { sizeOf } from "../shape.js";
 
 /** Options of Reducer: its own and the estimators' training options. */
 export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOptions {
@@ -35,7 +36,7 @@ export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOption
 
 const REDUCER_KEYS: readonly string[] = [...TRAINING_KEYS, ...keysOf<Omit<ReducerOptions, keyof EstimatorTrainingOptions>>({ model: true, codeSize: true, nComponents: true, latent: true, scaler: true })];
 
-const codeWidth = (model: Autoencoder): number => model.codeShape.reduce((a, b) => a * b, 1);
+const codeWidth = (model: Autoencoder): number => sizeOf(model.codeShape);
 
 /** Dimensionality reduction with an autoencoder, with scikit-learn's PCA surface: fit, transform to codes, inverseTransform back, fitTransform, reconstructionError. */
 export class Reducer extends AutoencoderEstimator {

@@ -7,6 +7,7 @@ import { checkOptionKeys } from "../options.js";
 import { AutoencoderError, ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { assertFinite, tensorOut, toBatch, type DataInput, type TensorData } from "../models/data.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** Options of StandardScaler, as scikit-learn's. */
 export interface StandardScalerOptions {
@@ -25,7 +26,7 @@ export interface MinMaxScalerOptions {
 }
 
 /**
- * What both scalers' JSON holds. The affine maps are not saved: fromJSON
+ * What every scaler's JSON holds. The affine maps are not saved: fromJSON
  * computes them from the statistics, as fit does (files that also hold the
  * maps, as `scale` and `offset`, load the same).
  */
@@ -66,10 +67,13 @@ export interface MinMaxScalerJSON extends ScalerJSONBase {
   dataMax: number[];
 }
 
+/** A fitted RobustScaler as plain JSON: toJSON() and RobustScaler.fromJSON(). */
 export interface RobustScalerJSON extends ScalerJSONBase {
+  /** The scaler. */
   kind: "robust";
-  /** Per-feature median and spread (interquartile range, else standard deviation, else 1) of the training data (f32 values). */
+  /** Per-feature median of the training data (f32 values). */
   center: number[];
+  /** Per-feature spread: the interquartile range, else the standard deviation, else 1 (f32 values). */
   spread: number[];
 }
 
@@ -85,8 +89,6 @@ interface Affine {
   inverseScale: Float32Array;
   inverseOffset: Float32Array;
 }
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 /** The per-sample shape of `x`: inner dimensions of a tensor, or the length of the first row. */
 export function sampleShapeOf(x: DataInput): number[] {
@@ -413,6 +415,7 @@ export class RobustScaler extends AffineScaler {
     return { ...this.baseJSON(), kind: "robust", center: Array.from(this.center), spread: Array.from(this.spread) };
   }
 
+  /** Restores a scaler saved with toJSON(). */
   static fromJSON(json: RobustScalerJSON): RobustScaler {
     const base = checkBase(json, "robust");
     const scaler = new RobustScaler();
@@ -468,7 +471,7 @@ function checkBase(json: ScalerJSON, kind: ScalerJSON["kind"]): { sampleShape: n
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new ModelFormatError(`scaler JSON: sampleShape: expected positive integers, found ${describe(shape)}`);
   }
-  return { sampleShape: [...shape], nFeatures: shape.reduce((a, b) => a * b, 1) };
+  return { sampleShape: [...shape], nFeatures: sizeOf(shape) };
 }
 
 /** `length` numbers that stay finite as f32 (1e308 would become Infinity), at least `min`. */

@@ -4,6 +4,7 @@ import type { TensorData } from "../models/data.js";
 import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 import { checkWritable, DATA_FORMATS_HELP, FileError, outputFormat, readData, writeStdout, writeTensor, type ReadDataOptions } from "./data.js";
 import { loadModel, samplesFor, type LoadedModel } from "./model.js";
+import { sizeOf } from "../shape.js";
 
 const MODEL_ARG = { name: "model", help: "A model file from `autoencoders train` (or Autoencoder/VAE save() bytes)." };
 const DATA_ARG = { name: "data", help: "Samples with as many values each as the model's input: .csv, .npy or IDX." };
@@ -136,7 +137,7 @@ export async function score(args: ParsedArgs): Promise<void> {
       for (const label of labels) above += label;
       columns.push({ name: "label", values: labels });
     }
-    if (top !== undefined) columns.push(...topFeatures(model.detector!.explain(samples), Math.min(top, model.sampleShape.reduce((a, b) => a * b, 1))));
+    if (top !== undefined) columns.push(...topFeatures(model.detector!.explain(samples), Math.min(top, sizeOf(model.sampleShape))));
     await writeTensor(out, columnsTensor(columns, n), columns.map((c) => c.name));
     const labelled = threshold === undefined ? "" : `: ${above} above the threshold ${threshold.toPrecision(6)} (${source})`;
     await report(out, `scored ${n} samples with ${model.description}${labelled}`);

@@ -13,6 +13,7 @@ import type { TensorData } from "../models/data.js";
 import { VAE } from "../models/vae.js";
 import { init } from "../wasm/module.js";
 import { FileError, readBytes } from "./data.js";
+import { sizeOf } from "../shape.js";
 
 /** What a model file holds, by its format tag. */
 const KINDS: Record<string, string> = {
@@ -119,8 +120,8 @@ function vaeModel(model: VAE): LoadedModel {
 
 /** x as [N, ...the model's sample shape]; data with another number of values per sample is a FileError naming both. */
 export function samplesFor(model: LoadedModel, x: TensorData, path: string): TensorData {
-  const expected = model.sampleShape.reduce((a, b) => a * b, 1);
-  const found = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const expected = sizeOf(model.sampleShape);
+  const found = sizeOf(x.shape.slice(1));
   if (found !== expected) {
     throw new FileError(
       `${path}: expected ${expected} features per sample (the model's input shape [${model.sampleShape.join(", ")}]), ` +

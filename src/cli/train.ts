@@ -19,6 +19,7 @@ import {
   checkWritable, DATA_FORMATS_HELP, fileSize, FileError, readData, rowRange, scanBlocks, streamable, streamBlocks, STREAM_THRESHOLD_BYTES, writeBytes, writeStdout,
 } from "./data.js";
 import { ProgressBar } from "./progress.js";
+import { sizeOf } from "../shape.js";
 
 const KINDS = ["autoencoder", "denoiser", "vae", "detector"] as const;
 const STREAMED_KINDS: readonly string[] = ["autoencoder", "denoiser"];
@@ -268,7 +269,7 @@ async function trainingData(args: ParsedArgs, settings: TrainSettings, path: str
   if (!(await streamsFile(args, settings, path))) {
     const x = await readData(path, read);
     const rows = x.shape[0]!;
-    return { x, rows, features: x.shape.slice(1).reduce((a, b) => a * b, 1), fit: fitFor(settings, rows), trainRows: 0 };
+    return { x, rows, features: sizeOf(x.shape.slice(1)), fit: fitFor(settings, rows), trainRows: 0 };
   }
   const blocks = streamBlocks(path, read);
   // A first pass counts the rows (for the split) and finds whether the values lie in [0, 1], as for data held.
@@ -289,7 +290,7 @@ async function trainingData(args: ParsedArgs, settings: TrainSettings, path: str
     shuffleBuffer: (args.flags.get("shuffle-buffer") as number | undefined) ?? SHUFFLE_BUFFER,
     ...(valRows > 0 ? { validationData: rowRange(blocks, trainRows, scan.rows) } : {}),
   };
-  return { x, rows: scan.rows, features: scan.sampleShape.reduce((a, b) => a * b, 1), fit: { ...fit, validationSplit: undefined }, trainRows };
+  return { x, rows: scan.rows, features: sizeOf(scan.sampleShape), fit: { ...fit, validationSplit: undefined }, trainRows };
 }
 
 export async function train(args: ParsedArgs): Promise<void> {

@@ -11,6 +11,7 @@ import type { ModelBase } from "../models/base.js";
 import { VAE, type VAEConfig } from "../models/vae.js";
 import { decodeModel, listText, namesText } from "./onnx-proto.js";
 import { toLayers, toVaeLayers, type ImportedLayer } from "./onnx-layers.js";
+import { sizeOf } from "../shape.js";
 
 /** The names of a VAE graph's μ and log σ² outputs, and the VAE's training settings (the file has none). */
 export interface OnnxVaeOptions {
@@ -52,7 +53,6 @@ export interface FromOnnxOptions {
   seed?: number;
 }
 
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function splitAt(layers: ImportedLayer[], code: string | undefined): number {
@@ -64,7 +64,7 @@ function splitAt(layers: ImportedLayer[], code: string | undefined): number {
     return at + 1;
   }
   let best = -1;
-  for (let i = 0; i < layers.length - 1; i++) if (best < 0 || product(layers[i]!.shape) < product(layers[best]!.shape)) best = i;
+  for (let i = 0; i < layers.length - 1; i++) if (best < 0 || sizeOf(layers[i]!.shape) < sizeOf(layers[best]!.shape)) best = i;
   if (best < 0) throw new ConfigError(`fromOnnx: expected at least two layers (an encoder and a decoder), found ${layers.length}`);
   return best + 1;
 }

@@ -9,6 +9,7 @@ import { convOutputLength } from "../ops/conv2d.js";
 import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
 import { dtypeName, listText, namesText, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { permute } from "./permute.js";
+import { sizeOf } from "../shape.js";
 
 /** The ONNX operators fromOnnx reads. */
 export const SUPPORTED_OPS = [
@@ -57,7 +58,6 @@ interface Value {
   layout: "nchw" | "nhwc";
 }
 
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** Largest per-sample input fromOnnx accepts: 2^28 values (1 GiB of float32 per sample). */
 const MAX_SAMPLE = 2 ** 28;
 const ours = (v: Value): number[] => (v.layout === "nchw" && v.dims.length === 3 ? [v.dims[1]!, v.dims[2]!, v.dims[0]!] : [...v.dims]);
@@ -154,7 +154,7 @@ class Converter {
     this.pendingRows = null;
     if (!image) return kernel;
     const [rows, cols] = kernel.shape as [number, number];
-    if (rows !== product(image)) throw new ConfigError(`fromOnnx: a dense layer with ${rows} inputs after flattening an image of ${product(image)} values`);
+    if (rows !== sizeOf(image)) throw new ConfigError(`fromOnnx: a dense layer with ${rows} inputs after flattening an image of ${sizeOf(image)} values`);
     const map = chwToHwc(image);
     const data = new Float32Array(kernel.data.length);
     for (let r = 0; r < map.length; r++) data.set(kernel.data.subarray(map[r]! * cols, (map[r]! + 1) * cols), r * cols);
@@ -173,7 +173,7 @@ class Converter {
     const info = inputs[0]!;
     if (info.elemType !== 1) throw new ConfigError(`fromOnnx: input ${describe(info.name)} has data type ${dtypeName(info.elemType)}; expected FLOAT`);
     const dims = info.dims.slice(1);
-    if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1) || product(dims as number[]) > MAX_SAMPLE) {
+    if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1) || sizeOf(dims as number[]) > MAX_SAMPLE) {
       throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape ${listText(info.dims.map((d) => (typeof d === "string" ? describe(d) : d)))}; expected [batch, ...one to three fixed sizes] of at most ${MAX_SAMPLE} values per sample`);
     }
     const first = this.consumersOf(info.name)[0];
@@ -456,7 +456,7 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
   if (node.op === "Flatten") {
     onlyAttributes(node, ["axis"]);
     if (intAttr(node, "axis", 1) !== 1) throw unsupported(node, "expected axis = 1");
-    target = [product(v.dims)];
+    target = [sizeOf(v.dims)];
   } else {
     onlyAttributes(node, ["allowzero"]);
     const t = c.constant(node, 1, "the shape");
@@ -464,9 +464,9 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
     const shape = [...t.data];
     if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape ${listText(shape)} fixes the batch size; expected 0 or -1 first`);
     const rest = shape.slice(1).map((d, i) => (d === 0 ? v.dims[i] ?? -2 : d));
-    const known = product(rest.filter((d) => d !== -1));
-    target = rest.map((d) => (d === -1 ? product(v.dims) / known : d));
-    if (target.some((d) => !Number.isInteger(d) || d < 1) || product(target) !== product(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
+    const known = sizeOf(rest.filter((d) => d !== -1));
+    target = rest.map((d) => (d === -1 ? sizeOf(v.dims) / known : d));
+    if (target.some((d) => !Number.isInteger(d) || d < 1) || sizeOf(target) !== sizeOf(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
       throw unsupported(node, `shape ${listText(shape)} does not fit per-sample ${listText(v.dims)}`);
     }
   }

@@ -25,8 +25,9 @@ import type { Autoencoder } from "../models/autoencoder.js";
 import type { VAE } from "../models/vae.js";
 import { permute } from "./permute.js";
 
+/** Options of the PyTorch state_dict mapping. */
 export interface StateDictOptions {
-  /** Our layer name → the PyTorch module name, for the layers whose names differ. */
+  /** Our layer name → the PyTorch module name, for the layers whose names differ. Default: none (each layer is the PyTorch module of its own name, e.g. "encoder.0"). */
   names?: Record<string, string>;
   /** Refuse PyTorch tensors that no layer takes (as PyTorch's strict loading does). Default true. */
   strict?: boolean;

@@ -4,6 +4,7 @@
 // (MNIST pixels stay 0..255); i32 values beyond 2^24 round to the nearest
 // f32, and a finite f64 value outside the float32 range is refused.
 import { DataError, ShapeError, describe } from "../errors.js";
+import { sizeOf } from "../shape.js";
 
 /** The value types an IDX file may hold (its third magic byte). */
 export type IdxDtype = "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
@@ -52,7 +53,7 @@ export function readIdx(bytes: Uint8Array): IdxArray {
   if (bytes.length < dataStart) throw fail(`truncated: ${ndim} dimensions need a ${dataStart}-byte header, found ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const needed = count * type.size;
   const available = bytes.length - dataStart;
   if (available < needed) {
@@ -88,7 +89,7 @@ export function writeIdx(tensor: { data: Float32Array; shape: number[] }, dtype:
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 255 || shape.some((d) => !Number.isInteger(d) || d < 0 || d > 0xffffffff)) {
     throw new ShapeError(`writeIdx: expected 1 to 255 dimensions, each an integer in 0..2^32-1, found ${describe(shape)}`);
   }
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   if (count !== data.length) throw new ShapeError(`writeIdx: shape [${shape.join(", ")}] holds ${count} values, found ${data.length} in data`);
   const start = 4 + 4 * shape.length;
   const out = new Uint8Array(start + count * type.size);

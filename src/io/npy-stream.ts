@@ -7,6 +7,7 @@
 import { ConfigError, DataError, describe } from "../errors.js";
 import { CHUNK_BYTES, passesOf, type ByteSource } from "./byte-source.js";
 import { npyDataSizeError, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
+import { sizeOf } from "../shape.js";
 
 /** Options of streamNpy. */
 export interface StreamNpyOptions {
@@ -112,7 +113,7 @@ async function* arrays(chunks: AsyncGenerator<Uint8Array>, blockRowsOption: numb
       );
     }
     const rowShape = shape.slice(1);
-    const cols = rowShape.reduce((a, b) => a * b, 1);
+    const cols = sizeOf(rowShape);
     const rowBytes = cols * size;
     if (rowBytes === 0) throw new DataError(`streamNpy: expected rows of at least one value, found shape (${shape.join(", ")})`);
     const totalRows = shape[0]!;

@@ -12,6 +12,7 @@
 // returned in C order (transposed as np.ascontiguousarray would). Big-endian
 // data, structured and object dtypes are refused with a DataError saying so.
 import { DataError, ShapeError, describe } from "../errors.js";
+import { sizeOf } from "../shape.js";
 
 /** What readNpy returns: the values in C order as f32, with the shape and the file's dtype. */
 export interface NpyArray {
@@ -118,7 +119,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
     throw fail(`expected the file as a Uint8Array, found ${input instanceof ArrayBuffer ? "an ArrayBuffer (wrap it: new Uint8Array(buffer))" : typeof input}`);
   }
   const { dataStart, shape, fortranOrder, kind, size, descr } = npyPreamble(bytes) as NpyPreamble;
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const available = bytes.length - dataStart;
   if (available !== count * size) throw npyDataSizeError(shape, descr, count * size, available);
   const values = npyValues(bytes, dataStart, count, kind, size);
@@ -326,7 +327,7 @@ export function writeNpy(tensor: { data: Float32Array; shape: number[] }): Uint8
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new ShapeError(`writeNpy: expected a shape of non-negative integers, found ${describe(shape)}`);
   }
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   if (!(data instanceof Float32Array) || count !== data.length) {
     throw new ShapeError(`writeNpy: shape [${shape.join(", ")}] holds ${count} values, found ${data instanceof Float32Array ? data.length : "no Float32Array"} in data`);
   }

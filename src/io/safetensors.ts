@@ -5,6 +5,7 @@
 // BF16, integers) is refused by name rather than converted, so a model never
 // loads weights that differ from the bits that were saved.
 import { DataError, describe, ModelFormatError, ShapeError } from "../errors.js";
+import { sizeOf } from "../shape.js";
 
 /** A named row-major f32 tensor. */
 export interface NamedTensor {
@@ -81,7 +82,7 @@ function checkTensor(t: NamedTensor, names: Set<string>): void {
   if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new ShapeError(`${label}: expected a shape of non-negative integers, found ${describe(t.shape)}`);
   }
-  const count = t.shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(t.shape);
   if (count !== t.data.length) {
     throw new ShapeError(`${label}: shape [${t.shape.join(", ")}] holds ${count} values, found ${t.data.length} in data`);
   }

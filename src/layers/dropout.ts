@@ -2,6 +2,7 @@
 // rest scaled by 1/(1 − rate); at inference it passes values through.
 import { ConfigError, describe } from "../errors.js";
 import { dropout } from "../ops/dropout.js";
+import { STREAM } from "../ops/streams.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
 
@@ -15,11 +16,11 @@ export interface DropoutSpec {
 
 export const dropoutLayer = (rate: number): DropoutSpec => ({ type: "dropout", rate });
 
-/** Dropout's random stream: a fixed tag in the high byte, a hash of the layer's name below. */
+/** Dropout's random stream: STREAM.dropout in the high byte, a hash of the layer's name (FNV-1a) below. */
 function streamOf(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return ((0x3 << 24) | (h & 0xffffff)) >>> 0;
+  return ((STREAM.dropout << 24) | (h & 0xffffff)) >>> 0;
 }
 
 export class Dropout implements Layer {

@@ -3,6 +3,7 @@ import { ConfigError, describe, ShapeError } from "../errors.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
+import { sizeOf } from "../shape.js";
 
 /** Flattens each sample to one axis: what `layers.flatten()` returns. */
 export interface FlattenSpec {
@@ -21,15 +22,13 @@ export interface ReshapeSpec {
 export const flatten = (): FlattenSpec => ({ type: "flatten" });
 export const reshapeLayer = (shape: number[]): ReshapeSpec => ({ type: "reshape", shape: [...shape] });
 
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-
 export class Reshape implements Layer {
   readonly params = [];
   readonly endsWithSigmoid = false;
   readonly outputShape: readonly number[];
 
   constructor(readonly spec: FlattenSpec | ReshapeSpec, readonly name: string, readonly inputShape: readonly number[]) {
-    const size = product(inputShape);
+    const size = sizeOf(inputShape);
     if (spec.type === "flatten") {
       this.outputShape = [size];
       return;
@@ -38,9 +37,9 @@ export class Reshape implements Layer {
     if (!Array.isArray(target) || target.length === 0 || target.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1)) || target.filter((d) => d === -1).length > 1) {
       throw new ConfigError(`${name} (reshape): expected a shape of positive integers with at most one -1, found ${describe(target)}`);
     }
-    const known = product(target.filter((d) => d !== -1));
+    const known = sizeOf(target.filter((d) => d !== -1));
     const resolved = target.map((d) => (d === -1 ? size / known : d));
-    if (product(resolved) !== size || resolved.some((d) => !Number.isInteger(d))) {
+    if (sizeOf(resolved) !== size || resolved.some((d) => !Number.isInteger(d))) {
       throw new ShapeError(`${name} (reshape): input [${inputShape.join(", ")}] has ${size} values, target [${target.join(", ")}] has ${target.includes(-1) ? "no whole size" : known}`);
     }
     this.outputShape = resolved;

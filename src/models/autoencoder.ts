@@ -10,7 +10,7 @@ import { klSparsityLoss, l1ActivityLoss } from "../losses/sparsity.js";
 import { Dense } from "../layers/dense.js";
 import { checkNoise, corrupt, type NoiseConfig } from "../ops/corrupt.js";
 import { kSparse } from "../ops/k-sparse.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
 import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
@@ -18,6 +18,7 @@ import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStre
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
+import { sizeOf } from "../shape.js";
 
 /** What Autoencoder.create builds: the layers of the encoder and decoder, the loss, the optimizer and the variants (denoising, sparse, contractive). */
 export interface AutoencoderConfig {
@@ -204,7 +205,7 @@ export class Autoencoder extends ModelBase {
   /** The code of each sample: [N, ...codeShape]. */
   encode(x: DataInput): TensorData {
     const batch = this.batchOf(x, this.inputShape, "encode x");
-    const cols = this.codeShape.reduce((a, b) => a * b, 1);
+    const cols = sizeOf(this.codeShape);
     const data = this.mapRows(batch, cols, "encode x", (t) => this.codeOf(t, this.inferenceContext()));
     return tensorOut(data, batch.rows, this.codeShape);
   }
@@ -212,7 +213,7 @@ export class Autoencoder extends ModelBase {
   /** Decodes codes back to the input space: [N, ...inputShape]. */
   decode(z: DataInput): TensorData {
     const batch = this.batchOf(z, this.codeShape, "decode z");
-    const cols = this.inputShape.reduce((a, b) => a * b, 1);
+    const cols = sizeOf(this.inputShape);
     const data = this.mapRows(batch, cols, "decode z", (t) => this.decoder.forward(t, this.inferenceContext()));
     return tensorOut(data, batch.rows, this.inputShape);
   }
@@ -282,7 +283,7 @@ function checkSparsity(sparsity: SparsityConfig | undefined, encoder: Network): 
     if (!encoder.endsWithSigmoid) throw new ConfigError("Autoencoder sparsity: the KL penalty needs a sigmoid code (mean activations in (0, 1)); end the encoder with a sigmoid");
   }
   if (sparsity.k !== undefined) {
-    const units = encoder.outputShape.reduce((a, b) => a * b, 1);
+    const units = sizeOf(encoder.outputShape);
     if (!Number.isInteger(sparsity.k) || sparsity.k < 1 || sparsity.k > units) throw fail(`k an integer in [1, ${units}] (the code size)`, sparsity.k);
   }
 }

@@ -206,8 +206,9 @@ export abstract class ModelBase implements Trainable {
   /** Networks in display order, for `summary()`. */
   protected abstract networks(): Network[];
 
-  /** Number of trainable parameters. */
+  /** Number of trainable parameters; a disposed model throws a DisposedError, as summary() does. */
   get parameterCount(): number {
+    this.assertLive();
     return this.slab.size;
   }
 

@@ -2,6 +2,7 @@
 // method returns `{ data: Float32Array, shape }`, a copy the caller owns.
 import { DataError, ShapeError } from "../errors.js";
 import type { Engine } from "../wasm/module.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** A dense row-major tensor that lives in JavaScript memory. */
 export interface TensorData {
@@ -28,25 +29,21 @@ export interface Batch {
   cols: number;
 }
 
-const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-
-const describeShape = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
-
 /**
- * Flattens `x` into rows of `product(sampleShape)` values. A flat tensor may
- * have shape [N, ...sampleShape] or [N, product(sampleShape)].
+ * Flattens `x` into rows of `sizeOf(sampleShape)` values. A flat tensor may
+ * have shape [N, ...sampleShape] or [N, sizeOf(sampleShape)].
  */
 export function toBatch(x: DataInput, sampleShape: readonly number[], what = "x"): Batch {
-  const cols = product(sampleShape);
+  const cols = sizeOf(sampleShape);
   if (Array.isArray(x)) {
     const rows = x.length;
-    if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${describeShape(sampleShape)}, found an empty array`);
+    if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${shapeText(sampleShape)}, found an empty array`);
     const data = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
       const row = x[r];
       if (!Array.isArray(row)) throw new ShapeError(`${what}: expected row ${r} to be an array of ${cols} numbers, found ${typeof row}`);
       if (row.length !== cols) {
-        throw new ShapeError(`${what}: expected every row to have ${cols} values (sample shape ${describeShape(sampleShape)}), found ${row.length} in row ${r}`);
+        throw new ShapeError(`${what}: expected every row to have ${cols} values (sample shape ${shapeText(sampleShape)}), found ${row.length} in row ${r}`);
       }
       data.set(row, r * cols);
     }
@@ -58,17 +55,17 @@ export function toBatch(x: DataInput, sampleShape: readonly number[], what = "x"
   }
   const shape = tensor.shape;
   if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError(`${what}: expected a shape of non-negative integers, found ${describeShape(shape)}`);
+    throw new ShapeError(`${what}: expected a shape of non-negative integers, found ${shapeText(shape)}`);
   }
   const rows = shape[0]!;
-  if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${describeShape(sampleShape)}, found shape ${describeShape(shape)}`);
+  if (rows === 0) throw new DataError(`${what}: expected at least one sample of shape ${shapeText(sampleShape)}, found shape ${shapeText(shape)}`);
   const inner = shape.slice(1);
-  const matches = product(inner) === cols && (inner.length === 1 || inner.join(",") === sampleShape.join(","));
+  const matches = sizeOf(inner) === cols && (inner.length === 1 || inner.join(",") === sampleShape.join(","));
   if (!matches) {
-    throw new ShapeError(`${what}: expected shape [N, ${sampleShape.join(", ")}] or [N, ${cols}], found ${describeShape(shape)}`);
+    throw new ShapeError(`${what}: expected shape [N, ${sampleShape.join(", ")}] or [N, ${cols}], found ${shapeText(shape)}`);
   }
   if (tensor.data.length !== rows * cols) {
-    throw new ShapeError(`${what}: shape ${describeShape(shape)} needs ${rows * cols} values, found ${tensor.data.length}`);
+    throw new ShapeError(`${what}: shape ${shapeText(shape)} needs ${rows * cols} values, found ${tensor.data.length}`);
   }
   const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data);
   return { data, rows, cols };

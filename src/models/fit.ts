@@ -15,7 +15,7 @@ import { getEngine } from "../wasm/module.js";
 import { assertFinite, type Batch } from "./data.js";
 import { assertTrainingNumerics } from "./numerics.js";
 import type { ParamSlab, StateBlock } from "./params.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
 
 /** A batch's loss, averaged per sample, with its named parts (e.g. reconstruction, kl). */
 export interface LossParts {

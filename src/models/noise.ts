@@ -1,12 +1,11 @@
 // Corrupting data outside of training (e.g. noisy test images for a denoiser),
 // with the same seeded noise kernels that denoising training uses.
 import { checkNoise, corrupt, type NoiseConfig } from "../ops/corrupt.js";
+import { STREAM } from "../ops/streams.js";
 import { Tensor } from "../ops/tensor.js";
 import { getEngine, init } from "../wasm/module.js";
 import { assertFinite, toBatch, type DataInput, type TensorData } from "./data.js";
 import { checkSeed } from "./base.js";
-
-const NOISE_STREAM = 0x4e4f4953;
 
 /** A corrupted copy of x ([N, ...] as given); the same seed gives the same noise. */
 export async function addNoise(x: DataInput, noise: NoiseConfig, options: { seed?: number } = {}): Promise<TensorData> {
@@ -20,7 +19,7 @@ export async function addNoise(x: DataInput, noise: NoiseConfig, options: { seed
     const ptr = arena.scratch(batch.data.length * 4);
     arena.write(ptr, batch.data);
     assertFinite(getEngine(), ptr, batch.rows, batch.cols, "addNoise x");
-    const y = corrupt(new Tensor(ptr, [batch.rows, batch.cols]), noise, seed, NOISE_STREAM, 0);
+    const y = corrupt(new Tensor(ptr, [batch.rows, batch.cols]), noise, seed, STREAM.addNoise, 0);
     return { data: arena.read(y.ptr, y.size), shape };
   });
 }

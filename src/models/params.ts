@@ -8,14 +8,15 @@ import type { Param, ParamSpec, StateSpec } from "../layers/layer.js";
 import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
+import { sizeOf } from "../shape.js";
 
 const FLOATS_PER_LINE = 16;
 
 /** Floats in one slab region for these parameters: each starts on a 64-byte line. */
 export function paddedCount(specs: readonly { shape: readonly number[] }[]): number {
   let offset = 0;
-  for (const spec of specs) offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+  for (const spec of specs) offset += Math.ceil(sizeOf(spec.shape) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
   return offset;
 }
 
@@ -34,7 +35,7 @@ export class ParamSlab {
     let offset = 0;
     for (const spec of specs) {
       this.offsets.push(offset);
-      offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+      offset += Math.ceil(sizeOf(spec.shape) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
     }
     this.count = offset;
     const { arena, kernels } = getEngine();
@@ -167,7 +168,7 @@ export class StateBlock {
     let offset = 0;
     const offsets = specs.map((spec) => {
       const at = offset;
-      offset += Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
+      offset += Math.ceil(sizeOf(spec.shape) / FLOATS_PER_LINE) * FLOATS_PER_LINE;
       return at;
     });
     this.count = offset;

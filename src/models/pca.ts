@@ -6,6 +6,7 @@ import { checkOptionKeys, keysOf } from "../options.js";
 import { AutoencoderError, ConfigError, DataError, describe, DisposedError, ModelFormatError } from "../errors.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type TensorData } from "./data.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 const PCA_KEYS = /* @__PURE__ */ keysOf<PCAOptions>({ nComponents: true, whiten: true });
 
@@ -67,8 +68,6 @@ interface Device {
   mean: number;
   negMean: number;
 }
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 /**
  * Principal component analysis with scikit-learn's surface (fit, transform,
@@ -266,7 +265,7 @@ export class PCA {
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       bad(`sampleShape: expected positive integers, found ${describe(shape)}`);
     }
-    const features = shape.reduce((a, b) => a * b, 1);
+    const features = sizeOf(shape);
     const k = json.nComponents;
     if (!Number.isInteger(k) || k < 1 || k > features) bad(`nComponents: expected an integer in [1, ${features}], found ${describe(k)}`);
     if (!Number.isInteger(json.nSamples) || json.nSamples < k) bad(`nSamples: expected an integer ≥ ${k}, found ${describe(json.nSamples)}`);

@@ -10,7 +10,8 @@ import { Tensor } from "../ops/tensor.js";
 import { getEngine } from "../wasm/module.js";
 import { toBatch, type Batch, type DataInput } from "./data.js";
 import { MODEL_FIT_KEYS, type EpochBatch, type FitData, type FitOptions, type LossParts, type Trainable, type TrainingData } from "./fit.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
+import { sizeOf } from "../shape.js";
 
 /** One item of a stream: a batch (rows of numbers, or { data, shape: [n, ...sample shape] }) or one sample's values. */
 export type StreamItem = DataInput | readonly number[] | Float32Array;
@@ -277,7 +278,7 @@ export class StreamTraining implements TrainingData {
     if (validation !== undefined && !isSampleStream(validation)) {
       throw new ConfigError(`fit: with streamed x, expected validationData to be a stream too, found ${describe(validation)}`);
     }
-    this.cols = sampleShape.reduce((a, b) => a * b, 1);
+    this.cols = sizeOf(sampleShape);
     this.bufferSize = optionalCount(options.shuffleBuffer, "shuffleBuffer", 0, MAX_SHUFFLE_BUFFER) ?? 0;
     this.stepsPerEpoch = optionalCount(options.stepsPerEpoch, "stepsPerEpoch", 1);
     this.validationSteps = optionalCount(options.validationSteps, "validationSteps", 1);

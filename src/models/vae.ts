@@ -17,7 +17,8 @@ import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit
 import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
-import { STREAM } from "./streams.js";
+import { STREAM } from "../ops/streams.js";
+import { sizeOf } from "../shape.js";
 
 /** What VAE.create builds: the encoder up to the μ and log σ² heads, the code size, the decoder and the likelihood. */
 export interface VAEConfig extends CodeSizeOptions {
@@ -88,14 +89,9 @@ export interface VAELoss {
 const FORMAT = "vae";
 /** ½·log(2π) */
 const HALF_LOG_2PI = 0.9189385332046727;
-// Evaluation draws the ε of the i-th sample evaluated from its own stream with
-// counter i, so a validation or evaluate() ELBO is the same number every time
-// and whatever the batch size.
-const EVAL_STREAM = STREAM.sample + 0x100;
-const PRIOR_STREAM = STREAM.sample + 0x200;
-const IW_STREAM = STREAM.sample + 0x300;
-
-const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+// Evaluation draws the ε of the i-th sample evaluated from its own stream
+// (STREAM.vaeEvaluate) with counter i, so a validation or evaluate() ELBO is
+// the same number every time and whatever the batch size.
 
 const CONFIG_KEYS = /* @__PURE__ */ keysOf<VAEConfig>({
   input: true, encoder: true, codeSize: true, latent: true, nComponents: true, heads: true, decoder: true, loss: true, reduction: true, fromLogits: true, beta: true, klWarmupSteps: true, optimizer: true, seed: true,
@@ -212,11 +208,11 @@ export class VAE extends ModelBase {
     return eps;
   }
 
-  /** ε ~ N(0, I) for rows firstRow.. of the data evaluated: row i's draw is (seed, EVAL_STREAM, counter i). */
+  /** ε ~ N(0, I) for rows firstRow.. of the data evaluated: row i's draw is (seed, STREAM.vaeEvaluate, counter i). */
   private normalPerRow(rows: number, firstRow: number): Tensor {
     const { kernels, arena } = getEngine();
     const eps = new Tensor(arena.scratch(rows * this.latent * 4), [rows, this.latent]);
-    for (let r = 0; r < rows; r++) kernels.f32_rand_normal(eps.ptr + r * this.latent * 4, this.latent, this.seed, EVAL_STREAM, firstRow + r, 0, 1);
+    for (let r = 0; r < rows; r++) kernels.f32_rand_normal(eps.ptr + r * this.latent * 4, this.latent, this.seed, STREAM.vaeEvaluate, firstRow + r, 0, 1);
     return eps;
   }
 
@@ -267,7 +263,7 @@ export class VAE extends ModelBase {
   /** The decoder's output (probabilities for a Bernoulli decoder with a sigmoid) for codes z [N, latent]. */
   decode(z: DataInput): TensorData {
     const batch = this.batchOf(z, [this.latent], "decode z");
-    const data = this.mapRows(batch, product(this.inputShape), "decode z", (t) => this.decoder.forward(t, this.inferenceContext()));
+    const data = this.mapRows(batch, sizeOf(this.inputShape), "decode z", (t) => this.decoder.forward(t, this.inferenceContext()));
     return tensorOut(data, batch.rows, this.inputShape);
   }
 
@@ -303,10 +299,10 @@ export class VAE extends ModelBase {
     this.assertLive();
     if (!Number.isInteger(n) || n < 1) throw new ConfigError(`VAE.sample: expected n to be a positive integer, found ${describe(n)}`);
     const counter = options.seed === undefined ? this.samplesDrawn++ : checkSeed(options.seed);
-    const stream = options.seed === undefined ? PRIOR_STREAM : PRIOR_STREAM + 1;
+    const stream = options.seed === undefined ? STREAM.vaePrior : STREAM.vaePriorSeeded;
     const { kernels, arena } = getEngine();
-    const out = new Float32Array(n * product(this.inputShape));
-    const cols = product(this.inputShape);
+    const out = new Float32Array(n * sizeOf(this.inputShape));
+    const cols = sizeOf(this.inputShape);
     arena.scoped(() => {
       const z = arena.scratch(n * this.latent * 4);
       kernels.f32_rand_normal(z, n * this.latent, this.seed, stream, counter, 0, 1);
@@ -371,7 +367,7 @@ export class VAE extends ModelBase {
       const logLik = arena.scratch(rows * 4);
       for (let s = 0; s < k; s++) {
         arena.scoped(() => {
-          const eps = this.normal(rows, IW_STREAM, s);
+          const eps = this.normal(rows, STREAM.vaeImportance, s);
           const z = reparameterize(null, mu, logVar, eps);
           const out = this.decoder.forward(z, { ...ctx, logits: fused });
           if (this.bernoulli) {

@@ -9,8 +9,7 @@ import { axisPadding, checkImage, checkWindowOptions, convAdjoint, convFilterGra
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
-
-const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+import { shapeText } from "../shape.js";
 
 /**
  * Keras' output length of a transposed convolution (deconv_output_length,
@@ -39,18 +38,18 @@ export function conv2dTransposeGeometry(
   checkWindowOptions(op, strides, padding);
   checkImage(op, "an input", xShape);
   if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(`${op}: expected a filter of shape [kernelHeight, kernelWidth, filters, inChannels], found ${dims(wShape)}`);
+    throw new ShapeError(`${op}: expected a filter of shape [kernelHeight, kernelWidth, filters, inChannels], found ${shapeText(wShape)}`);
   }
   const [n, h, w, c] = xShape as [number, number, number, number];
   const [kh, kw, f, wc] = wShape as [number, number, number, number];
-  if (wc !== c) throw new ShapeError(`${op}: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (wc !== c) throw new ShapeError(`${op}: input ${shapeText(xShape)} has ${c} channels but filter ${shapeText(wShape)} expects ${wc}`);
   if (biasSize !== null && biasSize !== f) {
-    throw new ShapeError(`${op}: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+    throw new ShapeError(`${op}: filter ${shapeText(wShape)} has ${f} filters but the bias has ${biasSize} values`);
   }
   const [sh, sw] = strides as [number, number];
   if (outputPadding !== null) {
     if (outputPadding.length !== 2 || !outputPadding.every((p, i) => Number.isInteger(p) && p >= 0 && p < strides[i]!)) {
-      throw new ShapeError(`${op}: outputPadding must be two integers in [0, stride), found ${dims(outputPadding)} with strides ${dims(strides)}`);
+      throw new ShapeError(`${op}: outputPadding must be two integers in [0, stride), found ${shapeText(outputPadding)} with strides ${shapeText(strides)}`);
     }
   }
   const oh = convTransposeOutputLength(h, kh, sh, axisPadding(padding, 0), outputPadding ? outputPadding[0]! : null);
@@ -61,8 +60,8 @@ export function conv2dTransposeGeometry(
   const cols = convOutputLength(ow, kw, sw, axisPadding(padding, 1));
   if (oh < 1 || ow < 1 || rows.length !== h || cols.length !== w) {
     throw new ShapeError(
-      `${op}: output ${oh}×${ow} from input ${dims(xShape)} and filter ${dims(wShape)} (padding ${paddingText(padding)}, ` +
-        `outputPadding ${outputPadding ? dims(outputPadding) : "none"}) is not one a ${kh}×${kw} conv2d maps back to ${h}×${w}`,
+      `${op}: output ${oh}×${ow} from input ${shapeText(xShape)} and filter ${shapeText(wShape)} (padding ${paddingText(padding)}, ` +
+        `outputPadding ${outputPadding ? shapeText(outputPadding) : "none"}) is not one a ${kh}×${kw} conv2d maps back to ${h}×${w}`,
     );
   }
   return { n, h: oh, w: ow, c: f, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: h, ow: w, inChannels: c };

@@ -1,8 +1,9 @@
 // y[N,OH,OW,F] = conv2d(x[N,H,W,C], w[KH,KW,C,F]) + b[F], NHWC, dilation 1,
-// with TensorFlow's "same"/"valid" geometry; and its backward. Lowered to
-// gemm: y = im2col(x)·w, dw = im2col(x)ᵀ·dy, dx = col2im(dy·wᵀ), computed by
-// assembly/conv-forward.ts, conv-adjoint.ts and conv-filter-grad.ts: implicit-gemm kernels that never write the
-// im2col matrix.
+// with TensorFlow's "same"/"valid" geometry; and its backward. In the
+// notation of the gemm lowering, y = im2col(x)·w, dw = im2col(x)ᵀ·dy and
+// dx = col2im(dy·wᵀ); assembly/conv-forward.ts, conv-adjoint.ts and
+// conv-filter-grad.ts compute them as implicit gemms that read the image in
+// place, so no im2col matrix is ever written.
 import { ConfigError, describe, ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import type { Pool } from "../wasm/pool.js";
@@ -11,6 +12,7 @@ import { gemm } from "./gemm.js";
 import { poolFor, splitRange, workStride } from "./parallel.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 /**
  * "valid", TensorFlow's "same" (the odd padding row at the end), or explicit
@@ -31,16 +33,17 @@ export const paddingText = (padding: Padding): string =>
   typeof padding === "string" ? `"${padding}"` : `[${padding.map((a) => `[${a.join(", ")}]`).join(", ")}]`;
 
 /**
- * The filter gradient is summed over chunks of whole images whose im2col
- * matrix would take about this much (the lowering once wrote it; the
- * kernels now read the image in place). The chunks fix the k blocks of that
- * sum, so this is a constant: changing it changes bits.
+ * The filter gradient is summed over chunks of whole images, as many as an
+ * im2col matrix of this many bytes would hold (the matrix itself is never
+ * written). The chunks fix the k blocks of that sum, so this is a constant:
+ * changing it changes bits.
  */
 const COL_CHUNK_BYTES = 1 << 20;
 
 /**
- * The geometry of an im2col: the image [n, h, w, c] read by a kh×kw window at
- * strides (sh, sw) with padTop/padLeft, giving an oh×ow grid of windows.
+ * The geometry of a convolution's windows: the image [n, h, w, c] read by a
+ * kh×kw window at strides (sh, sw) with padTop/padLeft, giving an oh×ow grid
+ * of windows.
  */
 export interface WindowGeometry {
   n: number;
@@ -66,12 +69,10 @@ export function convOutputLength(input: number, kernel: number, stride: number, 
   return { length, padBefore: Math.floor(total / 2) };
 }
 
-const dims = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-
 /** Checks strides and padding given by a user or a layer config. */
 export function checkWindowOptions(op: string, strides: readonly number[], padding: unknown): void {
   if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new ConfigError(`${op}: strides must be two positive integers, found ${dims(strides)}`);
+    throw new ConfigError(`${op}: strides must be two positive integers, found ${shapeText(strides)}`);
   }
   if (padding === "same" || padding === "valid") return;
   const explicit = Array.isArray(padding) && padding.length === 2
@@ -84,7 +85,7 @@ export function checkWindowOptions(op: string, strides: readonly number[], paddi
 /** Checks a 4-D NHWC tensor shape with positive spatial sizes. */
 export function checkImage(op: string, what: string, shape: readonly number[]): void {
   if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0) || shape.slice(1).some((d) => d === 0)) {
-    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${dims(shape)}`);
+    throw new ShapeError(`${op}: expected ${what} of shape [batch, height, width, channels], found ${shapeText(shape)}`);
   }
 }
 
@@ -96,29 +97,29 @@ export function conv2dGeometry(
   checkWindowOptions("conv2d", strides, padding);
   checkImage("conv2d", "an input", xShape);
   if (wShape.length !== 4 || wShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${dims(wShape)}`);
+    throw new ShapeError(`conv2d: expected a filter of shape [kernelHeight, kernelWidth, inChannels, filters], found ${shapeText(wShape)}`);
   }
   const [n, h, w, c] = xShape as [number, number, number, number];
   const [kh, kw, wc, f] = wShape as [number, number, number, number];
-  if (wc !== c) throw new ShapeError(`conv2d: input ${dims(xShape)} has ${c} channels but filter ${dims(wShape)} expects ${wc}`);
+  if (wc !== c) throw new ShapeError(`conv2d: input ${shapeText(xShape)} has ${c} channels but filter ${shapeText(wShape)} expects ${wc}`);
   if (biasSize !== null && biasSize !== f) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} has ${f} filters but the bias has ${biasSize} values`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} has ${f} filters but the bias has ${biasSize} values`);
   }
   const [sh, sw] = strides as [number, number];
   const rows = convOutputLength(h, kh, sh, axisPadding(padding, 0));
   const cols = convOutputLength(w, kw, sw, axisPadding(padding, 1));
   if (rows.length < 1 || cols.length < 1) {
-    throw new ShapeError(`conv2d: filter ${dims(wShape)} is larger than the input ${dims(xShape)} with padding ${paddingText(padding)}`);
+    throw new ShapeError(`conv2d: filter ${shapeText(wShape)} is larger than the input ${shapeText(xShape)} with padding ${paddingText(padding)}`);
   }
   return { n, h, w, c, kh, kw, sh, sw, padTop: rows.padBefore, padLeft: cols.padBefore, oh: rows.length, ow: cols.length, f };
 }
 
-/** A 1×1 window at stride 1 without padding: im2col would be the identity. */
+/** A 1×1 window at stride 1 without padding: every window is one pixel, so the convolution is a plain gemm. */
 export function isPointwise(g: WindowGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h && g.ow === g.w;
 }
 
-/** Whole images per im2col chunk: as many as fit COL_CHUNK_BYTES, at least one. */
+/** Whole images per filter-gradient chunk: as many as COL_CHUNK_BYTES of im2col rows would hold, at least one. */
 export function imagesPerChunk(g: WindowGeometry): number {
   const bytesPerImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
   return Math.max(1, Math.min(g.n, Math.floor(COL_CHUNK_BYTES / Math.max(bytesPerImage, 1))));

@@ -7,10 +7,11 @@ import type { Pool } from "../wasm/pool.js";
 
 /**
  * Multiply-adds (or, for the optimizers, 16 × elements) below which the
- * calling thread does the work alone. Waking a sleeping worker and waiting
- * for it costs about 30–60 µs on a loaded 2-core machine (bench/threads.ts
- * measures it); 2^20 multiply-adds take about 60 µs on one core, so below
- * that a split saves less than it costs.
+ * calling thread does the work alone. Waking a sleeping worker and joining
+ * it took 11.6 µs (median; an empty dispatch in bench/threads.ts, 2 vCPUs
+ * shared by many processes), with tails far longer on a loaded machine;
+ * 2^20 multiply-adds take 30–100 µs on one core, so below that a split
+ * saves about what it costs. Batch-1 products of our models stay under it.
  */
 export const DEFAULT_MIN_PARALLEL_WORK = 1 << 20;
 let minParallelWork = DEFAULT_MIN_PARALLEL_WORK;
@@ -24,8 +25,12 @@ export function setMinParallelWork(work: number): number {
 
 /** The pool to split `work` over, or null when the caller's thread should do it alone. */
 export function poolFor(work: number): Pool | null {
-  const pool = getEngine().pool;
-  return pool !== null && pool.threads > 1 && work >= minParallelWork ? pool : null;
+  if (work < minParallelWork) return null;
+  const engine = getEngine();
+  const pool = engine.pool;
+  // The first call worth sharing starts the workers; it and those until they are up run here.
+  if (pool === null) engine.startThreads?.();
+  return pool !== null && pool.threads > 1 ? pool : null;
 }
 
 /**

@@ -90,10 +90,11 @@ export interface Kernels {
   f32_mse_backward(dpred: Ptr, pred: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
   /** Σ max(z,0) - z·t + log(1 + exp(-|z|)): binary cross-entropy of sigmoid(z), stable. */
   f32_bce_logits_sum(logits: Ptr, target: Ptr, n: number): number;
-  /** f32_bce_logits_sum, also writing diff[i] = sigmoid(z_i) - t_i: scale·diff (f32_scale, or f32_axpy onto a prior) has f32_bce_logits_backward's bits. */
+  /**
+   * f32_bce_logits_sum, also writing diff[i] = sigmoid(z_i) - t_i: scale·diff (f32_scale, or f32_axpy onto a
+   * prior) has the bits of f32_bce_logits_backward (test-only: test/test-kernels.ts).
+   */
   f32_bce_logits_sum_diff(logits: Ptr, target: Ptr, diff: Ptr, n: number): number;
-  /** d/dz = sigmoid(z) - t */
-  f32_bce_logits_backward(dlogits: Ptr, logits: Ptr, target: Ptr, scale: number, n: number, accumulate: number): void;
   /** Σ -(t·log p + (1-t)·log(1-p)) with p clamped to [eps, 1-eps]. */
   f32_bce_sum(prob: Ptr, target: Ptr, eps: number, n: number): number;
   f32_bce_backward(dprob: Ptr, prob: Ptr, target: Ptr, eps: number, scale: number, n: number, accumulate: number): void;
@@ -147,9 +148,8 @@ export interface Kernels {
   u8_crc32(src: Ptr, n: number, previous: number): number;
 
   // ---- reductions (assembly/reduce.ts) --------------------------------------
-  f32_sum(x: Ptr, n: number): number;
+  // f32_sum and f32_dot, in the same order, are test-only (test/test-kernels.ts).
   f32_sum_squares(x: Ptr, n: number): number;
-  f32_dot(a: Ptr, b: Ptr, n: number): number;
   f32_max(x: Ptr, n: number): number;
   f32_min(x: Ptr, n: number): number;
   /** Index of the first NaN or ±Infinity, or -1. */

@@ -12,6 +12,7 @@ import type { Arena } from "./arena.js";
 import { inflateBase64 } from "./bootstrap.js";
 import type { Kernels } from "./kernels.js";
 
+/** The numerics profile: "exact" (the default: the same bits on every runtime and CPU) or "fma" (fused multiply-add where the CPU fuses it). */
 export type Numerics = "exact" | "fma";
 
 /** The profile `value` names; undefined is the default, "exact". */

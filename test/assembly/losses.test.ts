@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Kernels } from "../../src/wasm/kernels.js";
-import { blank, engine, put, randomArray, rng } from "../helpers.js";
+import { blank, put, randomArray, rng } from "../helpers.js";
+import { testEngine, type TestKernels } from "../test-kernels.js";
 import { centralDifference, expectNear, sigmoidReference } from "../reference/activations.js";
 import { bce, bceLogits, l1, lossSumReference, mse, rowMseReference, type LossReference } from "../reference/losses.js";
 import { fixedOrderSum } from "../reference/reduce.js";
@@ -10,7 +11,7 @@ const EPS = 1e-7;
 // Exact in f32, so the kernels and the references scale by the same number.
 const SCALE = 0.375;
 
-type Engine = Awaited<ReturnType<typeof engine>>;
+type Engine = Awaited<ReturnType<typeof testEngine>>;
 
 const bits = (x: Float32Array): number[] => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
 
@@ -26,8 +27,8 @@ function targets(n: number, seed: number): Float32Array {
 interface Loss {
   name: string;
   ref: LossReference;
-  sum: (k: Kernels, p: number, t: number, n: number) => number;
-  backward: (k: Kernels, dp: number, p: number, t: number, scale: number, n: number, acc: number) => void;
+  sum: (k: Kernels & TestKernels, p: number, t: number, n: number) => number;
+  backward: (k: Kernels & TestKernels, dp: number, p: number, t: number, scale: number, n: number, acc: number) => void;
   /** Prediction ranges to test, with the targets they go with. */
   inputs: { label: string; pred: (n: number, seed: number) => Float32Array; target: (n: number, seed: number) => Float32Array }[];
   /** Error of one term relative to Σ|terms|: 0 when terms are exact in f64, else the f32 parts' error. */
@@ -113,7 +114,7 @@ function gradient(e: Engine, loss: Loss, p: Float32Array, t: Float32Array, dp0: 
 
 describe.each(LOSSES)("f32_$name", (loss) => {
   it.each(SIZES)("_sum at n=%i against the f64 sum", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       loss.inputs.forEach((input, r) => {
         const p = input.pred(n, 31 * n + r);
@@ -128,7 +129,7 @@ describe.each(LOSSES)("f32_$name", (loss) => {
 
   for (const accumulate of [0, 1]) {
     it.each(SIZES)(`_backward (accumulate=${accumulate}) at n=%i: analytic and finite differences`, async (n) => {
-      const e = await engine();
+      const e = await testEngine();
       e.arena.scoped(() => {
         const dp0 = randomArray(n, 5 * n + 3, -1, 1);
         const base = (i: number) => (accumulate ? dp0[i]! : 0);
@@ -158,7 +159,7 @@ describe.each(LOSSES)("f32_$name", (loss) => {
   }
 
   it("each gradient element has the same bits whatever n (SIMD body vs scalar tail)", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const big = 1027;
       const input = loss.inputs[loss.inputs.length - 1]!;
@@ -176,7 +177,7 @@ describe.each(LOSSES)("f32_$name", (loss) => {
   });
 
   it("_sum adds the same term bits as n = 1 gives, in the documented order", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const input = loss.inputs[loss.inputs.length - 1]!;
       for (const n of SIZES) {
@@ -190,7 +191,7 @@ describe.each(LOSSES)("f32_$name", (loss) => {
   });
 
   it("_backward writes exactly n elements; NaN predictions pass through", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const n = 6;
       const p = Float32Array.from([0.25, NaN, 0.5, 0.75, NaN, 0.125]);
@@ -215,7 +216,7 @@ describe("f32_bce_logits_sum_diff", () => {
     return { z, t: targets(n, seed + 1) };
   };
   it.each(SIZES)("n=%i: f32_bce_logits_sum's value; scale·diff (f32_scale / f32_axpy) has f32_bce_logits_backward's bits", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const { z, t } = inputs(n, 40 + n);
       const pz = put(e, z);
@@ -245,7 +246,7 @@ describe("f32_bce_logits_sum_diff", () => {
 
 describe("loss special cases", () => {
   it("bce_logits at huge logits: no overflow, exact limits", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const z = Float32Array.from([1e4, -1e4, 90, -90, 3.4e38, -3.4e38, 0, -0]);
       const t = Float32Array.from([1, 0, 0, 1, 1, 0, 0.5, 1]);
@@ -263,7 +264,7 @@ describe("loss special cases", () => {
   });
 
   it("bce clamps p = 0 and p = 1 to [eps, 1 - eps]: finite loss, zero gradient outside", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const p = Float32Array.from([0, 1, 0, 1, EPS, Math.fround(1 - EPS)]);
       const t = Float32Array.from([1, 0, 0, 1, 1, 0]);
@@ -279,7 +280,7 @@ describe("loss special cases", () => {
   });
 
   it("l1 gradient is ±scale, and 0 where pred == target", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const p = Float32Array.from([1, 2, 3, -0, 5, -1e4, 7]);
       const t = Float32Array.from([0, 2, 4, 0, 5, 1e4, 7]);
@@ -293,7 +294,7 @@ describe("loss special cases", () => {
 describe("f32_row_mse", () => {
   const SHAPES: [number, number][] = [[0, 5], [1, 1], [3, 7], [4, 8], [5, 9], [2, 17], [7, 33], [3, 1027], [128, 31]];
   it.each(SHAPES)("rows=%i cols=%i against f64 row means", async (rows, cols) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const p = randomArray(rows * cols, rows + 100 * cols, -20, 20);
       const t = randomArray(rows * cols, rows + 100 * cols + 1, -20, 20);

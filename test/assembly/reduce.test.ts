@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { engine, put, randomArray } from "../helpers.js";
+import { put, randomArray } from "../helpers.js";
+import { testEngine } from "../test-kernels.js";
 import {
   dotReference,
   firstNonfiniteReference,
@@ -21,7 +22,7 @@ const absSum = (x: ArrayLike<number>): number => sumReference(Array.from(x, Math
 
 describe("f32 sums: f32_sum, f32_sum_squares, f32_dot", () => {
   it.each(SIZES)("n=%i against naive f64 sums", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       RANGES.forEach(([lo, hi], r) => {
         const a = randomArray(n, 10 * n + r, lo, hi);
@@ -42,7 +43,7 @@ describe("f32 sums: f32_sum, f32_sum_squares, f32_dot", () => {
   });
 
   it.each(SIZES)("n=%i: the bits of the documented summation order", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const a = randomArray(n, n + 3, -1e4, 1e4);
       const b = randomArray(n, n + 4, -3, 3);
@@ -54,7 +55,7 @@ describe("f32 sums: f32_sum, f32_sum_squares, f32_dot", () => {
   });
 
   it("the sum of n = 0 is 0; Inf and NaN propagate", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const p = put(e, [1]);
       expect([e.kernels.f32_sum(p, 0), e.kernels.f32_sum_squares(p, 0), e.kernels.f32_dot(p, p, 0)]).toEqual([0, 0, 0]);
@@ -71,7 +72,7 @@ describe("f32 sums: f32_sum, f32_sum_squares, f32_dot", () => {
 
 describe("f32_max and f32_min", () => {
   it.each(SIZES)("n=%i against naive loops", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       RANGES.forEach(([lo, hi], r) => {
         const x = randomArray(n, 7 * n + r, lo, hi);
@@ -83,7 +84,7 @@ describe("f32_max and f32_min", () => {
   });
 
   it.each([1, 5, 16, 33, 1027])("the extreme at every position class, ±Inf and NaN, n=%i", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       for (const at of new Set([0, n >> 1, n - 1, Math.min(n - 1, 13)])) {
         for (const v of [1e30, -1e30, Infinity, -Infinity, NaN]) {
@@ -98,7 +99,7 @@ describe("f32_max and f32_min", () => {
   });
 
   it("n = 0 gives -Inf (max) and +Inf (min)", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const p = put(e, [1]);
       expect([e.kernels.f32_max(p, 0), e.kernels.f32_min(p, 0)]).toEqual([-Infinity, Infinity]);
@@ -108,7 +109,7 @@ describe("f32_max and f32_min", () => {
 
 describe("f32_first_nonfinite", () => {
   it.each(SIZES)("n=%i: NaN, +Inf and -Inf at the first, a middle and the last index", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const clean = randomArray(n, n, -3.4e38, 3.4e38);
       expect(e.kernels.f32_first_nonfinite(put(e, clean), n), `n=${n} all finite`).toBe(-1);
@@ -128,7 +129,7 @@ describe("f32_first_nonfinite", () => {
   });
 
   it("every position in a 1027-element array, and NaN payloads", async () => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const n = 1027;
       const x = randomArray(n, 1);

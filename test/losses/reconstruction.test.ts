@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { bceLoss, bceWithLogitsLoss, l1Loss, mseLoss } from "../../src/losses/reconstruction.js";
 import { Tape } from "../../src/ops/tape.js";
 import { Tensor } from "../../src/ops/tensor.js";
-import { engine, put, randomArray } from "../helpers.js";
+import { put, randomArray } from "../helpers.js";
+import { testEngine } from "../test-kernels.js";
 import { checkOp } from "../ops/check-op.js";
 import { lossRef } from "../reference/nn.js";
 
@@ -49,7 +50,7 @@ describe("reconstruction losses", () => {
 
 describe("bce from logits, one pass for value and gradient", () => {
   it.each([1, 5, 8, 33, 1027])("n=%i: the value and gradient bits of f32_bce_logits_sum and f32_bce_logits_backward, writing and accumulating", async (n) => {
-    const e = await engine();
+    const e = await testEngine();
     e.arena.scoped(() => {
       const z = randomArray(n, 60 + n, -12, 12);
       const t = randomArray(n, 61 + n, 0, 1);

@@ -213,5 +213,7 @@ describe("Autoencoder", () => {
     ae.dispose();
     expect(arena.liveBytes).toBeLessThan(liveBefore);
     expect(() => ae.encode(manifold(1, 1))).toThrow(DisposedError);
+    // The slab's size is gone with the slab: no count from a freed model.
+    expect(() => ae.parameterCount).toThrow(DisposedError);
   });
 });

@@ -3,7 +3,7 @@
 // figures of fit do not depend on the batch size.
 import { describe, expect, it } from "vitest";
 import { ConfigError, layers, VAE, type VAEConfig } from "../../src/index.js";
-import { STREAM } from "../../src/models/streams.js";
+import { STREAM } from "../../src/ops/streams.js";
 import { getEngine } from "../../src/wasm/module.js";
 import { randomArray } from "../helpers.js";
 import { activationRef, linearRef, lossRef } from "../reference/nn.js";

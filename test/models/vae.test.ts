@@ -3,7 +3,7 @@ import { ConfigError, layers, VAE, type VAEConfig } from "../../src/index.js";
 import { Tape } from "../../src/ops/tape.js";
 import { Tensor } from "../../src/ops/tensor.js";
 import { getEngine } from "../../src/wasm/module.js";
-import { STREAM } from "../../src/models/streams.js";
+import { STREAM } from "../../src/ops/streams.js";
 import { expectClose, randomArray } from "../helpers.js";
 import { activationRef, linearRef, lossRef } from "../reference/nn.js";
 

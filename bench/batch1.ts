@@ -15,7 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { Autoencoder, engineInfo, init, layers, type AutoencoderConfig } from "../src/index.js";
+import { Autoencoder, engineInfo, init, layers, threadsReady, type AutoencoderConfig } from "../src/index.js";
 import { toOnnx } from "../src/interop/index.js";
 import { environmentLine, fixed, markdownTable, medianTimes, type TimingOptions } from "./report.js";
 
@@ -70,6 +70,7 @@ if (peer === "ort-web-2") {
 if (peer?.startsWith("ours:")) {
   const [, numerics, threads] = peer.split(":") as [string, "exact" | "fma", string];
   await init({ numerics, threads: Number(threads) });
+  await threadsReady();
   const model = await Autoencoder.create(CONFIG);
   const input = { data: row, shape: [1, FEATURES] };
   const times = await medianTimes({ [peer]: () => model.reconstruct(input) }, timing);

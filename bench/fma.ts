@@ -6,13 +6,14 @@
 // children run in interleaved rounds so bursts of load on a shared machine
 // hit every configuration alike, and each figure is the median over rounds of
 // a child's median epoch. GFLOP/s against the one-core peak measured on this
-// machine class (../shared/TOOLCHAIN.md: mul + add 37–39, relaxed_madd 52–55).
-// Run: npx tsx bench/fma.ts [--quick]
+// machine class (../shared/TOOLCHAIN.md: mul + add 37–39, relaxed_madd 52–55
+// on the Sapphire Rapids class; 50 and 61 on Zen 5: pass --peaks=50,61).
+// Run: npx tsx bench/fma.ts [--quick] [--peaks=MULADD,FMA]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Autoencoder, engineInfo, init, layers, type AutoencoderConfig } from "../src/index.js";
+import { Autoencoder, engineInfo, init, layers, threadsReady, type AutoencoderConfig } from "../src/index.js";
 import { lcg, prototypeMixes } from "./data.js";
 import { environmentLine, fixed, markdownTable, median } from "./report.js";
 
@@ -25,6 +26,8 @@ const child = process.argv.find((a) => a.startsWith("--child="))?.slice("--child
 const SAMPLES = 4096;
 const EPOCHS = quick ? 2 : 4;
 const ROUNDS = quick ? 2 : 3;
+/** One core's f32x4 GFLOP/s: separate mul + add, and relaxed_madd. */
+const [PEAK_MULADD, PEAK_FMA] = (process.argv.find((a) => a.startsWith("--peaks="))?.slice("--peaks=".length) ?? "38,53.5").split(",").map(Number) as [number, number];
 
 // FLOPs per sample (as bench/dense-autoencoder.ts): forward 2·Σ in·out, dW for every layer, dX for all but the first.
 const MACS = WIDTHS.slice(1).map((out, i) => WIDTHS[i]! * out);
@@ -50,6 +53,7 @@ function images(rows: number): Float32Array {
 async function runChild(spec: string): Promise<void> {
   const [numerics, threads] = spec.split(":") as ["exact" | "fma", string];
   await init({ numerics, threads: Number(threads) });
+  await threadsReady();
   const model = await Autoencoder.create(CONFIG);
   const times: number[] = [];
   const cpu: number[] = [];
@@ -140,6 +144,7 @@ if (child) {
   const rate = (name: string) => (runs.get(name)!.length ? median(runs.get(name)!.map((r) => r.rate)) : undefined);
   const cpuRate = (name: string) => (runs.get(name)!.length ? median(runs.get(name)!.map((r) => r.cpuRate)) : undefined);
   const gflops = (name: string) => ((rate(name) ?? NaN) * TRAIN_FLOPS) / 1e9;
+  const cpuGflops = (name: string) => ((cpuRate(name) ?? NaN) * TRAIN_FLOPS) / 1e9;
   const torch2 = rate("torch:2");
   const label = (name: string) => {
     const [kind, threads] = name.split(":");
@@ -151,13 +156,14 @@ if (child) {
   const rows = names.map((name) => {
     const threads = Number(name.split(":")[1]);
     const fma = name.startsWith("fma");
-    const peak = fma ? 53.5 : 38;
+    const peak = fma ? PEAK_FMA : PEAK_MULADD;
     return [
       label(name),
       fixed(rate(name), 0),
       fixed(cpuRate(name), 0),
       fixed(gflops(name), 1),
-      name.startsWith("torch") ? "–" : `${fixed((100 * gflops(name)) / (peak * threads), 0)}% of ${threads} × ${peak}`,
+      fixed(cpuGflops(name), 1),
+      name.startsWith("torch") ? "–" : `${fixed((100 * gflops(name)) / (peak * threads), 0)}% (${fixed((100 * cpuGflops(name)) / peak, 0)}%) of ${threads} × ${peak}`,
       torch2 === undefined ? "–" : `${fixed((rate(name) ?? NaN) / torch2, 2)}×`,
       failures.get(name) ? `SKIPPED: ${failures.get(name)}` : `${runs.get(name)!.length} rounds`,
     ];
@@ -165,11 +171,11 @@ if (child) {
   console.log(`# Dense autoencoder ${WIDTHS.join("-")} training, batch ${BATCH}: numerics "exact" and "fma"`);
   console.log(`${environmentLine()}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores); load average at start ${startLoad}, at end ${fixed(loadavg()[0], 2)}`);
   console.log(`${SAMPLES} samples/epoch, median of ${EPOCHS} epochs after a warm-up, median over ${ROUNDS} interleaved rounds of fresh processes; ${TRAIN_FLOPS} FLOP/sample\n`);
-  console.log(markdownTable(["configuration", "samples/s", "per CPU-s", "GFLOP/s", "of the mul+add (FMA) peak", "× PyTorch 2 threads", "note"], rows));
+  console.log(markdownTable(["configuration", "samples/s", "per CPU-s", "GFLOP/s", "per CPU-s", "of the mul+add (FMA) peak (per CPU-s: of one core's)", "× PyTorch 2 threads", "note"], rows));
   const exact1 = rate("exact:1");
   const fma1 = rate("fma:1");
   console.log(`\nfma / exact: ${fixed((fma1 ?? NaN) / (exact1 ?? NaN), 2)}× on 1 thread, ${fixed((rate("fma:2") ?? NaN) / (rate("exact:2") ?? NaN), 2)}× on 2.`);
   console.log(`per CPU-s: samples per second of the process's CPU time, all threads (robust to a shared machine; for one thread, a core's rate).`);
-  console.log(`peaks: one core, f32x4 mul + add 37–39 GFLOP/s (38 used), relaxed_madd 52–55 (53.5 used), from ../shared/TOOLCHAIN.md.`);
+  console.log(`peaks used: one core, f32x4 mul + add ${PEAK_MULADD} GFLOP/s, relaxed_madd ${PEAK_FMA} (../shared/TOOLCHAIN.md; --peaks to change).`);
   if (failures.has("torch:1")) console.log(`\n!!! PyTorch SKIPPED: ${failures.get("torch:1")}. Install Debian's python3-torch to compare. !!!`);
 }

@@ -11,7 +11,7 @@
 // bench/peak.ts) times the threads.
 // Run: npx tsx bench/threads.ts [--threads 1,2] [--rounds 3] [--quick]
 import { spawnSync } from "node:child_process";
-import { Autoencoder, engineInfo, init, layers, type AutoencoderConfig } from "../src/index.js";
+import { Autoencoder, engineInfo, init, layers, threadsReady, type AutoencoderConfig } from "../src/index.js";
 import { getEngine } from "../src/wasm/module.js";
 import { lcg } from "./data.js";
 import { environmentLine, fixed, markdownTable, median } from "./report.js";
@@ -71,6 +71,7 @@ function data(rows: number, features: number[], seed: number) {
 
 async function child(threads: number): Promise<ChildResult> {
   await init({ threads });
+  await threadsReady();
   if (engineInfo().threads !== threads) throw new Error(`asked for ${threads} threads, the engine runs ${JSON.stringify(engineInfo())}`);
   const pool = getEngine().pool;
   // Dispatches of empty tasks: the fixed cost of a split. With the caller taking part it often runs them all

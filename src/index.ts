@@ -1,5 +1,5 @@
 // The public surface of `autoencoders`: every name a user may import.
-export { init, engineInfo, type WasmSource, type InitOptions } from "./wasm/module.js";
+export { init, engineInfo, threadsReady, type WasmSource, type InitOptions } from "./wasm/module.js";
 export type { Numerics } from "./wasm/numerics.js";
 export type { EngineInfo, ThreadsOption } from "./wasm/threads.js";
 export {

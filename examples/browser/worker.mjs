@@ -7,7 +7,7 @@
 //   { type: "score", id, image, score }                   answer to { type: "score", id, image }
 //   { type: "done" } | { type: "error", message }
 // From the page: { type: "score", id, image: Float32Array(784) }, { type: "pause" }, { type: "resume" }.
-import { Autoencoder, engineInfo, layers } from "../../dist/index.js";
+import { Autoencoder, layers, threadsReady } from "../../dist/index.js";
 
 const PIXELS = 784;
 const HOLDOUT = 200;
@@ -69,8 +69,10 @@ async function main() {
     optimizer: { name: "adam", learningRate: 2e-3 },
     seed: 42,
   });
-  // The engine starts with the model: as many threads as the browser reports cores (the page is cross-origin isolated).
-  self.postMessage({ type: "ready", train: trainRows, holdout: HOLDOUT, pixels: PIXELS, engine: engineInfo() });
+  // The engine starts with the model, its workers in the background: as many threads as the browser reports cores
+  // (the page is cross-origin isolated). threadsReady() waits for them.
+  const engine = await threadsReady();
+  self.postMessage({ type: "ready", train: trainRows, holdout: HOLDOUT, pixels: PIXELS, engine });
 
   let step = 0;
   let before = { loss: 0, samples: 0 };

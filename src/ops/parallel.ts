@@ -25,8 +25,12 @@ export function setMinParallelWork(work: number): number {
 
 /** The pool to split `work` over, or null when the caller's thread should do it alone. */
 export function poolFor(work: number): Pool | null {
-  const pool = getEngine().pool;
-  return pool !== null && pool.threads > 1 && work >= minParallelWork ? pool : null;
+  if (work < minParallelWork) return null;
+  const engine = getEngine();
+  const pool = engine.pool;
+  // The first call worth sharing starts the workers; it and those until they are up run here.
+  if (pool === null) engine.startThreads?.();
+  return pool !== null && pool.threads > 1 ? pool : null;
 }
 
 /**

@@ -5,7 +5,7 @@ import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.j
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Arena } from "./arena.js";
 import type { Pool } from "./pool.js";
-import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, withSharedMemoryImport, type EngineInfo, type ThreadsOption } from "./threads.js";
+import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, withSharedMemoryImport, workerModuleBytes, type EngineInfo, type ThreadsOption } from "./threads.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
 import { assertCoreNumerics, checkNumerics, coreSource, withNumerics, type Numerics } from "./numerics.js";
@@ -16,12 +16,24 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | s
 export interface Engine {
   readonly kernels: Kernels;
   readonly arena: Arena;
-  /** The workers that share large kernel calls, or null on one thread. */
-  readonly pool: Pool | null;
+  /**
+   * The workers that share large kernel calls, or null on one thread (and
+   * while they start: kernel calls run on the caller's thread until then,
+   * with the same bits).
+   */
+  pool: Pool | null;
+  /**
+   * Starts the workers in the background, once: the first kernel call large
+   * enough to share calls it (src/ops/parallel.ts), or threadsReady(); null
+   * once called, or when no workers can start.
+   */
+  startThreads: (() => void) | null;
+  /** Settles once the workers have started or failed to; null when none are starting. */
+  starting: Promise<void> | null;
   /** Threads asked for ("auto" resolved). */
   readonly requested: number;
   /** Why there is no pool although more than one thread was asked for. */
-  readonly reason: string | null;
+  reason: string | null;
   readonly sharedMemory: boolean;
   /** The numerics profile of the loaded core (numerics.ts). */
   readonly numerics: Numerics;
@@ -160,9 +172,10 @@ async function load(options: InitOptions): Promise<Engine> {
   let memory = requested > 1 && reason === null ? sharedMemory() : null;
   if (requested > 1 && reason === null && memory === null) reason = "the engine refused a shared WebAssembly.Memory";
   let module: WebAssembly.Module;
+  let shared: Uint8Array | null = null;
   if (core instanceof WebAssembly.Module) module = core;
   else {
-    const shared = memory ? withSharedMemoryImport(core) : null;
+    shared = memory ? withSharedMemoryImport(core) : null;
     if (memory && shared === null) {
       reason = "the wasm core given has no memory import to share";
       memory = null;
@@ -184,17 +197,39 @@ async function load(options: InitOptions): Promise<Engine> {
   const kernels = instance.exports as unknown as Kernels;
   const arena = new Arena(used, kernels.heap_base());
   assertCoreNumerics(kernels, arena, numerics);
-  let pool: Pool | null = null;
+  const loaded: Engine = { kernels, arena, pool: null, startThreads: null, starting: null, requested, reason, sharedMemory: memory !== null, numerics };
   if (memory !== null && reason === null) {
-    const control = arena.alloc(CONTROL_BYTES, "the thread pool's control block");
-    try {
-      pool = await startPool(module, memory, control, instance.exports as Record<string, unknown>, requested);
-    } catch (error) {
-      arena.free(control);
-      reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;
-    }
+    const sharedMemory = memory;
+    loaded.startThreads = () => {
+      loaded.startThreads = null;
+      loaded.starting = startWorkers(loaded, shared, sharedMemory, instance);
+    };
   }
-  return { kernels, arena, pool, requested, reason, sharedMemory: memory !== null, numerics };
+  return loaded;
+}
+
+/**
+ * Starts the pool in the background, when the first kernel call is large
+ * enough to share, so that init (and a cold start's first result, and any
+ * program of small models) does not wait the tens of milliseconds a worker
+ * takes to start: until the pool is there, kernel calls run on the
+ * caller's thread, with the same bits. The workers get the core without its data segments
+ * (workerModuleBytes), so instantiating one never writes to the memory
+ * that models are already using.
+ */
+async function startWorkers(loaded: Engine, shared: Uint8Array | null, memory: WebAssembly.Memory, instance: WebAssembly.Instance): Promise<void> {
+  const control = loaded.arena.alloc(CONTROL_BYTES, "the thread pool's control block");
+  try {
+    // A module the host compiled with a shared memory import would re-apply its data segments in each worker.
+    if (shared === null) throw new Error("expected the core's bytes to give the workers a copy without data segments, found a compiled WebAssembly.Module");
+    const workerModule = await WebAssembly.compile(workerModuleBytes(shared) as BufferSource);
+    loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested);
+  } catch (error) {
+    loaded.arena.free(control);
+    loaded.reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;
+  } finally {
+    loaded.starting = null;
+  }
 }
 
 /**
@@ -227,11 +262,42 @@ export function getEngine(): Engine {
   return engine;
 }
 
-/** How many threads the engine runs and, when fewer than asked, why; `init()` must have finished. */
+/**
+ * How many threads the engine runs and, when fewer than asked, why;
+ * `init()` must have finished. Right after init the workers may still be
+ * starting (see threadsReady()).
+ */
 export function engineInfo(): EngineInfo {
-  const { pool, requested, reason, sharedMemory } = getEngine();
+  const { pool, requested, reason, sharedMemory, starting, startThreads } = getEngine();
   const threads = pool ? pool.threads : 1;
   const stopped = pool?.broken ? `a worker thread stopped (${pool.broken}), so the engine went on with one thread` : null;
-  const why = requested === 1 ? "init was asked for one thread" : reason ?? stopped;
+  const waiting = starting
+    ? "the worker threads are still starting (await threadsReady() to wait for them)"
+    : startThreads
+      ? "the worker threads start with the first kernel call large enough to share (await threadsReady() to start them now)"
+      : null;
+  const why = requested === 1 ? "init was asked for one thread" : reason ?? stopped ?? waiting;
   return { threads, requested, reason: threads === 1 ? why : null, sharedMemory };
+}
+
+/**
+ * Starts the worker threads now, if they have not started, and waits for
+ * them (the engine starts them in the background with the first kernel
+ * call large enough to share; until they are up, kernel calls run on one
+ * thread, with the same bits); returns what then runs, at once when no
+ * workers can start. Calls init() with no options first when it has not run.
+ */
+export async function threadsReady(): Promise<EngineInfo> {
+  const loaded = await init();
+  loaded.startThreads?.();
+  if (loaded.starting) {
+    // The starting workers do not keep a Node or Deno process alive; this wait must.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await loaded.starting;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+  return engineInfo();
 }

@@ -140,15 +140,54 @@ export function withSharedMemoryImport(bytes: Uint8Array): Uint8Array | null {
         const initial = leb();
         if (flags & 1) leb();
         const limits = [0x03, ...lebBytes(initial), ...lebBytes(65536)];
-        const section = [...bytes.subarray(start, limitsAt), ...limits, ...bytes.subarray(p, start + size)];
-        return Uint8Array.from([
-          ...bytes.subarray(0, sizeStart), ...lebBytes(section.length), ...section, ...bytes.subarray(start + size),
+        const sectionSize = limitsAt - start + limits.length + (start + size - p);
+        // Typed-array copies: spreading the 140 KB core into arrays took 10-40 ms of a cold start.
+        return concatBytes([
+          bytes.subarray(0, sizeStart), Uint8Array.from(lebBytes(sectionSize)), bytes.subarray(start, limitsAt),
+          Uint8Array.from(limits), bytes.subarray(p, start + size), bytes.subarray(start + size),
         ]);
       } else return null;
     }
     return null;
   }
   return null;
+}
+
+/**
+ * The core's bytes without its data (sections 11, data, and 12, data
+ * count) for the workers: the segments are already in the shared memory,
+ * and instantiating a module re-applies its active segments, which would
+ * write into memory the models are using. The core has no start function
+ * and no memory.init, so nothing else reads them.
+ */
+export function workerModuleBytes(bytes: Uint8Array): Uint8Array {
+  const kept: Uint8Array[] = [bytes.subarray(0, 8)];
+  let p = 8;
+  while (p < bytes.length) {
+    const start = p;
+    const id = bytes[p++]!;
+    let size = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[p++]!;
+      size += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80 && p < bytes.length);
+    p += size;
+    if (id !== 11 && id !== 12) kept.push(bytes.subarray(start, p));
+  }
+  return concatBytes(kept);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function lebBytes(value: number): number[] {
@@ -166,7 +205,19 @@ interface AnyWorker extends PoolWorker {
   postMessage(message: unknown): void;
 }
 
-/** Creates one worker running workerSource() and resolves once its core is instantiated. */
+/** A timeout that does not keep a Node, Deno or Bun process alive. */
+function backgroundTimer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const timer = setTimeout(fn, ms);
+  if (typeof timer === "object") (timer as { unref?: () => void }).unref?.();
+  else (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer as number);
+  return timer;
+}
+
+/**
+ * Creates one worker running workerSource() and resolves once its core is
+ * instantiated. The worker never keeps the process alive, even while it
+ * starts (threadsReady() holds the process open for as long as it waits).
+ */
 async function startWorker(init: object, onExit: () => void): Promise<AnyWorker> {
   if (nodeWorkers()) {
     const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
@@ -180,8 +231,10 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
       };
     };
     const worker = new wt.Worker(workerSource(true), { eval: true });
+    // At once: the pool starts in the background, and a program that is done before it is must still exit.
+    worker.unref();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = backgroundTimer(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       const onError = (error: unknown) => {
         clearTimeout(timer);
         reject(error instanceof Error ? error : new Error(String(error)));
@@ -195,19 +248,22 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
         else reject(new Error(m.error ?? "the worker did not start"));
       });
       worker.postMessage(init);
+    }).catch((error: unknown) => {
+      worker.terminate();
+      throw error;
     });
     worker.on("exit", onExit);
     worker.on("error", () => undefined);
-    // Only now: an unref'd worker does not keep the event loop alive for the ready message either.
-    worker.unref();
     return worker;
   }
   const WorkerClass = (globalThis as unknown as { Worker: new (url: string | URL, options: { type: "module" }) => AnyWorker & EventTarget }).Worker;
   const url = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
   const worker = new WorkerClass(url, { type: "module" });
+  // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
+  (worker as { unref?: () => void }).unref?.();
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = backgroundTimer(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       worker.addEventListener("error", (event) => {
         clearTimeout(timer);
         reject(new Error((event as ErrorEvent).message || "the worker script failed to load"));
@@ -227,8 +283,6 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
     URL.revokeObjectURL(url);
   }
   worker.addEventListener("error", onExit);
-  // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
-  (worker as { unref?: () => void }).unref?.();
   return worker;
 }
 
@@ -244,12 +298,13 @@ export async function startPool(
   const workers: AnyWorker[] = [];
   let pool: Pool | null = null;
   const onExit = () => pool?.fail("a worker thread stopped");
-  try {
-    // One after another: each instantiation re-applies the core's data segments, before any model exists.
-    for (let id = 1; id < count; id++) workers.push(await startWorker({ module, memory, control, names, id }, onExit));
-  } catch (error) {
+  // All at once: the module the workers get has no data segments (workerModuleBytes), so their instantiations write nothing.
+  const started = await Promise.allSettled(Array.from({ length: count - 1 }, (_, i) => startWorker({ module, memory, control, names, id: i + 1 }, onExit)));
+  for (const result of started) if (result.status === "fulfilled") workers.push(result.value);
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
     for (const worker of workers) worker.terminate();
-    throw error;
+    throw (failed as PromiseRejectedResult).reason;
   }
   pool = new Pool(memory, control, names, exports, workers, canBlock());
   return pool;

@@ -4,9 +4,9 @@
 // can reach into it. The layout of the control block is pool.ts's (CONTROL).
 //
 // A worker gets { module, memory, control, names, id }, instantiates the core
-// on the shared memory (which re-applies the core's constant data segments:
-// pool.ts starts every worker before the engine exists, so no model's memory
-// is there yet), answers { ready: true } or { error }, then serves tasks until
+// on the shared memory (a copy of the core without its data segments, which
+// the memory already holds: see workerModuleBytes in threads.ts), answers
+// { ready: true } or { error }, then serves tasks until
 // the STOP word is set: it sleeps in Atomics.wait on the GEN word, and takes
 // tasks by incrementing the TICKET word, the way the caller's own thread does.
 

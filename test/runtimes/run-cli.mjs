@@ -13,5 +13,7 @@ const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(nam
 const numerics = option("numerics");
 const threads = option("threads");
 if (numerics || threads) await lib.init({ numerics, threads: threads === undefined ? undefined : Number(threads) });
+// The workers start in the background; wait for them, so the whole scenario runs on them.
+await lib.threadsReady();
 const result = await runScenario(lib, { withModel: args.includes("--with-model") });
 console.log(JSON.stringify({ ...result, engine: lib.engineInfo() }));

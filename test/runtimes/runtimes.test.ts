@@ -23,6 +23,7 @@ function expectReferenceOnThreads(result: ScenarioResult): void {
 const IN_PAGE = `(async () => {
   const lib = await import("/dist/index.js");
   const { runScenario } = await import("/test/runtimes/scenario.mjs");
+  await lib.threadsReady();
   return JSON.stringify({ ...(await runScenario(lib)), engine: lib.engineInfo() });
 })()`;
 

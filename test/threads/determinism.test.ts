@@ -40,8 +40,9 @@ describe("threads give the same bits", () => {
 
 test("a program that trains on 4 threads and keeps its model exits by itself", async () => {
   const program = `
-    import { Autoencoder, engineInfo, init, layers } from "./src/index.ts";
+    import { Autoencoder, engineInfo, init, layers, threadsReady } from "./src/index.ts";
     await init({ threads: 4 });
+    await threadsReady();
     const model = await Autoencoder.create({ input: [300], encoder: [layers.dense(200, "relu")], decoder: [layers.dense(300)], seed: 1 });
     await model.fit({ data: new Float32Array(256 * 300).fill(0.5), shape: [256, 300] }, { epochs: 1, batchSize: 128 });
     console.log(JSON.stringify(engineInfo()));`;

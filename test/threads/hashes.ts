@@ -11,6 +11,7 @@ import { generateData, hashFloats, runScenario, sha256 } from "../runtimes/scena
 const threads = Number(process.argv[2]);
 if (!process.argv.includes("--default-threshold")) setMinParallelWork(0);
 await lib.init({ threads });
+await lib.threadsReady();
 const info = lib.engineInfo();
 
 /** A conv autoencoder with batch norm in encoder and decoder, Adam, MSE: 12×12 images, 3 channels. */

@@ -2,7 +2,7 @@
 // hung worker becoming typed errors, a worker that dies between calls, two
 // models training at once, and no memory growth with threads.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Autoencoder, ConfigError, engineInfo, init, layers, WorkerError, type AutoencoderConfig } from "../../src/index.js";
+import { Autoencoder, ConfigError, engineInfo, init, layers, threadsReady, WorkerError, type AutoencoderConfig } from "../../src/index.js";
 import { setMinParallelWork } from "../../src/ops/parallel.js";
 import { getEngine } from "../../src/wasm/module.js";
 import { startPool } from "../../src/wasm/threads.js";
@@ -11,6 +11,7 @@ import { randomArray } from "../helpers.js";
 let previous = 0;
 beforeAll(async () => {
   await init({ threads: 3 });
+  await threadsReady();
   // Split every call, so these small models run on all three threads.
   previous = setMinParallelWork(0);
 });

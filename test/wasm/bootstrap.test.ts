@@ -100,7 +100,7 @@ describe("inflateBase64 (the bootstrap's raw DEFLATE decoder)", () => {
     // Flipped bits: each either fails typed or yields exactly `size` bytes (a flip in a literal can decode validly).
     for (let at = 0; at < deflated.length; at += 37) {
       const damaged = Uint8Array.from(deflated);
-      damaged[at] ^= 1 << (at % 8);
+      damaged[at] = damaged[at]! ^ (1 << (at % 8));
       try {
         expect(inflateBase64(base64(damaged), bytes.length).length).toBe(bytes.length);
       } catch (error) {

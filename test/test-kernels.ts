@@ -7,7 +7,7 @@
 import asc from "assemblyscript/asc";
 import { fileURLToPath } from "node:url";
 import type { Engine } from "../src/wasm/module.js";
-import { withSharedMemoryImport } from "../src/wasm/threads.js";
+import { withSharedMemoryImport } from "../src/wasm/module-bytes.js";
 import { engine } from "./helpers.js";
 
 type Ptr = number;

@@ -5,7 +5,8 @@ import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.j
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Arena } from "./arena.js";
 import type { Pool } from "./pool.js";
-import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, withSharedMemoryImport, workerModuleBytes, type EngineInfo, type ThreadsOption } from "./threads.js";
+import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, type EngineInfo, type ThreadsOption } from "./threads.js";
+import { withSharedMemoryImport, workerModuleBytes } from "./module-bytes.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
 import { assertCoreNumerics, checkNumerics, coreSource, withNumerics, type Numerics } from "./numerics.js";

@@ -9,6 +9,7 @@ import { ConfigError, describe } from "../errors.js";
 import { Pool, type PoolWorker } from "./pool.js";
 import { CONTROL_BYTES, workerSource } from "./worker-source.js";
 
+
 /** What `init({ threads })` accepts: a count, or "auto" for the cores the runtime reports. */
 export type ThreadsOption = number | "auto";
 
@@ -88,117 +89,6 @@ export function canBlock(): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The core's bytes with its memory import made shared (limits flags 0x03,
- * maximum 65,536 pages): the same code, on a memory workers can share, so no
- * second binary ships. Returns null when the bytes have no such import.
- */
-export function withSharedMemoryImport(bytes: Uint8Array): Uint8Array | null {
-  let p = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[p++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80 && p < bytes.length);
-    return result;
-  };
-  const skipName = () => {
-    const n = leb();
-    p += n;
-  };
-  while (p < bytes.length) {
-    const id = bytes[p++]!;
-    const sizeStart = p;
-    const size = leb();
-    const start = p;
-    if (id !== 2) {
-      p = start + size;
-      continue;
-    }
-    const count = leb();
-    for (let i = 0; i < count; i++) {
-      skipName();
-      skipName();
-      const kind = bytes[p++]!;
-      if (kind === 0) leb();
-      else if (kind === 1) {
-        p++;
-        const flags = bytes[p++]!;
-        leb();
-        if (flags & 1) leb();
-      } else if (kind === 3) p += 2;
-      else if (kind === 2) {
-        const limitsAt = p;
-        const flags = bytes[p++]!;
-        if (flags & 2) return bytes; // already shared
-        const initial = leb();
-        if (flags & 1) leb();
-        const limits = [0x03, ...lebBytes(initial), ...lebBytes(65536)];
-        const sectionSize = limitsAt - start + limits.length + (start + size - p);
-        // Typed-array copies: spreading the 140 KB core into arrays took 10-40 ms of a cold start.
-        return concatBytes([
-          bytes.subarray(0, sizeStart), Uint8Array.from(lebBytes(sectionSize)), bytes.subarray(start, limitsAt),
-          Uint8Array.from(limits), bytes.subarray(p, start + size), bytes.subarray(start + size),
-        ]);
-      } else return null;
-    }
-    return null;
-  }
-  return null;
-}
-
-/**
- * The core's bytes without its data (sections 11, data, and 12, data
- * count) for the workers: the segments are already in the shared memory,
- * and instantiating a module re-applies its active segments, which would
- * write into memory the models are using. The core has no start function
- * and no memory.init, so nothing else reads them.
- */
-export function workerModuleBytes(bytes: Uint8Array): Uint8Array {
-  const kept: Uint8Array[] = [bytes.subarray(0, 8)];
-  let p = 8;
-  while (p < bytes.length) {
-    const start = p;
-    const id = bytes[p++]!;
-    let size = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[p++]!;
-      size += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80 && p < bytes.length);
-    p += size;
-    if (id !== 11 && id !== 12) kept.push(bytes.subarray(start, p));
-  }
-  return concatBytes(kept);
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function lebBytes(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return out;
 }
 
 interface AnyWorker extends PoolWorker {

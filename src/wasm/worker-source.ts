@@ -5,7 +5,7 @@
 //
 // A worker gets { module, memory, control, names, id }, instantiates the core
 // on the shared memory (a copy of the core without its data segments, which
-// the memory already holds: see workerModuleBytes in threads.ts), answers
+// the memory already holds: see workerModuleBytes in module-bytes.ts), answers
 // { ready: true } or { error }, then serves tasks until
 // the STOP word is set: it sleeps in Atomics.wait on the GEN word, and takes
 // tasks by incrementing the TICKET word, the way the caller's own thread does.

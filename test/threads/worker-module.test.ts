@@ -1,7 +1,7 @@
 // The core the workers get: the shared-memory import and the stripped data.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { withSharedMemoryImport, workerModuleBytes } from "../../src/wasm/threads.js";
+import { withSharedMemoryImport, workerModuleBytes } from "../../src/wasm/module-bytes.js";
 
 const core = new Uint8Array(readFileSync(new URL("../../build/core.wasm", import.meta.url)));
 const abort = () => {

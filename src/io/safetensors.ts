@@ -113,7 +113,21 @@ interface Entry {
   shape: number[];
   begin: number;
   end: number;
+  /** A tensor of another dtype that the caller chose to skip: checked for its place, not decoded. */
+  skipped?: boolean;
 }
+
+export interface DecodeOptions {
+  /**
+   * Tensors of a dtype other than F32 for which this returns true are checked
+   * (shape, offsets) and left out of the result instead of refused: PyTorch's
+   * int64 BatchNorm counters, for one.
+   */
+  skip?: (name: string, dtype: string) => boolean;
+}
+
+/** Bytes per element of the safetensors dtypes. */
+const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1 };
 
 /**
  * Decodes and validates a safetensors file: the header length, UTF-8 and
@@ -121,7 +135,7 @@ interface Entry {
  * the shape and lie inside the data), and that the tensors cover the data
  * section exactly. Throws ModelFormatError naming the first problem found.
  */
-export function decodeSafetensors(bytes: Uint8Array): Safetensors {
+export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): Safetensors {
   if (bytes.length < 8) throw fail(`expected at least 8 bytes (the header length), found ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
@@ -152,7 +166,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) metadata = checkMetadata(value);
-    else entries.push(checkEntry(name, value, dataLength));
+    else entries.push(checkEntry(name, value, dataLength, options.skip));
   }
   // Stable: zero-size tensors sharing an offset keep their header order.
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -168,7 +182,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     throw fail(`expected the tensors to cover the ${dataLength}-byte data section exactly, found ${dataLength - expected} bytes after the last tensor`);
   }
   const tensors = new Map<string, DecodedTensor>();
-  for (const e of entries) tensors.set(e.name, { shape: e.shape, data: readF32(bytes, dataStart + e.begin, (e.end - e.begin) / 4) });
+  for (const e of entries) if (!e.skipped) tensors.set(e.name, { shape: e.shape, data: readF32(bytes, dataStart + e.begin, (e.end - e.begin) / 4) });
   return { metadata, tensors };
 }
 
@@ -182,12 +196,13 @@ function checkMetadata(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
-function checkEntry(name: string, value: unknown, dataLength: number): Entry {
+function checkEntry(name: string, value: unknown, dataLength: number, skip: DecodeOptions["skip"]): Entry {
   const label = `tensor ${describe(name)}`;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail(`expected ${label} to be an object, found ${describe(value)}`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== "string") throw fail(`${label}: expected a string dtype, found ${describe(dtype)}`);
-  if (dtype !== "F32") throw fail(`${label}: dtype ${describe(dtype)} is not supported, expected F32 (convert the weights to float32 before saving)`);
+  const skipped = dtype !== "F32" && Object.hasOwn(DTYPE_BYTES, dtype) && skip !== undefined && skip(name, dtype);
+  if (dtype !== "F32" && !skipped) throw fail(`${label}: dtype ${describe(dtype)} is not supported, expected F32 (convert the weights to float32 before saving)`);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw fail(`${label}: expected a shape of non-negative integers, found ${describe(shape)}`);
   }
@@ -195,11 +210,11 @@ function checkEntry(name: string, value: unknown, dataLength: number): Entry {
     throw fail(`${label}: expected data_offsets [begin, end] with 0 <= begin <= end, found ${describe(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
-  let bytesNeeded = 4;
+  let bytesNeeded = skipped ? DTYPE_BYTES[dtype]! : 4;
   for (const d of shape as number[]) bytesNeeded = Math.min(bytesNeeded * d, Number.MAX_SAFE_INTEGER);
   if (bytesNeeded !== end - begin) {
-    throw fail(`${label}: shape [${shape.join(", ")}] of F32 needs ${bytesNeeded} bytes, found data_offsets [${begin}, ${end}] spanning ${end - begin}`);
+    throw fail(`${label}: shape [${shape.join(", ")}] of ${dtype} needs ${bytesNeeded} bytes, found data_offsets [${begin}, ${end}] spanning ${end - begin}`);
   }
   if (end > dataLength) throw fail(`truncated: ${label} ends at byte ${end} of the data section, found ${dataLength} bytes of data`);
-  return { name, shape: shape as number[], begin, end };
+  return { name, shape: shape as number[], begin, end, ...(skipped ? { skipped } : {}) };
 }

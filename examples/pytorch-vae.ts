@@ -6,7 +6,7 @@
 // probabilities. Prints our test negative ELBO per epoch beside the reference
 // curve (PyTorch 1.13 CPU on this data), and, when /usr/bin/python3 has torch,
 // trains PyTorch's model on one thread in the same run for the wall time.
-// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp]
+// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp] [--fma] [--threads N]
 //   --seed N        seeds ours (initialization, shuffling, ε) and PyTorch's
 //                   torch.manual_seed (default 1, the reference curve's seed)
 //   --no-pytorch    ours only (PYTORCH=0 too); --pytorch-only: PyTorch only
@@ -15,21 +15,27 @@
 //   --pytorch-clamp PyTorch's probabilities clamped to [1e-7, 1 − 1e-7] before
 //                   its BCE, as ours on probabilities (the clamp's gradient
 //                   is 0 outside), to show what that convention changes
+//   --fma           ours with init({ numerics: "fma" }) (fused multiply-add)
+//   --threads N     ours on N threads (default "auto": every core)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { ConfigError, layers, VAE } from "../src/index.js";
+import { ConfigError, init, layers, threadsReady, VAE } from "../src/index.js";
 import { loadMnist, mnistDataDir } from "./lib/mnist.js";
 
-function parseArgs(argv: string[]): { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean } {
-  const out = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false };
+interface Args { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean; fma: boolean; threads: number | "auto" }
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false, fma: false, threads: "auto" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--no-pytorch") out.pytorch = false;
     else if (arg === "--pytorch-only") out.ours = false;
     else if (arg === "--from-logits") out.fromLogits = true;
     else if (arg === "--pytorch-clamp") out.clamp = true;
+    else if (arg === "--fma") out.fma = true;
     else if (arg === "--seed" && /^\d+$/.test(argv[i + 1] ?? "")) out.seed = Number(argv[++i]);
-    else throw new ConfigError(`pytorch-vae: expected --seed N, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
+    else if (arg === "--threads" && /^\d+$/.test(argv[i + 1] ?? "")) out.threads = Number(argv[++i]);
+    else throw new ConfigError(`pytorch-vae: expected --seed N, --threads N, --fma, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
   }
   return out;
 }
@@ -90,6 +96,7 @@ for epoch in range(${EPOCHS}):
 `;
 
 const args = parseArgs(process.argv.slice(2));
+await init({ threads: args.threads, numerics: args.fma ? "fma" : "exact" });
 const { train, test } = await loadMnist();
 console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${EPOCHS} epochs, seed ${args.seed}\n`);
 
@@ -111,6 +118,8 @@ async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: numbe
   const loss: number[] = [];
   const seconds: number[] = [];
   const started = performance.now();
+  const engine = await threadsReady();
+  process.stderr.write(`ours: ${engine.threads} thread(s), numerics ${args.fma ? "fma" : "exact"}\n`);
   await vae.fit(train.x, {
     epochs: EPOCHS,
     batchSize: 128,

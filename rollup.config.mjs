@@ -89,8 +89,18 @@ const executable = () => ({
 
 const external = ["node:fs/promises"];
 const output = (file, extra = {}) => ({ file, format: "es", sourcemap: true, ...extra });
-/** An entry and its one lazily imported chunk, what numerics "fma" needs (src/wasm/fma-core.ts). */
-const withFmaChunk = (entry, chunk) => ({ dir: "dist", entryFileNames: entry, chunkFileNames: chunk, format: "es", sourcemap: true });
+/**
+ * An entry and its lazily imported chunks, each named `${prefix}${name}.js`:
+ * core-fma (what numerics "fma" needs, src/wasm/fma-core.ts) and training
+ * (what fit() runs, src/models/training.ts).
+ */
+const withChunks = (entry, prefix) => ({
+  dir: "dist",
+  entryFileNames: entry,
+  chunkFileNames: (chunk) => `${prefix}${chunk.name === "fma-core" ? (prefix ? "fma" : "core-fma") : chunk.name}.js`,
+  format: "es",
+  sourcemap: true,
+});
 
 /**
  * The onnx entry takes the model classes and the error classes from the
@@ -117,8 +127,8 @@ const fromIndex = () => ({
 });
 
 export default [
-  { input: "dist-tsc/index.js", output: withFmaChunk("index.js", "core-fma.js"), external, plugins: [tscSourceMaps(), minify()] },
-  { input: "dist-tsc/index.js", output: withFmaChunk("slim.js", "slim-fma.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/index.js", output: withChunks("index.js", ""), preserveEntrySignatures: "allow-extension", external, plugins: [tscSourceMaps(), minify()] },
+  { input: "dist-tsc/index.js", output: withChunks("slim.js", "slim-"), preserveEntrySignatures: "allow-extension", external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
   { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",

@@ -13,8 +13,10 @@ import { kSparse } from "../ops/k-sparse.js";
 import { STREAM } from "../ops/streams.js";
 import { checkSeed, checkShape, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
-import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
+import type { History, LossParts } from "./fit.js";
+import { MODEL_STREAM_FIT_KEYS } from "./fit-options.js";
+import { meanLoss, Resident } from "./mean-loss.js";
+import type { ModelFitOptions, SampleStream } from "./stream-data.js";
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
@@ -199,7 +201,8 @@ export class Autoencoder extends ModelBase {
   /** Trains on `x` (its own target). Resolves with the per-epoch history. */
   async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
     checkOptionKeys("Autoencoder.fit", options, MODEL_STREAM_FIT_KEYS);
-    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
+    const { train } = await import("./training.js");
+    return train(this, x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what));
   }
 
   /** The code of each sample: [N, ...codeShape]. */

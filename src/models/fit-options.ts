@@ -4,6 +4,7 @@
 import { ConfigError, describe } from "../errors.js";
 import { keysOf } from "../options.js";
 import { checkCallbacks, type Callback } from "./callbacks.js";
+import type { SampleStream, StreamFitOptions } from "./stream-data.js";
 import type { Verbosity } from "./verbose.js";
 
 /** When early stopping ends training (Keras's EarlyStopping callback). */
@@ -84,6 +85,15 @@ export const FIT_OPTION_KEYS = /* @__PURE__ */ keysOf<FitOptions>({
 });
 /** The models' fit options: FitOptions and validationData. */
 export const MODEL_FIT_KEYS: readonly string[] = [...FIT_OPTION_KEYS, "validationData"];
+/** The stream options of a model's fit (stream-data.ts). */
+export const STREAM_FIT_KEYS = /* @__PURE__ */ keysOf<StreamFitOptions>({ shuffleBuffer: true, stepsPerEpoch: true, validationSteps: true });
+/** Every key of ModelFitOptions, for the unknown-key check. */
+export const MODEL_STREAM_FIT_KEYS: readonly string[] = [...MODEL_FIT_KEYS, ...STREAM_FIT_KEYS];
+
+/** Whether `x` is streamed data rather than arrays: a function, or an object with Symbol.asyncIterator. */
+export function isSampleStream(x: unknown): x is SampleStream {
+  return typeof x === "function" || (typeof x === "object" && x !== null && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function");
+}
 
 /** Per-epoch values: loss, valLoss and every named loss part, plus `epoch` (0-based). */
 export interface History {

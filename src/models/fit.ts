@@ -12,7 +12,8 @@ import { Tensor } from "../ops/tensor.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Numerics } from "../wasm/numerics.js";
 import { getEngine } from "../wasm/module.js";
-import { assertFinite, type Batch } from "./data.js";
+import type { Batch } from "./data.js";
+import { meanLoss, Resident } from "./mean-loss.js";
 import { assertTrainingNumerics } from "./numerics.js";
 import type { ParamSlab, StateBlock } from "./params.js";
 import { STREAM } from "../ops/streams.js";
@@ -24,7 +25,6 @@ export interface LossParts {
 }
 
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitOptions, History } from "./fit-options.js";
-export { FIT_OPTION_KEYS, MODEL_FIT_KEYS } from "./fit-options.js";
 
 /** What the loop needs from a model. */
 export interface Trainable {
@@ -94,42 +94,6 @@ const now = (): number => (typeof performance !== "undefined" ? performance.now(
 /** Throws once the model was disposed: its memory may already belong to another model. */
 function assertLive(model: Trainable): void {
   if (model.isDisposed) throw new DisposedError("fit: the model was disposed during training; training stopped and its memory was not touched again");
-}
-
-/** Rows of a batch copied into a persistent block, checked for NaN/Infinity. */
-export class Resident {
-  readonly ptr: number;
-  constructor(readonly batch: Batch, what: string) {
-    const e = getEngine();
-    this.ptr = e.arena.alloc(batch.data.length * 4, `the data to train on (${what})`);
-    e.arena.write(this.ptr, batch.data);
-    try {
-      assertFinite(e, this.ptr, batch.rows, batch.cols, what);
-    } catch (error) {
-      e.arena.free(this.ptr);
-      throw error;
-    }
-  }
-  free(): void {
-    getEngine().arena.free(this.ptr);
-  }
-}
-
-/** Mean per-sample loss parts over `rows` samples at `xPtr` (each its own target), in inference mode. */
-export function meanLoss(model: Trainable, xPtr: number, rows: number, cols: number, batchSize: number): LossParts {
-  const { arena } = getEngine();
-  const sums: Record<string, number> = {};
-  for (let start = 0; start < rows; start += batchSize) {
-    const n = Math.min(batchSize, rows - start);
-    arena.scoped(() => {
-      const x = new Tensor(xPtr + start * cols * 4, [n, cols]);
-      const parts = model.batchLoss(x, x, { tape: null, training: false, seed: model.seed, step: model.step, firstRow: start });
-      for (const key of Object.keys(parts)) sums[key] = (sums[key] ?? 0) + parts[key]! * n;
-    });
-  }
-  const mean: LossParts = { loss: 0 };
-  for (const key of Object.keys(sums)) mean[key] = sums[key]! / rows;
-  return mean;
 }
 
 /**

@@ -5,11 +5,11 @@
 // so the same stream, buffer size and seed give the same batches. Only the
 // buffer, one batch and the item being read are held at once.
 import { ConfigError, DataError, describe } from "../errors.js";
-import { keysOf } from "../options.js";
 import { Tensor } from "../ops/tensor.js";
 import { getEngine } from "../wasm/module.js";
 import { toBatch, type Batch, type DataInput } from "./data.js";
-import { MODEL_FIT_KEYS, type EpochBatch, type FitData, type FitOptions, type LossParts, type Trainable, type TrainingData } from "./fit.js";
+import type { EpochBatch, FitData, FitOptions, LossParts, Trainable, TrainingData } from "./fit.js";
+import { isSampleStream, STREAM_FIT_KEYS } from "./fit-options.js";
 import { STREAM } from "../ops/streams.js";
 import { sizeOf } from "../shape.js";
 
@@ -40,17 +40,12 @@ export interface StreamFitOptions {
   validationSteps?: number;
 }
 
-export const STREAM_FIT_KEYS = /* @__PURE__ */ keysOf<StreamFitOptions>({ shuffleBuffer: true, stepsPerEpoch: true, validationSteps: true });
-
 /** The options of a model's fit: FitOptions, the stream options, and validation data (arrays, or a stream with streamed x). */
 export type ModelFitOptions = FitOptions &
   StreamFitOptions & {
     /** Held-out data evaluated after each epoch (valLoss): arrays, or a stream when x is streamed. Default: none (or validationSplit). */
     validationData?: DataInput | SampleStream;
   };
-
-/** Every key of ModelFitOptions, for the unknown-key check. */
-export const MODEL_STREAM_FIT_KEYS: readonly string[] = [...MODEL_FIT_KEYS, ...STREAM_FIT_KEYS];
 
 /**
  * A model's fit data: arrays held in memory (made into rows by `batchOf`), or a stream. With streamed x,
@@ -78,11 +73,6 @@ export function fitDataOf(x: DataInput | SampleStream, options: ModelFitOptions,
 
 // Draws in [0, k) are floor(word · k / 2^32), exact in float64 while k ≤ 2^21 (a 32-bit word times 21 bits).
 const MAX_SHUFFLE_BUFFER = 2 ** 21;
-
-/** Whether `x` is streamed data rather than arrays: a function, or an object with Symbol.asyncIterator. */
-export function isSampleStream(x: unknown): x is SampleStream {
-  return typeof x === "function" || (typeof x === "object" && x !== null && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function");
-}
 
 const optionalCount = (value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => {
   if (value === undefined) return undefined;

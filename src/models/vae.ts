@@ -13,8 +13,10 @@ import type { OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init } from "../wasm/module.js";
 import { checkSeed, checkShape, INFERENCE_BATCH, ModelBase, ParamCollector, type SaveOptions } from "./base.js";
 import { tensorOut, type DataInput, type TensorData } from "./data.js";
-import { fitLoop, meanLoss, Resident, type History, type LossParts } from "./fit.js";
-import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStream } from "./stream-data.js";
+import type { History, LossParts } from "./fit.js";
+import { MODEL_STREAM_FIT_KEYS } from "./fit-options.js";
+import { meanLoss, Resident } from "./mean-loss.js";
+import type { ModelFitOptions, SampleStream } from "./stream-data.js";
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "../ops/streams.js";
@@ -246,7 +248,8 @@ export class VAE extends ModelBase {
    */
   async fit(x: DataInput | SampleStream, options: ModelFitOptions = {}): Promise<History> {
     checkOptionKeys("VAE.fit", options, MODEL_STREAM_FIT_KEYS);
-    return fitLoop(this, fitDataOf(x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what)), options);
+    const { train } = await import("./training.js");
+    return train(this, x, options, this.inputShape, (d, what) => this.batchOf(d, this.inputShape, what));
   }
 
   /** μ of q(z|x) for each sample ([N, latent]); with `{ logVariance: true }`, log σ² too. */

@@ -43,11 +43,17 @@ const edgeWorker :Workerd.Worker = (
   compatibilityDate = "2025-01-01",
 );
 
+# The scenario trains, so it also gets dist/training.js, the chunk that fit()
+# imports as "./training.js" and that imports the entry back as "./index.js":
+# under its bare name "autoencoders" the entry is not "index.js", so that name
+# re-exports it (one module instance, as a bundler such as wrangler's makes).
 const scenarioWorker :Workerd.Worker = (
   modules = [
     (name = "workerd-scenario.mjs", esModule = embed "workerd-scenario.mjs"),
     (name = "scenario.mjs", esModule = embed "scenario.mjs"),
     (name = "autoencoders", esModule = embed "../../dist/index.js"),
+    (name = "training.js", esModule = embed "../../dist/training.js"),
+    (name = "index.js", esModule = "export * from \"autoencoders\";"),
     (name = "autoencoders/core.wasm", wasm = embed "../../dist/core.wasm"),
   ],
   compatibilityDate = "2025-01-01",

@@ -91,8 +91,14 @@ const external = ["node:fs/promises"];
 const output = (file, extra = {}) => ({ file, format: "es", sourcemap: true, ...extra });
 /**
  * An entry and its lazily imported chunks, each named `${prefix}${name}.js`:
- * core-fma (what numerics "fma" needs, src/wasm/fma-core.ts) and training
- * (what fit() runs, src/models/training.ts).
+ * core-fma (what numerics "fma" needs, src/wasm/fma-core.ts), training (what
+ * fit() runs, src/models/training.ts), threads (the worker pool and its
+ * workers' source, src/wasm/threads.ts, loaded when the pool starts),
+ * csv-tables and npy-arrays (what streamCsv and streamNpy parse with,
+ * loaded with a stream's first pass). The
+ * chunks import what they share with the entry from it ("./index.js"), so
+ * the entry exports those internals too (preserveEntrySignatures), under
+ * short names that are no part of the API.
  */
 const withChunks = (entry, prefix) => ({
   dir: "dist",

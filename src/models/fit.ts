@@ -4,7 +4,8 @@
 // batch there and releases its scratch at the end.
 import { withProgress } from "./verbose.js";
 import type { TrainingState } from "./callbacks.js";
-import { checkOptions, type EpochLogs, type FitOptions, type History, type Stopping } from "./fit-options.js";
+import type { EpochLogs, FitOptions, History } from "./fit-options.js";
+import { checkOptions, type Stopping } from "./fit-checks.js";
 import { ConfigError, DisposedError, DivergenceError } from "../errors.js";
 import type { ForwardContext } from "../layers/layer.js";
 import { Tape } from "../ops/tape.js";

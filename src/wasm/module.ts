@@ -5,7 +5,8 @@ import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.j
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Arena } from "./arena.js";
 import type { Pool } from "./pool.js";
-import { checkThreadsOption, CONTROL_BYTES, requestedThreads, startPool, threadsUnavailable, type EngineInfo, type ThreadsOption } from "./threads.js";
+import { CONTROL_BYTES } from "./control.js";
+import { checkThreadsOption, requestedThreads, threadsUnavailable, type EngineInfo, type ThreadsOption } from "./thread-options.js";
 import { withSharedMemoryImport, workerModuleBytes } from "./module-bytes.js";
 import { defaultCoreBytes } from "./default-core.js";
 import type { Kernels } from "./kernels.js";
@@ -224,6 +225,8 @@ async function startWorkers(loaded: Engine, shared: Uint8Array | null, memory: W
     // A module the host compiled with a shared memory import would re-apply its data segments in each worker.
     if (shared === null) throw new Error("expected the core's bytes to give the workers a copy without data segments, found a compiled WebAssembly.Module");
     const workerModule = await WebAssembly.compile(workerModuleBytes(shared) as BufferSource);
+    // The workers' source and the pool come in a chunk of their own (dist/threads.js): a program on one thread never loads them.
+    const { startPool } = await import("./threads.js");
     loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested);
   } catch (error) {
     loaded.arena.free(control);

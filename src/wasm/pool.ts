@@ -19,7 +19,7 @@
 // takes a ticket long after its dispatch ended sees an index past that
 // count (or a valid task of the dispatch now running), never a stale count.
 import { WorkerError } from "../errors.js";
-import { CONTROL as C, CONTROL_BYTES } from "./worker-source.js";
+import { CONTROL as C, CONTROL_BYTES } from "./control.js";
 
 /** One kernel call of a dispatch: its arguments, in the export's order. */
 export type TaskArgs = readonly number[];

@@ -1,35 +1,19 @@
-// Starting the worker pool in each runtime, and what the engine reports about
-// it. Node and Deno: worker_threads from the inline source (eval), unref'd
-// once ready so it never keeps a process alive (Deno's web Worker has no
-// unref). Browsers, web workers and Bun: a module Worker from a Blob URL of
-// the same source (Bun's has unref). No Node global is read: a runtime is
-// told apart by its Worker and Deno globals, and Node modules are imported
-// by names built at run time, so bundlers leave them alone.
-import { ConfigError, describe } from "../errors.js";
+// Starting the worker pool in each runtime (the thread count, and why a
+// runtime cannot run threads: thread-options.ts). Node and Deno:
+// worker_threads from the inline source (eval), unref'd once ready so it
+// never keeps a process alive (Deno's web Worker has no unref). Browsers, web
+// workers and Bun: a module Worker from a Blob URL of the same source (Bun's
+// has unref). No Node global is read: a runtime is told apart by its Worker
+// and Deno globals, and Node modules are imported by names built at run time,
+// so bundlers leave them alone.
 import { Pool, type PoolWorker } from "./pool.js";
-import { CONTROL_BYTES, workerSource } from "./worker-source.js";
+import { nodeWorkers } from "./thread-options.js";
+import { workerSource } from "./worker-source.js";
 
+export type { EngineInfo, ThreadsOption } from "./thread-options.js";
 
-/** What `init({ threads })` accepts: a count, or "auto" for the cores the runtime reports. */
-export type ThreadsOption = number | "auto";
-
-/** Most threads "auto" picks; a count given explicitly may go to MAX_THREADS. */
-export const AUTO_MAX_THREADS = 8;
-export const MAX_THREADS = 64;
 /** Workers that have not answered by then are taken as unable to start. */
 const START_TIMEOUT_MS = 30_000;
-
-/** What the engine runs on, from `engineInfo()`. */
-export interface EngineInfo {
-  /** Threads that share the work of one kernel call, the calling thread included. */
-  readonly threads: number;
-  /** The count asked for (auto resolved). */
-  readonly requested: number;
-  /** Why `threads` is below `requested`; null when it is not. */
-  readonly reason: string | null;
-  /** Whether the wasm memory is a shared one. */
-  readonly sharedMemory: boolean;
-}
 
 /** The kernels a pool may run on a worker: those the ops split into ranges. */
 export const DISPATCHED_KERNELS = [
@@ -37,48 +21,6 @@ export const DISPATCHED_KERNELS = [
   "f32_conv2d_nhwc", "f32_conv2d_nhwc_fused", "f32_conv2d_nhwc_adjoint", "f32_conv2d_nhwc_adjoint_fused",
   "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step", "f32_copy",
 ] as const;
-
-/** The cores the runtime reports: navigator.hardwareConcurrency (browsers, Deno, Bun, Node ≥ 21), else os.availableParallelism(). */
-async function reportedCores(): Promise<number> {
-  const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  if (typeof fromNavigator === "number" && fromNavigator >= 1) return fromNavigator;
-  if (!nodeWorkers()) return 1;
-  try {
-    const os = (await import(/* @vite-ignore */ ["node", "os"].join(":"))) as { availableParallelism?: () => number; cpus(): unknown[] };
-    return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-  } catch {
-    return 1;
-  }
-}
-
-/** Throws a ConfigError unless `option` is "auto", an integer in [1, MAX_THREADS], or undefined. */
-export function checkThreadsOption(option: unknown): void {
-  if (option === undefined || option === "auto") return;
-  if (typeof option !== "number" || !Number.isInteger(option) || option < 1 || option > MAX_THREADS) {
-    throw new ConfigError(`init: threads must be "auto" or an integer in [1, ${MAX_THREADS}], found ${describe(option)}`);
-  }
-}
-
-/** The thread count an option asks for: "auto" → the reported cores, at most AUTO_MAX_THREADS. */
-export async function requestedThreads(option: unknown): Promise<number> {
-  checkThreadsOption(option);
-  if (option === undefined || option === "auto") return Math.max(1, Math.min(AUTO_MAX_THREADS, await reportedCores()));
-  return option as number;
-}
-
-/** Whether workers come from worker_threads: Node (no global Worker) and Deno (whose web Worker keeps the process alive). */
-function nodeWorkers(): boolean {
-  const g = globalThis as { Worker?: unknown; Deno?: unknown };
-  return typeof g.Worker !== "function" || typeof g.Deno === "object";
-}
-
-/** Why this runtime cannot run the pool, or null when it may try. */
-export function threadsUnavailable(): string | null {
-  const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean };
-  if (g.crossOriginIsolated === false) return "the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
-  if (typeof g.SharedArrayBuffer !== "function" || typeof g.Atomics !== "object") return "this runtime has no shared memory (SharedArrayBuffer and Atomics)";
-  return null;
-}
 
 /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
 export function canBlock(): boolean {
@@ -200,4 +142,3 @@ export async function startPool(
   return pool;
 }
 
-export { CONTROL_BYTES };

@@ -1,7 +1,8 @@
 // Trains the cross-runtime scenario's models (three dense autoencoders, a
-// convolutional VAE with batch norm), a convolutional autoencoder with batch
-// norm and a wider conv model whose batch norm splits even at the default
-// threshold, on the thread count given, with every kernel call split however
+// convolutional VAE with batch norm) and a convolutional autoencoder with
+// batch norm, reconstructs 1 to 3 rows through a dense model, and trains a
+// wider conv model whose batch norm splits even at the default threshold, on
+// the thread count given, with every kernel call split however
 // small (unless --default-threshold), and prints the SHA-256 of every output
 // and saved file as JSON:
 //   node --import tsx test/threads/hashes.ts <threads> [--default-threshold]
@@ -51,6 +52,23 @@ async function convAutoencoder() {
   }
 }
 
+/** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths. */
+async function fewRows() {
+  const L = lib.layers;
+  const { data } = generateData(3, 203, 0xfe3);
+  const model = await lib.Autoencoder.create({
+    input: [203], encoder: [L.dense(157, "relu"), L.dense(21)], decoder: [L.dense(157, "relu"), L.dense(203, "sigmoid")],
+    loss: "mse", seed: 5,
+  });
+  try {
+    const out: Record<string, string> = {};
+    for (const rows of [1, 2, 3]) out[`rows${rows}`] = await hashFloats(model.reconstruct({ data: data.subarray(0, rows * 203), shape: [rows, 203] }).data);
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
  * A conv model whose batch norm is large enough to split at the default
  * threshold: 32 samples of 16×16 with 32 channels, 2^18 elements a call.
@@ -81,8 +99,12 @@ async function convBatchNormWide() {
 }
 
 const scenario = await runScenario(lib);
-const convAutoencoderHashes = await convAutoencoder();
 console.log(JSON.stringify({
   info,
-  parts: { ...scenario.parts, convAutoencoder: { hashes: convAutoencoderHashes }, convBatchNormWide: { hashes: await convBatchNormWide() } },
+  parts: {
+    ...scenario.parts,
+    convAutoencoder: { hashes: await convAutoencoder() },
+    fewRows: { hashes: await fewRows() },
+    convBatchNormWide: { hashes: await convBatchNormWide() },
+  },
 }));

@@ -106,6 +106,26 @@ const withChunks = (entry, prefix) => ({
   chunkFileNames: (chunk) => `${prefix}${chunk.name === "fma-core" ? (prefix ? "fma" : "core-fma") : chunk.name}.js`,
   format: "es",
   sourcemap: true,
+  // The internals the chunks import keep their own names: an exported class's name is its export name.
+  minifyInternalExports: false,
+});
+
+/**
+ * The CLI is one file: its lazy chunks become static imports. Inlined as
+ * dynamic ones, rollup would put them after the command's top-level await,
+ * so they would not be evaluated yet when the command first needs them.
+ */
+const staticLazyImports = () => ({
+  name: "static-lazy-imports",
+  transform(code) {
+    const heads = [];
+    const out = code.replace(/\bimport\("(\.\.?\/[\w./-]+\.js)"\)/g, (_, specifier) => {
+      heads.push(`import * as lazy${heads.length} from ${JSON.stringify(specifier)};`);
+      return `Promise.resolve(lazy${heads.length - 1})`;
+    });
+    // Prepended to line 1 (a comment), so tsc's line mappings stand.
+    return heads.length === 0 ? null : { code: heads.join(" ") + out, map: null };
+  },
 });
 
 /**
@@ -142,6 +162,6 @@ export default [
     // One file: the FMA core inlined (Node only, so size is no concern).
     output: output("dist/cli.js", { banner: "#!/usr/bin/env -S node --enable-source-maps", inlineDynamicImports: true }),
     external: (id) => id.startsWith("node:"),
-    plugins: [tscSourceMaps(), executable()],
+    plugins: [tscSourceMaps(), staticLazyImports(), executable()],
   },
 ];

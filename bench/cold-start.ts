@@ -12,6 +12,9 @@
 //   CPU: process.cpuUsage() (all threads) at the first reconstruction, minus bare:
 //   the figure least disturbed by other load on a shared machine.
 // Run: npx tsx bench/cold-start.ts [--runs N]   (default 21; --quick: 7)
+//      [--baseline DIR]: also the default entry of another build (DIR/dist/index.js,
+//      e.g. a worktree of the commit before a change), in the same rounds, and the
+//      paired median difference between the two: on a loaded machine the figure to quote.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,6 +28,8 @@ const args = process.argv.slice(2);
 const runsFlag = args.indexOf("--runs");
 const RUNS = runsFlag >= 0 ? Number(args[runsFlag + 1]) : args.includes("--quick") ? 7 : 21;
 const TARGET_MS = 15;
+const baselineFlag = args.indexOf("--baseline");
+const BASELINE = baselineFlag >= 0 ? resolve(args[baselineFlag + 1]!) : null;
 
 if (!existsSync(join(ROOT, "dist/index.js")) || !existsSync(join(ROOT, "dist/slim.js"))) {
   console.log("dist/ is missing: running npm run build");
@@ -52,6 +57,7 @@ await writeFile(tfjsPath, new Uint8Array(weights.buffer));
 model.dispose();
 
 const q = JSON.stringify;
+const BASELINE_NAME = "baseline (DIR/dist/index.js, embedded wasm)";
 const input = "{ data: new Float32Array(24).fill(0.5), shape: [1, 24] }";
 const SCRIPTS: Record<string, { module: boolean; code: string }> = {
   "bare node (CommonJS)": { module: false, code: "console.log(performance.now(), CPU())" },
@@ -64,6 +70,16 @@ const SCRIPTS: Record<string, { module: boolean; code: string }> = {
       const out = ae.reconstruct(${input}).data;
       console.log(performance.now(), CPU(), out[0]);`,
   },
+  ...(BASELINE === null ? {} : {
+    [BASELINE_NAME]: {
+      module: true,
+      code: `import { readFileSync } from "node:fs";
+      const { Autoencoder } = await import(${q(pathToFileURL(join(BASELINE, "dist", "index.js")).href)});
+      const ae = await Autoencoder.load(readFileSync(${q(modelPath)}));
+      const out = ae.reconstruct(${input}).data;
+      console.log(performance.now(), CPU(), out[0]);`,
+    },
+  }),
   "autoencoders (dist/slim.js + core.wasm file)": {
     module: true,
     code: `import { readFileSync } from "node:fs";
@@ -170,5 +186,13 @@ for (const [label, name] of [["the default entry (dist/index.js, wasm embedded)"
     `${label}: ${fixed(ms)} ms from process start to the first reconstruction over bare Node ` +
       `(wall ${fixed(over(name, "wall"))}, CPU ${fixed(over(name, "cpu"))}; ${fixed(over(TFJS, "inProcess") / ms)}× faster than tfjs-wasm); ` +
       `target ≤ ${TARGET_MS} ms: ${ms <= TARGET_MS ? "met" : "NOT met"}`,
+  );
+}
+if (BASELINE !== null) {
+  // Both in every round, seconds apart: the per-round difference cancels the machine's drift.
+  const paired = (k: Kind) => median(samples[EMBEDDED]![k].map((v, r) => v - samples[BASELINE_NAME]![k][r]!));
+  console.log(
+    `dist/index.js − ${join(BASELINE, "dist/index.js")}, paired medians: ${fixed(paired("inProcess"))} ms to the first reconstruction ` +
+      `(wall ${fixed(paired("wall"))}, CPU ${fixed(paired("cpu"))})`,
   );
 }

@@ -1,6 +1,7 @@
 // Trains the cross-runtime scenario's models (three dense autoencoders, a
 // convolutional VAE with batch norm) and a convolutional autoencoder with
-// batch norm, and reconstructs 1 to 3 rows through a dense model, on the
+// batch norm, a convolutional model whose adjoints write one channel, and
+// reconstructs 1 to 3 rows through a dense model, on the
 // thread count given, with every kernel call split however
 // small (unless --default-threshold), and prints the SHA-256 of every output
 // and saved file as JSON:
@@ -51,6 +52,38 @@ async function convAutoencoder() {
   }
 }
 
+/**
+ * Adjoints onto one channel (split by whole images): a stride-2 transposed
+ * convolution to one channel, and the input gradient of a convolution
+ * reading that channel through a fused ReLU.
+ */
+async function convToOneChannel() {
+  const L = lib.layers;
+  const { data } = generateData(24, 12 * 12, 0x1c4);
+  const x = { data, shape: [24, 12, 12, 1] };
+  const model = await lib.Autoencoder.create({
+    input: [12, 12, 1],
+    encoder: [L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: "same", activation: "relu" })],
+    decoder: [
+      L.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }),
+      L.conv2d({ filters: 2, kernelSize: 3, padding: "same", activation: "relu" }),
+      L.conv2d({ filters: 1, kernelSize: 1, activation: "sigmoid" }),
+    ],
+    loss: "bce", optimizer: { name: "adam", learningRate: 3e-3 }, seed: 13,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 2, batchSize: 8 });
+    const saved = model.save();
+    return {
+      history: await hashFloats(Float64Array.from(history.loss)),
+      reconstruct: await hashFloats(model.reconstruct(x).data),
+      saved: `${saved.length}:${await sha256(saved)}`,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 /** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths. */
 async function fewRows() {
   const L = lib.layers;
@@ -69,4 +102,4 @@ async function fewRows() {
 }
 
 const scenario = await runScenario(lib);
-console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() }, fewRows: { hashes: await fewRows() } } }));
+console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() }, convToOneChannel: { hashes: await convToOneChannel() }, fewRows: { hashes: await fewRows() } } }));

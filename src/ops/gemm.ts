@@ -50,7 +50,7 @@ export function gemm(
     // thread's share to be taken by the others) ran 5-10% slower at 128×512×784 (best of 800 calls, 2 threads).
     const tasks = splitRange(byRows ? m : n, pool.threads, few ? FEW_ROWS_ALIGN : byRows ? MR : NR).map(([s, e]) =>
       byRows ? [c, a, b, bias, m, n, k, accumulate, s, e, 0, n, work] : [c, a, b, bias, m, n, k, accumulate, 0, m, s, e, work]);
-    pool.run(RANGE_KERNEL[form], tasks, 12, stride);
+    pool.run(RANGE_KERNEL[form], tasks, 12, stride, few);
     arena.release(mark);
     return;
   }

@@ -84,12 +84,12 @@ async function convToOneChannel() {
   }
 }
 
-/** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths. */
+/** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths and tanh, softplus and sigmoid (split by element ranges). */
 async function fewRows() {
   const L = lib.layers;
   const { data } = generateData(3, 203, 0xfe3);
   const model = await lib.Autoencoder.create({
-    input: [203], encoder: [L.dense(157, "relu"), L.dense(21)], decoder: [L.dense(157, "relu"), L.dense(203, "sigmoid")],
+    input: [203], encoder: [L.dense(157, "tanh"), L.dense(21)], decoder: [L.dense(157, "softplus"), L.dense(203, "sigmoid")],
     loss: "mse", seed: 5,
   });
   try {

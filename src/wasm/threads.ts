@@ -37,6 +37,7 @@ export const DISPATCHED_KERNELS = [
   "f32_conv2d_nhwc", "f32_conv2d_nhwc_fused", "f32_conv2d_nhwc_adjoint", "f32_conv2d_nhwc_adjoint_fused",
   "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step", "f32_copy",
   "f32_sigmoid", "f32_tanh", "f32_softplus",
+  "f32_batchnorm_stats", "f32_batchnorm_forward", "f32_batchnorm_backward_sums", "f32_batchnorm_backward",
 ] as const;
 
 /** The cores the runtime reports: navigator.hardwareConcurrency (browsers, Deno, Bun, Node ≥ 21), else os.availableParallelism(). */

@@ -1,7 +1,6 @@
 // The layout of the thread pool's control block: the words the caller
 // (pool.ts) and every worker (worker-source.ts) read and write, and its size,
-// which the engine allocates when the pool starts (module.ts) and the ops
-// split by (ops/parallel.ts), before or without the pool's own code loaded.
+// which the engine allocates (module.ts) before the pool's own code loads.
 
 /** Word indices and sizes of the control block, shared by the pool and the worker source. */
 export const CONTROL = {
@@ -15,6 +14,8 @@ export const CONTROL = {
   WORK_ARG: 7,
   WORK_STRIDE: 8,
   ERROR_LENGTH: 9,
+  /** Workers asleep in Atomics.wait (not polling): the pool notifies only when some are, and may run a short call alone. */
+  SLEEPING: 10,
   /** First i32 word of the error message (UTF-16 code units, one per word). */
   MESSAGE: 16,
   MESSAGE_WORDS: 240,

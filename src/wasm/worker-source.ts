@@ -81,7 +81,10 @@ function start(port, listen, close) {
         const now = performance.now();
         // Past the budget, or the thread was off its core between two checks (the core has other work): sleep.
         if (now > spinUntil || now - last > C.PREEMPTED_MS) {
+          // Counted before the wait checks GEN: a dispatch that reads SLEEPING as 0 bumped GEN before this add.
+          Atomics.add(ctl, C.SLEEPING, 1);
           Atomics.wait(ctl, C.GEN, seen);
+          Atomics.sub(ctl, C.SLEEPING, 1);
           spinUntil = 0;
         }
         last = now;

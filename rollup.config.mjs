@@ -11,6 +11,10 @@
 //                       imports only then, so the default entry does not
 //                       grow (dist/slim-fma.js: the check alone); the
 //                       chunk imports nothing from the entry;
+//   dist/training.js, dist/threads.js, dist/csv-tables.js, dist/npy-arrays.js
+//                       (and their slim-* twins) the chunks that the first
+//                       fit(), the pool's start and a stream's first pass
+//                       import (withChunks below);
 //                       dist/core-fma.wasm the FMA core as a file;
 //   dist/onnx.js        the `autoencoders/onnx` entry (toOnnx, fromOnnx); the
 //                       model classes it needs come from dist/index.js, so

@@ -119,6 +119,23 @@ const withChunks = (entry, prefix) => ({
  * dynamic ones, rollup would put them after the command's top-level await,
  * so they would not be evaluated yet when the command first needs them.
  */
+/**
+ * The internals an entry exports to its chunks share its namespace with the
+ * API: none may pass for an error class (consumers take the *Error exports as
+ * constructors), nor for a class under another name.
+ */
+const internalExportsCheck = () => ({
+  name: "internal-exports-check",
+  generateBundle(_, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== "chunk" || !chunk.isEntry) continue;
+      const api = new Set(this.getModuleInfo(chunk.facadeModuleId).exports);
+      const clashing = chunk.exports.filter((name) => !api.has(name) && /Error$/.test(name));
+      if (clashing.length > 0) this.error(`${chunk.fileName}: internal exports named like error classes: ${clashing.join(", ")}; rename them`);
+    }
+  },
+});
+
 const staticLazyImports = () => ({
   name: "static-lazy-imports",
   transform(code) {
@@ -157,8 +174,8 @@ const fromIndex = () => ({
 });
 
 export default [
-  { input: "dist-tsc/index.js", output: withChunks("index.js", ""), preserveEntrySignatures: "allow-extension", external, plugins: [tscSourceMaps(), minify()] },
-  { input: "dist-tsc/index.js", output: withChunks("slim.js", "slim-"), preserveEntrySignatures: "allow-extension", external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/index.js", output: withChunks("index.js", ""), preserveEntrySignatures: "allow-extension", external, plugins: [tscSourceMaps(), minify(), internalExportsCheck()] },
+  { input: "dist-tsc/index.js", output: withChunks("slim.js", "slim-"), preserveEntrySignatures: "allow-extension", external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify(), internalExportsCheck()] },
   { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",

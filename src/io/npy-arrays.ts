@@ -2,7 +2,7 @@
 // in a module of its own: the default bundle loads it (dist/npy-arrays.js)
 // with the first pass, so programs that never stream .npy do not carry it.
 import { DataError } from "../errors.js";
-import { npyDataSizeError, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
+import { npySizeMismatch, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
 import { sizeOf } from "../shape.js";
 
 const BLOCK_BYTES = 1 << 20;
@@ -92,7 +92,7 @@ export async function* arrays(chunks: AsyncGenerator<Uint8Array>, blockRowsOptio
         if (next.done) ended = true;
         else pending.push(next.value);
       }
-      if (pending.length < rows * rowBytes) throw npyDataSizeError(shape, descr, totalRows * rowBytes, row * rowBytes + pending.length);
+      if (pending.length < rows * rowBytes) throw npySizeMismatch(shape, descr, totalRows * rowBytes, row * rowBytes + pending.length);
       const bytes = pending.take(rows * rowBytes);
       yield { data: npyValues(bytes, 0, rows * cols, kind, size, row * cols), shape: [rows, ...rowShape], dtype: descr };
       row += rows;
@@ -104,7 +104,7 @@ export async function* arrays(chunks: AsyncGenerator<Uint8Array>, blockRowsOptio
       if (next.done) break;
       extra += next.value.length;
     }
-    if (extra > 0) throw npyDataSizeError(shape, descr, totalRows * rowBytes, totalRows * rowBytes + extra);
+    if (extra > 0) throw npySizeMismatch(shape, descr, totalRows * rowBytes, totalRows * rowBytes + extra);
   } finally {
     await chunks.return(undefined);
   }

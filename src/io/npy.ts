@@ -107,7 +107,7 @@ export function npyPreamble(bytes: Uint8Array, final = true, maxHeaderBytes = In
 }
 
 /** The message for data shorter (missing > 0) or longer (missing < 0) than the shape needs. */
-export function npyDataSizeError(shape: number[], descr: string, needed: number, available: number): DataError {
+export function npySizeMismatch(shape: number[], descr: string, needed: number, available: number): DataError {
   if (available < needed) return fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${needed} bytes of data, found ${available}`);
   return fail(`expected ${needed} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - needed} more`);
 }
@@ -121,7 +121,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const { dataStart, shape, fortranOrder, kind, size, descr } = npyPreamble(bytes) as NpyPreamble;
   const count = sizeOf(shape);
   const available = bytes.length - dataStart;
-  if (available !== count * size) throw npyDataSizeError(shape, descr, count * size, available);
+  if (available !== count * size) throw npySizeMismatch(shape, descr, count * size, available);
   const values = npyValues(bytes, dataStart, count, kind, size);
   // Where at most one dimension exceeds 1 the two layouts are the same bytes.
   const data = fortranOrder && shape.filter((d) => d > 1).length > 1 ? fortranToC(values, shape) : values;

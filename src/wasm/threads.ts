@@ -3,9 +3,10 @@
 // once ready so it never keeps a process alive (Deno's web Worker has no
 // unref). Browsers, web workers and Bun: a module Worker from a Blob URL of
 // the same source (Bun's has unref), or from init's workerUrl (dist/worker.js,
-// that source as a file) where a Content-Security-Policy forbids blob: workers. No Node global is read: a runtime is
-// told apart by its Worker and Deno globals, and Node modules are imported
-// by names built at run time, so bundlers leave them alone.
+// that source as a file) where a Content-Security-Policy forbids blob:
+// workers. No Node global is read: a runtime is told apart by its Worker and
+// Deno globals, and Node modules are imported by names built at run time, so
+// bundlers leave them alone.
 import { ConfigError, describe } from "../errors.js";
 import { Pool, type PoolWorker } from "./pool.js";
 import { CONTROL_BYTES, workerSource } from "./worker-source.js";

@@ -5,6 +5,7 @@
 import { ModelFormatError } from "../errors.js";
 import type { NamedTensor } from "../io/safetensors.js";
 import type { Param, ParamSpec, StateSpec } from "../layers/layer.js";
+import { copyFloats } from "../ops/optimizer-update.js";
 import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
@@ -110,19 +111,18 @@ export class ParamSlab {
    * the latest update, to go back to if it diverges. Each kind has one copy.
    */
   snapshot(kind: SnapshotKind): void {
-    const { arena, kernels } = getEngine();
+    const { arena } = getEngine();
     const regions = this.snapshotRegions(kind);
     let block = this.snapshots[kind];
     if (!block) block = this.snapshots[kind] = arena.alloc(regions.length * this.count * 4);
-    regions.forEach((ptr, i) => kernels.f32_copy(block + i * this.count * 4, ptr, this.count));
+    regions.forEach((ptr, i) => copyFloats(block + i * this.count * 4, ptr, this.count));
   }
 
   /** Puts back the copy `snapshot(kind)` kept; false when there is none. */
   restoreSnapshot(kind: SnapshotKind): boolean {
     const block = this.snapshots[kind];
     if (!block) return false;
-    const { kernels } = getEngine();
-    this.snapshotRegions(kind).forEach((ptr, i) => kernels.f32_copy(ptr, block + i * this.count * 4, this.count));
+    this.snapshotRegions(kind).forEach((ptr, i) => copyFloats(ptr, block + i * this.count * 4, this.count));
     return true;
   }
 

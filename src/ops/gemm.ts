@@ -1,7 +1,7 @@
 // The gemm binding: workspace from scratch, one kernel call, or one call per
 // block of C on each of the engine's threads when the product is large.
 import { getEngine } from "../wasm/module.js";
-import { poolFor, splitRange, workStride } from "./parallel.js";
+import { MAX_TASKS, poolFor, splitRange, workStride } from "./parallel.js";
 
 export type GemmForm = "nn" | "nt" | "tn";
 
@@ -15,6 +15,23 @@ const RANGE_KERNEL = { nn: "f32_gemm_nn_range", nt: "f32_gemm_nt_range", tn: "f3
 /** The microkernel's tile (assembly/tile.ts): row blocks start at multiples of MR, column blocks at multiples of NR. */
 const MR = 4;
 const NR = 8;
+/**
+ * A product with fewer than MR rows (batch-1 inference: assembly/gemm-few.ts)
+ * streams its weights once from memory at about 2 multiply-adds per float
+ * read; it is split by columns from a quarter of the usual threshold, 2^18
+ * multiply-adds (784×512 at batch 1: about 15 µs a half on one core, against
+ * 2–5 µs for a dispatch to workers that are awake).
+ */
+const FEW_ROWS_CHEAPER = 4;
+/** Columns of a few-row block start at multiples of a cache line of C (16 floats), so no two threads write one line. */
+const FEW_ROWS_ALIGN = 16;
+/**
+ * Tasks per thread of a large product: a thread that starts late or loses its
+ * core mid-call then holds back at most a quarter of its share, which the
+ * others take; each block packs the operand it shares, a small cost beside
+ * its multiply-adds at these shapes.
+ */
+const TASKS_PER_THREAD = 4;
 
 /**
  * C[m×n] (+)= op(A)·op(B) (+ bias): "nn" A[m×k]·B[k×n], "nt" A[m×k]·B[n×k]ᵀ,
@@ -26,7 +43,8 @@ export function gemm(
   block: GemmBlock | null = null,
 ): void {
   const { kernels, arena } = getEngine();
-  const pool = block === null ? poolFor(m * n * k) : null;
+  const few = m < MR;
+  const pool = block === null ? poolFor(m * n * k, few ? FEW_ROWS_CHEAPER : 1) : null;
   const mark = arena.mark();
   const bytes = kernels.gemm_workspace_bytes(m, n, k);
   if (pool !== null) {
@@ -35,7 +53,9 @@ export function gemm(
     const stride = workStride(bytes);
     const work = arena.scratch(stride * pool.threads);
     const byRows = m >= n;
-    const tasks = splitRange(byRows ? m : n, pool.threads, byRows ? MR : NR).map(([s, e]) =>
+    // A few-row block streams its columns in runs as long as it may (gemm-few.ts): one per thread.
+    const parts = few ? pool.threads : Math.min(MAX_TASKS, pool.threads * TASKS_PER_THREAD);
+    const tasks = splitRange(byRows ? m : n, parts, few ? FEW_ROWS_ALIGN : byRows ? MR : NR).map(([s, e]) =>
       byRows ? [c, a, b, bias, m, n, k, accumulate, s, e, 0, n, work] : [c, a, b, bias, m, n, k, accumulate, 0, m, s, e, work]);
     pool.run(RANGE_KERNEL[form], tasks, 12, stride);
     arena.release(mark);

@@ -4,6 +4,10 @@
 // the thread count changes only the time, never a result.
 import { getEngine } from "../wasm/module.js";
 import type { Pool } from "../wasm/pool.js";
+import { CONTROL } from "../wasm/worker-source.js";
+
+/** Most tasks one dispatch takes. */
+export const MAX_TASKS: number = CONTROL.MAX_TASKS;
 
 /**
  * Multiply-adds (or, for the optimizers, 16 × elements) below which the
@@ -23,9 +27,13 @@ export function setMinParallelWork(work: number): number {
   return previous;
 }
 
-/** The pool to split `work` over, or null when the caller's thread should do it alone. */
-export function poolFor(work: number): Pool | null {
-  if (work < minParallelWork) return null;
+/**
+ * The pool to split `work` over, or null when the caller's thread should do
+ * it alone; `cheaper` divides the threshold for work that takes longer per
+ * unit than a large product's multiply-add.
+ */
+export function poolFor(work: number, cheaper = 1): Pool | null {
+  if (work < minParallelWork / cheaper) return null;
   const engine = getEngine();
   const pool = engine.pool;
   // The first call worth sharing starts the workers; it and those until they are up run here.

@@ -8,8 +8,12 @@
 // never changes what it computes (the kernels' ranges give the same bits on
 // any partition), so a worker that wakes late or not at all only costs time:
 // the caller takes its tasks. The caller then waits for the DONE word to
-// reach the task count: with Atomics.wait where the thread may block, by
-// polling where it may not (a browser's main thread). Workers never spin.
+// reach the task count: it polls for up to CALLER_SPIN_MS (the workers'
+// shares end about when its own does, and a thread woken from Atomics.wait
+// takes tens of microseconds to run again), then waits in Atomics.wait
+// slices where the thread may block, or goes on polling where it may not (a
+// browser's main thread). Workers poll for the next dispatch for
+// CONTROL.SPIN_MS after one ends, then sleep (worker-source.ts).
 //
 // The TICKET word packs the task count with the next index, so a worker that
 // takes a ticket long after its dispatch ended sees an index past that
@@ -31,6 +35,8 @@ export interface PoolWorker {
 const DEFAULT_STALL_MS = 60_000;
 /** Atomics.wait slice between checks of the stall clock. */
 const WAIT_SLICE_MS = 50;
+/** How long the caller polls the DONE word before it blocks: a few times the usual spread of the shares' ends. */
+const CALLER_SPIN_MS = 0.2;
 
 export class Pool {
   private readonly ctl: Int32Array;
@@ -149,6 +155,15 @@ export class Pool {
 
   private await(count: number): void {
     const { ctl } = this;
+    let lastCheck = performance.now();
+    const spinUntil = lastCheck + CALLER_SPIN_MS;
+    let polls = 0;
+    while (Atomics.load(ctl, C.DONE) < count) {
+      if ((++polls & 63) !== 0) continue;
+      const now = performance.now();
+      if (now > spinUntil || now - lastCheck > C.PREEMPTED_MS) break;
+      lastCheck = now;
+    }
     let last = Atomics.load(ctl, C.DONE);
     let since = Date.now();
     while (last < count) {

@@ -1,6 +1,7 @@
 // Trains the cross-runtime scenario's models (three dense autoencoders, a
 // convolutional VAE with batch norm) and a convolutional autoencoder with
-// batch norm on the thread count given, with every kernel call split however
+// batch norm, and reconstructs 1 to 3 rows through a dense model, on the
+// thread count given, with every kernel call split however
 // small (unless --default-threshold), and prints the SHA-256 of every output
 // and saved file as JSON:
 //   node --import tsx test/threads/hashes.ts <threads> [--default-threshold]
@@ -50,5 +51,22 @@ async function convAutoencoder() {
   }
 }
 
+/** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths. */
+async function fewRows() {
+  const L = lib.layers;
+  const { data } = generateData(3, 203, 0xfe3);
+  const model = await lib.Autoencoder.create({
+    input: [203], encoder: [L.dense(157, "relu"), L.dense(21)], decoder: [L.dense(157, "relu"), L.dense(203, "sigmoid")],
+    loss: "mse", seed: 5,
+  });
+  try {
+    const out: Record<string, string> = {};
+    for (const rows of [1, 2, 3]) out[`rows${rows}`] = await hashFloats(model.reconstruct({ data: data.subarray(0, rows * 203), shape: [rows, 203] }).data);
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
 const scenario = await runScenario(lib);
-console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() } } }));
+console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() }, fewRows: { hashes: await fewRows() } } }));

@@ -398,7 +398,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     }
     outHW = onnxOut;
   }
-  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW.join("×")} from ${ih}×${iw}`);
+  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW[0]}×${outHW[1]} from ${ih}×${iw}`);
   if (spec === null) {
     // PyTorch's padding (as many rows at the start as at the end) where "same" would put the odd one at the end.
     if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads ${listText(pads)}; supported: integers in [0, 65536]`);

@@ -36,6 +36,7 @@ export const DISPATCHED_KERNELS = [
   "f32_gemm_nn_range", "f32_gemm_nt_range", "f32_gemm_tn_range",
   "f32_conv2d_nhwc", "f32_conv2d_nhwc_fused", "f32_conv2d_nhwc_adjoint", "f32_conv2d_nhwc_adjoint_fused",
   "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step", "f32_copy",
+  "f32_batchnorm_stats", "f32_batchnorm_forward", "f32_batchnorm_backward_sums", "f32_batchnorm_backward",
 ] as const;
 
 /** The cores the runtime reports: navigator.hardwareConcurrency (browsers, Deno, Bun, Node ≥ 21), else os.availableParallelism(). */

@@ -1,7 +1,8 @@
 // Trains the cross-runtime scenario's models (three dense autoencoders, a
 // convolutional VAE with batch norm) and a convolutional autoencoder with
-// batch norm, and reconstructs 1 to 3 rows through a dense model, on the
-// thread count given, with every kernel call split however
+// batch norm, reconstructs 1 to 3 rows through a dense model, and trains a
+// wider conv model whose batch norm splits even at the default threshold, on
+// the thread count given, with every kernel call split however
 // small (unless --default-threshold), and prints the SHA-256 of every output
 // and saved file as JSON:
 //   node --import tsx test/threads/hashes.ts <threads> [--default-threshold]
@@ -68,5 +69,42 @@ async function fewRows() {
   }
 }
 
+/**
+ * A conv model whose batch norm is large enough to split at the default
+ * threshold: 32 samples of 16×16 with 32 channels, 2^18 elements a call.
+ */
+async function convBatchNormWide() {
+  const L = lib.layers;
+  const { data } = generateData(64, 16 * 16 * 4, 0xb4);
+  const x = { data, shape: [64, 16, 16, 4] };
+  const model = await lib.Autoencoder.create({
+    input: [16, 16, 4],
+    encoder: [L.conv2d({ filters: 32, kernelSize: 3, padding: "same", activation: "relu" }), L.batchNorm()],
+    decoder: [L.conv2d({ filters: 4, kernelSize: 1, activation: "sigmoid" })],
+    loss: "mse",
+    optimizer: { name: "adam", learningRate: 3e-3 },
+    seed: 5,
+  });
+  try {
+    const history = await model.fit(x, { epochs: 2, batchSize: 32 });
+    const saved = model.save();
+    return {
+      history: await hashFloats(Float64Array.from(history.loss)),
+      reconstruct: await hashFloats(model.reconstruct(x).data),
+      saved: `${saved.length}:${await sha256(saved)}`,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 const scenario = await runScenario(lib);
-console.log(JSON.stringify({ info, parts: { ...scenario.parts, convAutoencoder: { hashes: await convAutoencoder() }, fewRows: { hashes: await fewRows() } } }));
+console.log(JSON.stringify({
+  info,
+  parts: {
+    ...scenario.parts,
+    convAutoencoder: { hashes: await convAutoencoder() },
+    fewRows: { hashes: await fewRows() },
+    convBatchNormWide: { hashes: await convBatchNormWide() },
+  },
+}));

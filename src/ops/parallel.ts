@@ -4,10 +4,7 @@
 // the thread count changes only the time, never a result.
 import { getEngine } from "../wasm/module.js";
 import type { Pool } from "../wasm/pool.js";
-import { CONTROL } from "../wasm/worker-source.js";
 
-/** Most tasks one dispatch takes. */
-export const MAX_TASKS: number = CONTROL.MAX_TASKS;
 
 /**
  * Multiply-adds (or, for the optimizers, 16 × elements) below which the

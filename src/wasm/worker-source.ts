@@ -27,6 +27,8 @@ export const CONTROL = {
   WORK_ARG: 7,
   WORK_STRIDE: 8,
   ERROR_LENGTH: 9,
+  /** Workers asleep in Atomics.wait (not polling): the pool notifies only when some are, and may run a short call alone. */
+  SLEEPING: 10,
   /** First i32 word of the error message (UTF-16 code units, one per word). */
   MESSAGE: 16,
   MESSAGE_WORDS: 240,
@@ -114,7 +116,10 @@ function start(port, listen, close) {
         const now = performance.now();
         // Past the budget, or the thread was off its core between two checks (the core has other work): sleep.
         if (now > spinUntil || now - last > C.PREEMPTED_MS) {
+          // Counted before the wait checks GEN: a dispatch that reads SLEEPING as 0 bumped GEN before this add.
+          Atomics.add(ctl, C.SLEEPING, 1);
           Atomics.wait(ctl, C.GEN, seen);
+          Atomics.sub(ctl, C.SLEEPING, 1);
           spinUntil = 0;
         }
         last = now;

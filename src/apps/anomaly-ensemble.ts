@@ -18,6 +18,7 @@ import type { Autoencoder } from "../models/autoencoder.js";
 import type { TensorData } from "../models/data.js";
 import type { FitOptions, History } from "../models/fit.js";
 import { getEngine } from "../wasm/module.js";
+import { shapeText } from "../shape.js";
 
 /** Members of the default ensemble on MEMBER_ROWS rows or more (more on fewer rows: defaultMembers). */
 export const DEFAULT_MEMBERS = 5;
@@ -325,27 +326,8 @@ export function checkMemberStats(value: unknown, where: string): MemberStats {
 /** Checks a member's saved reference codes (or, what = "samples", input references): [rows ≥ 1, width], finite. */
 export function checkReference(t: { shape: number[]; data: Float32Array } | undefined, width: number, where: string, what = "codes"): Float32Array {
   if (!t || t.shape.length !== 2 || t.shape[1] !== width || !(t.shape[0]! >= 1)) {
-    throw new ModelFormatError(`${where}: expected reference ${what} of shape [rows, ${width}], found ${t ? `shape [${t.shape.join(", ")}]` : "none"}`);
+    throw new ModelFormatError(`${where}: expected reference ${what} of shape ${shapeText(["rows", width])}, found ${t ? `shape ${shapeText(t.shape)}` : "none"}`);
   }
   if (!t.data.every(Number.isFinite)) throw new ModelFormatError(`${where}: the reference ${what} hold non-finite values`);
   return t.data;
-}
-
-/** Per-feature 1/std (population; 1 for a constant feature) of a [rows, cols] batch. */
-export function inverseDeviations(data: Float32Array, cols: number): Float32Array {
-  const rows = data.length / Math.max(1, cols);
-  const mean = new Float64Array(cols);
-  const sq = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j]! += data[i * cols + j]!;
-  for (let j = 0; j < cols; j++) mean[j]! /= Math.max(1, rows);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) sq[j]! += (data[i * cols + j]! - mean[j]!) ** 2;
-  return Float32Array.from(sq, (v) => (v > 0 && Number.isFinite(v) ? 1 / Math.sqrt(v / rows) : 1));
-}
-
-/** The batch with each column multiplied by its scale. */
-export function scaleColumns(data: Float32Array, scale: Float32Array): Float32Array {
-  const cols = scale.length;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i]! * scale[i % cols]!;
-  return out;
 }

@@ -5,6 +5,8 @@
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
 //   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/worker.js      the thread pool's worker as a file, for pages whose
+//                       CSP forbids blob: workers: init({ workerUrl });
 //   dist/core-fma.js    what init({ numerics: "fma" }) loads: the fused
 //                       multiply-add check and the FMA core, embedded like
 //                       the default one, in a chunk that dist/index.js
@@ -26,7 +28,7 @@
 // NODE_OPTIONS=--enable-source-maps) shows stack frames in src/*.ts.
 import { transform } from "esbuild";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 
 /** tsc's output with its source map, so the bundles map back to src/*.ts. */
 const tscSourceMaps = () => ({
@@ -80,6 +82,15 @@ const copyWasm = () => ({
     await mkdir("dist", { recursive: true });
     await copyFile("build/core.wasm", "dist/core.wasm");
     await copyFile("build/core-fma.wasm", "dist/core-fma.wasm");
+  },
+});
+
+/** dist/worker.js: the source the entries start their web Workers from (src/wasm/worker-source.ts), as a file. */
+const workerFile = () => ({
+  name: "worker-file",
+  async writeBundle() {
+    const { workerSource } = await import(new URL("./dist-tsc/wasm/worker-source.js", import.meta.url).href);
+    await writeFile("dist/worker.js", workerSource(false));
   },
 });
 
@@ -175,7 +186,7 @@ const fromIndex = () => ({
 
 export default [
   { input: "dist-tsc/index.js", output: withChunks("index.js", ""), preserveEntrySignatures: "allow-extension", external, plugins: [tscSourceMaps(), minify(), internalExportsCheck()] },
-  { input: "dist-tsc/index.js", output: withChunks("slim.js", "slim-"), preserveEntrySignatures: "allow-extension", external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify(), internalExportsCheck()] },
+  { input: "dist-tsc/index.js", output: withChunks("slim.js", "slim-"), preserveEntrySignatures: "allow-extension", external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), workerFile(), minify(), internalExportsCheck()] },
   { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",

@@ -3,7 +3,7 @@
 // with the first pass, so programs that never stream .npy do not carry it.
 import { DataError } from "../errors.js";
 import { npySizeMismatch, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
-import { sizeOf } from "../shape.js";
+import { shapeTuple, sizeOf } from "../shape.js";
 
 const BLOCK_BYTES = 1 << 20;
 
@@ -72,14 +72,14 @@ export async function* arrays(chunks: AsyncGenerator<Uint8Array>, blockRowsOptio
     if (shape.length === 0) throw new DataError("streamNpy: expected an array with at least one axis to stream rows of, found a 0-d array (a scalar); read it with readNpy");
     if (fortranOrder && shape.filter((d) => d > 1).length > 1) {
       throw new DataError(
-        `streamNpy: a Fortran-order (column-major) array of shape (${shape.join(", ")}) cannot be read row by row; ` +
+        `streamNpy: a Fortran-order (column-major) array of shape ${shapeTuple(shape)} cannot be read row by row; ` +
           "save it in C order (np.save(path, np.ascontiguousarray(a))) or read it whole with readNpy",
       );
     }
     const rowShape = shape.slice(1);
     const cols = sizeOf(rowShape);
     const rowBytes = cols * size;
-    if (rowBytes === 0) throw new DataError(`streamNpy: expected rows of at least one value, found shape (${shape.join(", ")})`);
+    if (rowBytes === 0) throw new DataError(`streamNpy: expected rows of at least one value, found shape ${shapeTuple(shape)}`);
     const totalRows = shape[0]!;
     const blockRows = blockRowsOption ?? Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, rowBytes)));
     let row = 0;

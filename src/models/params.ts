@@ -10,7 +10,7 @@ import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
 import { STREAM } from "../ops/streams.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 const FLOATS_PER_LINE = 16;
 
@@ -218,7 +218,7 @@ function writeNamed(entries: readonly { spec: { name: string; shape: number[] };
     const t = tensors.get(spec.name);
     if (!t) throw new ModelFormatError(`model file: expected a tensor named "${spec.name}", found none`);
     if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== tensor.size) {
-      throw new ModelFormatError(`model file: expected "${spec.name}" of shape [${spec.shape.join(", ")}], found [${t.shape.join(", ")}]`);
+      throw new ModelFormatError(`model file: expected "${spec.name}" of shape ${shapeText(spec.shape)}, found ${shapeText(t.shape)}`);
     }
     arena.write(tensor.ptr, t.data);
   }

@@ -20,6 +20,7 @@ import type { Pool } from "../wasm/pool.js";
 import { poolFor, splitRange, workStride } from "./parallel.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 export interface BatchNormOptions {
   /** Normalize with batch statistics and update the moving ones (Keras' training=True). */
@@ -48,16 +49,16 @@ export function batchNorm(
   if (!(epsilon > 0)) throw new ConfigError(`batchNorm: epsilon must be positive, found ${describe(epsilon)}`);
   const cols = x.shape[x.shape.length - 1] ?? 0;
   if (x.shape.length < 2 || cols < 1) {
-    throw new ShapeError(`batchNorm: expected an input of shape [batch, ..., channels], found [${x.shape.join(", ")}]`);
+    throw new ShapeError(`batchNorm: expected an input of shape [batch, ..., channels], found ${shapeText(x.shape)}`);
   }
   for (const [name, t] of [["gamma", gamma], ["beta", beta], ["movingMean", movingMean], ["movingVariance", movingVariance]] as const) {
     if (t.size !== cols) {
-      throw new ShapeError(`batchNorm: input [${x.shape.join(", ")}] has ${cols} channels but ${name} has shape [${t.shape.join(", ")}]`);
+      throw new ShapeError(`batchNorm: input ${shapeText(x.shape)} has ${cols} channels but ${name} has shape ${shapeText(t.shape)}`);
     }
   }
   const rows = x.size / cols;
   const split = splitter(rows, cols);
-  if (options.training && rows < 1) throw new ShapeError(`batchNorm: training needs at least one sample, found shape [${x.shape.join(", ")}]`);
+  if (options.training && rows < 1) throw new ShapeError(`batchNorm: training needs at least one sample, found shape ${shapeText(x.shape)}`);
   const { kernels, arena } = getEngine();
   const requiresGrad = tape !== null && (x.requiresGrad || gamma.requiresGrad || beta.requiresGrad);
   const y = new Tensor(arena.scratch(x.size * 4), x.shape, requiresGrad);

@@ -5,6 +5,8 @@
 //                       init({ wasm: url | bytes | WebAssembly.Module }) first
 //                       (pages with a strict CSP, a CDN-cached .wasm);
 //   dist/core.wasm      the wasm core as a file, for the slim entry;
+//   dist/worker.js      the thread pool's worker as a file, for pages whose
+//                       CSP forbids blob: workers: init({ workerUrl });
 //   dist/core-fma.js    what init({ numerics: "fma" }) loads: the fused
 //                       multiply-add check and the FMA core, embedded like
 //                       the default one, in a chunk that dist/index.js
@@ -22,7 +24,7 @@
 // NODE_OPTIONS=--enable-source-maps) shows stack frames in src/*.ts.
 import { transform } from "esbuild";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 
 /** tsc's output with its source map, so the bundles map back to src/*.ts. */
 const tscSourceMaps = () => ({
@@ -79,6 +81,15 @@ const copyWasm = () => ({
   },
 });
 
+/** dist/worker.js: the source the entries start their web Workers from (src/wasm/worker-source.ts), as a file. */
+const workerFile = () => ({
+  name: "worker-file",
+  async writeBundle() {
+    const { workerSource } = await import(new URL("./dist-tsc/wasm/worker-source.js", import.meta.url).href);
+    await writeFile("dist/worker.js", workerSource(false));
+  },
+});
+
 /** Marks the bundle executable, so `./dist/cli.js` runs as is. */
 const executable = () => ({
   name: "executable",
@@ -118,7 +129,7 @@ const fromIndex = () => ({
 
 export default [
   { input: "dist-tsc/index.js", output: withFmaChunk("index.js", "core-fma.js"), external, plugins: [tscSourceMaps(), minify()] },
-  { input: "dist-tsc/index.js", output: withFmaChunk("slim.js", "slim-fma.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), minify()] },
+  { input: "dist-tsc/index.js", output: withFmaChunk("slim.js", "slim-fma.js"), external, plugins: [withoutDefaultCore(), tscSourceMaps(), copyWasm(), workerFile(), minify()] },
   { input: "dist-tsc/interop/index.js", output: output("dist/onnx.js"), external, plugins: [fromIndex(), tscSourceMaps(), minify()] },
   {
     input: "dist-tsc/cli/main.js",

@@ -3,7 +3,7 @@
 // k-NN, softmax cross-entropy for logistic regression, and erf for PyOD's
 // "unify" outlier probabilities. Pointers are byte offsets and need only
 // 4-byte alignment here (rows of any width); counts are elements.
-import { lane0, splat, vexp, vlog } from "./math";
+import { lane0, splat, vexpCalled, vlogCalled } from "./math";
 
 /**
  * dst[r, c] = src[r, c]·scale[c] + offset[c], two roundings (no FMA), so a
@@ -164,7 +164,7 @@ export function f32_softmax_rows(y: usize, x: usize, rows: i32, cols: i32): void
     for (let j = 0; j < cols; j++) m = max(m, load<f32>(px + (<usize>j << 2)));
     let sum: f64 = 0;
     for (let j = 0; j < cols; j++) {
-      const e = lane0(vexp(splat(load<f32>(px + (<usize>j << 2)) - m)));
+      const e = lane0(vexpCalled(splat(load<f32>(px + (<usize>j << 2)) - m)));
       store<f32>(py + (<usize>j << 2), e);
       sum += <f64>e;
     }
@@ -191,7 +191,7 @@ export function f32_softmax_xent_backward(dlogits: usize, logits: usize, labels:
     const target = load<f32>(px + (<usize>label << 2)) - m;
     let sum: f64 = 0;
     for (let j = 0; j < cols; j++) {
-      const e = lane0(vexp(splat(load<f32>(px + (<usize>j << 2)) - m)));
+      const e = lane0(vexpCalled(splat(load<f32>(px + (<usize>j << 2)) - m)));
       store<f32>(pd + (<usize>j << 2), e);
       sum += <f64>e;
     }
@@ -200,7 +200,7 @@ export function f32_softmax_xent_backward(dlogits: usize, logits: usize, labels:
       const p = load<f32>(pd + (<usize>j << 2)) * inv;
       store<f32>(pd + (<usize>j << 2), scale * (j == label ? p - 1 : p));
     }
-    loss += <f64>lane0(vlog(splat(<f32>sum))) - <f64>target;
+    loss += <f64>lane0(vlogCalled(splat(<f32>sum))) - <f64>target;
   }
   return loss;
 }

@@ -8,10 +8,24 @@
 // doing the same IEEE operations, so a channel's bits never depend on which
 // loop handled it.
 //
-// work: 16·cols bytes of scratch for every kernel here.
+// Ranges, part of the ABI: every kernel here computes only the channels
+// [c0, c1) (clamped to [0, cols), an empty range doing nothing) and neither
+// reads nor writes the outputs' other channels. A channel's operations and
+// their order are the same whatever range holds it (the loops above give it
+// the same bits alone or in a group), so calls on any partition of the
+// channels give the bits of one call, and disjoint ranges may run at once on
+// one memory, each with its own work.
+//
+// work: 16·cols bytes of scratch for every kernel here (any range), indexed
+// by channel.
 
 function zeroF64(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 3);
+}
+
+/** c clamped to [0, cols]. */
+@inline function clampChannel(c: i32, cols: i32): i32 {
+  return min(max(c, 0), cols);
 }
 
 /** Rows per block of the sums: a block of a few dozen channels stays in L1 while each group of eight passes over it. */
@@ -24,12 +38,12 @@ const ROWS_BLOCK = 128;
 
 /**
  * acc[c] += x[r, c] (squares = false) or (x[r, c] − center[c])² (squares =
- * true), in f64, over rows [r0, r1) in order, for every channel.
+ * true), in f64, over rows [r0, r1) in order, for the channels [c0, c1).
  */
-@inline function addRows(acc: usize, center: usize, x: usize, r0: i32, r1: i32, cols: i32, squares: bool): void {
+@inline function addRows(acc: usize, center: usize, x: usize, r0: i32, r1: i32, cols: i32, c0: i32, c1: i32, squares: bool): void {
   const rowBytes = <usize>cols << 2;
-  let j = 0;
-  for (; j + 8 <= cols; j += 8) {
+  let j = c0;
+  for (; j + 8 <= c1; j += 8) {
     const a = acc + (<usize>j << 3);
     let s0 = v128.load(a);
     let s1 = v128.load(a, 16);
@@ -63,7 +77,7 @@ const ROWS_BLOCK = 128;
     v128.store(a, s2, 32);
     v128.store(a, s3, 48);
   }
-  for (; j + 2 <= cols; j += 2) {
+  for (; j + 2 <= c1; j += 2) {
     const a = acc + (<usize>j << 3);
     let s0 = v128.load(a);
     const m0 = squares ? v128.load(center + (<usize>j << 3)) : f64x2.splat(0);
@@ -78,7 +92,7 @@ const ROWS_BLOCK = 128;
     }
     v128.store(a, s0);
   }
-  for (; j < cols; j++) {
+  for (; j < c1; j++) {
     const a = acc + (<usize>j << 3);
     let s0 = load<f64>(a);
     const m0 = squares ? load<f64>(center + (<usize>j << 3)) : 0;
@@ -96,21 +110,25 @@ const ROWS_BLOCK = 128;
 }
 
 /**
- * mean[c], variance[c] (f32) of the columns of x[rows, cols]: two passes in
- * f64, the biased (population) variance Σ(x − mean)² / rows.
+ * mean[c], variance[c] (f32) of the columns c in [c0, c1) of x[rows, cols]:
+ * two passes in f64, the biased (population) variance Σ(x − mean)² / rows.
  */
-export function f32_batchnorm_stats(mean: usize, variance: usize, x: usize, rows: i32, cols: i32, work: usize): void {
+export function f32_batchnorm_stats(mean: usize, variance: usize, x: usize, rows: i32, cols: i32, c0: i32, c1: i32, work: usize): void {
+  c0 = clampChannel(c0, cols);
+  c1 = clampChannel(c1, cols);
+  if (c0 >= c1) return;
   const sums = work;
   const squares = work + (<usize>cols << 3);
-  zeroF64(work, 2 * cols);
-  for (let r0 = 0; r0 < rows; r0 += ROWS_BLOCK) addRows(sums, 0, x, r0, min(rows, r0 + ROWS_BLOCK), cols, false);
+  zeroF64(sums + (<usize>c0 << 3), c1 - c0);
+  zeroF64(squares + (<usize>c0 << 3), c1 - c0);
+  for (let r0 = 0; r0 < rows; r0 += ROWS_BLOCK) addRows(sums, 0, x, r0, min(rows, r0 + ROWS_BLOCK), cols, c0, c1, false);
   const n = <f64>rows;
-  for (let j = 0; j < cols; j++) {
+  for (let j = c0; j < c1; j++) {
     const a = sums + (<usize>j << 3);
     store<f64>(a, load<f64>(a) / n);
   }
-  for (let r0 = 0; r0 < rows; r0 += ROWS_BLOCK) addRows(squares, sums, x, r0, min(rows, r0 + ROWS_BLOCK), cols, true);
-  for (let j = 0; j < cols; j++) {
+  for (let r0 = 0; r0 < rows; r0 += ROWS_BLOCK) addRows(squares, sums, x, r0, min(rows, r0 + ROWS_BLOCK), cols, c0, c1, true);
+  for (let j = c0; j < c1; j++) {
     store<f32>(mean + (<usize>j << 2), <f32>load<f64>(sums + (<usize>j << 3)));
     store<f32>(variance + (<usize>j << 2), <f32>(load<f64>(squares + (<usize>j << 3)) / n));
   }
@@ -118,13 +136,17 @@ export function f32_batchnorm_stats(mean: usize, variance: usize, x: usize, rows
 
 /**
  * invstd[c] = 1 / sqrt(variance[c] + eps), then
- * y = ((x − mean)·invstd)·gamma + beta per element. In place (y = x) allowed.
+ * y = ((x − mean)·invstd)·gamma + beta per element, for the channels c in
+ * [c0, c1). In place (y = x) allowed.
  */
 export function f32_batchnorm_forward(
   y: usize, invstd: usize, x: usize, mean: usize, variance: usize, gamma: usize, beta: usize,
-  eps: f32, rows: i32, cols: i32,
+  eps: f32, rows: i32, cols: i32, c0: i32, c1: i32,
 ): void {
-  for (let j = 0; j < cols; j++) {
+  c0 = clampChannel(c0, cols);
+  c1 = clampChannel(c1, cols);
+  if (c0 >= c1) return;
+  for (let j = c0; j < c1; j++) {
     const o = <usize>j << 2;
     store<f32>(invstd + o, <f32>1 / Mathf.sqrt(load<f32>(variance + o) + eps));
   }
@@ -132,13 +154,13 @@ export function f32_batchnorm_forward(
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * rowBytes;
     const yr = y + <usize>r * rowBytes;
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
+    let j = c0;
+    for (; j + 4 <= c1; j += 4) {
       const o = <usize>j << 2;
       const xhat = f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(mean + o)), v128.load(invstd + o));
       v128.store(yr + o, f32x4.add(f32x4.mul(xhat, v128.load(gamma + o)), v128.load(beta + o)));
     }
-    for (; j < cols; j++) {
+    for (; j < c1; j++) {
       const o = <usize>j << 2;
       const xhat = (load<f32>(xr + o) - load<f32>(mean + o)) * load<f32>(invstd + o);
       store<f32>(yr + o, xhat * load<f32>(gamma + o) + load<f32>(beta + o));
@@ -148,20 +170,26 @@ export function f32_batchnorm_forward(
 
 /**
  * sumDy[c] = Σ dy and sumDyXhat[c] = Σ dy·xhat over rows, xhat = (x − mean)·invstd
- * computed as in the forward: the gradients of beta and gamma.
+ * computed as in the forward: the gradients of beta and gamma, for the
+ * channels c in [c0, c1).
  */
 export function f32_batchnorm_backward_sums(
-  sumDy: usize, sumDyXhat: usize, dy: usize, x: usize, mean: usize, invstd: usize, rows: i32, cols: i32, work: usize,
+  sumDy: usize, sumDyXhat: usize, dy: usize, x: usize, mean: usize, invstd: usize, rows: i32, cols: i32,
+  c0: i32, c1: i32, work: usize,
 ): void {
+  c0 = clampChannel(c0, cols);
+  c1 = clampChannel(c1, cols);
+  if (c0 >= c1) return;
   const accDy = work;
   const accDyXhat = work + (<usize>cols << 3);
-  zeroF64(work, 2 * cols);
+  zeroF64(accDy + (<usize>c0 << 3), c1 - c0);
+  zeroF64(accDyXhat + (<usize>c0 << 3), c1 - c0);
   const rowBytes = <usize>cols << 2;
   for (let r0 = 0; r0 < rows; r0 += ROWS_BLOCK) {
     const r1 = min(rows, r0 + ROWS_BLOCK);
-    let j = 0;
+    let j = c0;
     // Eight, then four channels at a time: xhat in f32 as the forward computes it, the sums in f64.
-    for (; j + 8 <= cols; j += 8) {
+    for (; j + 8 <= c1; j += 8) {
       const o = <usize>j << 2;
       const a = accDy + (<usize>j << 3);
       const b = accDyXhat + (<usize>j << 3);
@@ -202,7 +230,7 @@ export function f32_batchnorm_backward_sums(
       v128.store(b, h2, 32);
       v128.store(b, h3, 48);
     }
-    for (; j + 4 <= cols; j += 4) {
+    for (; j + 4 <= c1; j += 4) {
       const o = <usize>j << 2;
       const a = accDy + (<usize>j << 3);
       const b = accDyXhat + (<usize>j << 3);
@@ -229,7 +257,7 @@ export function f32_batchnorm_backward_sums(
       v128.store(b, h0);
       v128.store(b, h1, 16);
     }
-    for (; j < cols; j++) {
+    for (; j < c1; j++) {
       const o = <usize>j << 2;
       const a = accDy + (<usize>j << 3);
       const b = accDyXhat + (<usize>j << 3);
@@ -249,7 +277,7 @@ export function f32_batchnorm_backward_sums(
       store<f64>(b, hs);
     }
   }
-  for (let j = 0; j < cols; j++) {
+  for (let j = c0; j < c1; j++) {
     store<f32>(sumDy + (<usize>j << 2), <f32>load<f64>(accDy + (<usize>j << 3)));
     store<f32>(sumDyXhat + (<usize>j << 2), <f32>load<f64>(accDyXhat + (<usize>j << 3)));
   }
@@ -258,17 +286,21 @@ export function f32_batchnorm_backward_sums(
 /**
  * dx (+)= k·((dy − a) − xhat·b) with k = gamma·invstd and, in training mode
  * (statistics from the batch), a = sumDy / rows, b = sumDyXhat / rows; in
- * inference mode (fixed statistics) a = b = 0, so dx = k·dy.
+ * inference mode (fixed statistics) a = b = 0, so dx = k·dy; for the
+ * channels [c0, c1).
  */
 export function f32_batchnorm_backward(
   dx: usize, dy: usize, x: usize, mean: usize, invstd: usize, gamma: usize, sumDy: usize, sumDyXhat: usize,
-  rows: i32, cols: i32, training: i32, accumulate: i32, work: usize,
+  rows: i32, cols: i32, training: i32, accumulate: i32, c0: i32, c1: i32, work: usize,
 ): void {
+  c0 = clampChannel(c0, cols);
+  c1 = clampChannel(c1, cols);
+  if (c0 >= c1) return;
   const ks = work;
   const as = work + (<usize>cols << 2);
   const bs = as + (<usize>cols << 2);
   const n = <f32>rows;
-  for (let j = 0; j < cols; j++) {
+  for (let j = c0; j < c1; j++) {
     const o = <usize>j << 2;
     store<f32>(ks + o, load<f32>(gamma + o) * load<f32>(invstd + o));
     store<f32>(as + o, training ? load<f32>(sumDy + o) / n : 0);
@@ -280,8 +312,8 @@ export function f32_batchnorm_backward(
     const xr = x + off;
     const dyr = dy + off;
     const dxr = dx + off;
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
+    let j = c0;
+    for (; j + 4 <= c1; j += 4) {
       const o = <usize>j << 2;
       const xhat = f32x4.mul(f32x4.sub(v128.load(xr + o), v128.load(mean + o)), v128.load(invstd + o));
       const t = f32x4.sub(f32x4.sub(v128.load(dyr + o), v128.load(as + o)), f32x4.mul(xhat, v128.load(bs + o)));
@@ -289,7 +321,7 @@ export function f32_batchnorm_backward(
       if (accumulate) g = f32x4.add(v128.load(dxr + o), g);
       v128.store(dxr + o, g);
     }
-    for (; j < cols; j++) {
+    for (; j < c1; j++) {
       const o = <usize>j << 2;
       const xhat = (load<f32>(xr + o) - load<f32>(mean + o)) * load<f32>(invstd + o);
       const t = (load<f32>(dyr + o) - load<f32>(as + o)) - xhat * load<f32>(bs + o);

@@ -4,7 +4,7 @@
 // where it cancels (z·t, (1 - t)). *_backward write, or add to, scale·∂sum/∂pred.
 // Every element, in the vector body or the scalar tail, goes through the same
 // f32x4 code, so its bits do not depend on n.
-import { finishSum, highF64, lane0, lowF64, splat, vexp, vlog, vlog1p, vsigmoid, vsigmoidFromExp } from "./math";
+import { finishSum, highF64, lane0, lowF64, splat, vexp, vlog1p, vlog1pCalled, vlogCalled, vsigmoid, vsigmoidFromExp } from "./math";
 
 const enum Loss {
   Mse,
@@ -32,7 +32,7 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
 @inline function termF32(loss: Loss, a: v128, e: v128, lo: v128, hi: v128): v128 {
   switch (loss) {
     case Loss.BceLogits: return vlog1p(e);
-    case Loss.Bce: return vlog(f32x4.pmin(f32x4.pmax(a, lo), hi));
+    case Loss.Bce: return vlogCalled(f32x4.pmin(f32x4.pmax(a, lo), hi));
     default: return a;
   }
 }
@@ -40,7 +40,7 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
 /** The second f32 part: log(1 - p) for BCE. */
 // @ts-ignore: decorator
 @inline function termF32b(loss: Loss, a: v128, lo: v128, hi: v128): v128 {
-  if (loss == Loss.Bce) return vlog1p(f32x4.neg(f32x4.pmin(f32x4.pmax(a, lo), hi)));
+  if (loss == Loss.Bce) return vlog1pCalled(f32x4.neg(f32x4.pmin(f32x4.pmax(a, lo), hi)));
   return a;
 }
 

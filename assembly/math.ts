@@ -190,13 +190,38 @@ const NAN: v128 = i32x4(0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7fc00000);
 /** log(1 + e^x) = max(x, 0) + log1p(e^-|x|). */
 // @ts-ignore: decorator
 @inline export function vsoftplus(x: v128): v128 {
-  return f32x4.add(f32x4.pmax(x, ZERO), vlog1p(vexp(v128.or(x, SIGN))));
+  return f32x4.add(f32x4.pmax(x, ZERO), vlog1pCalled(vexpCalled(v128.or(x, SIGN))));
 }
 
 /** 1 - e^-y, the softplus derivative from its output y = softplus(x). */
 // @ts-ignore: decorator
 @inline export function vsoftplusGradFromOutput(y: v128): v128 {
-  return f32x4.neg(vexpm1(f32x4.neg(y)));
+  return f32x4.neg(vexpm1Called(f32x4.neg(y)));
+}
+
+// The same functions as calls, not inlined, for kernels off the training
+// step's hot path (softplus, BCE on probabilities, scalar uses): each inlined
+// copy of exp or log is about 1 KB of code, more than a call per vector costs
+// there. Same operations, so the same bits.
+
+/** vexp, called. */
+export function vexpCalled(x: v128): v128 {
+  return vexp(x);
+}
+
+/** vexpm1, called. */
+export function vexpm1Called(x: v128): v128 {
+  return vexpm1(x);
+}
+
+/** vlog, called. */
+export function vlogCalled(x: v128): v128 {
+  return vlog(x);
+}
+
+/** vlog1p, called. */
+export function vlog1pCalled(u: v128): v128 {
+  return vlog1p(u);
 }
 
 // ---- fixed-order f64 summation -------------------------------------------

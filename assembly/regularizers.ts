@@ -1,7 +1,7 @@
 // Penalties on codes and encoders: L1 activity, KL sparsity toward a target
 // mean activation ρ, k-sparse masks, and the contractive (Jacobian) penalty of
 // a sigmoid layer. Code-sized arrays: scalar loops, f64 sums in index order.
-import { lane0, splat, vlog } from "./math";
+import { lane0, splat, vlogCalled } from "./math";
 
 /** Σ |x| */
 export function f32_abs_sum(x: usize, n: i32): f64 {
@@ -29,7 +29,7 @@ const RHO_EPS: f32 = 1e-6;
 }
 
 @inline function logf(x: f32): f32 {
-  return lane0(vlog(splat(x)));
+  return lane0(vlogCalled(splat(x)));
 }
 
 /** Σ_j KL(ρ ‖ ρ̂_j) = ρ·log(ρ/ρ̂_j) + (1−ρ)·log((1−ρ)/(1−ρ̂_j)), ρ̂ clamped. */

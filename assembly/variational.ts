@@ -1,10 +1,10 @@
 // The variational autoencoder's pieces: the reparameterized sample, the KL
 // divergence of N(μ, σ²) to N(0, I), and per-sample log densities for the
 // importance-weighted estimate of log p(x) (Burda et al., ICLR 2016).
-import { lane0, splat, vexp, vlog, vlog1p } from "./math";
+import { lane0, splat, vexp, vexpCalled, vlog1pCalled, vlogCalled } from "./math";
 
 @inline function expf(x: f32): f32 {
-  return lane0(vexp(splat(x)));
+  return lane0(vexpCalled(splat(x)));
 }
 
 /** z = μ + exp(½·log σ²)·ε */
@@ -82,7 +82,7 @@ export function f32_row_bce_logits(dst: usize, logits: usize, target: usize, row
     for (let j = 0; j < cols; j++) {
       const o = (<usize>r * <usize>cols + <usize>j) << 2;
       const z = load<f32>(logits + o);
-      s += <f64>(Mathf.max(z, 0) - z * load<f32>(target + o) + lane0(vlog1p(vexp(splat(-Mathf.abs(z))))));
+      s += <f64>(Mathf.max(z, 0) - z * load<f32>(target + o) + lane0(vlog1pCalled(vexpCalled(splat(-Mathf.abs(z))))));
     }
     store<f32>(dst + (<usize>r << 2), <f32>s);
   }
@@ -108,6 +108,6 @@ export function f32_logmeanexp_cols(dst: usize, src: usize, k: i32, cols: i32): 
     for (let i = 0; i < k; i++) m = Mathf.max(m, load<f32>(src + ((<usize>i * <usize>cols + <usize>j) << 2)));
     let s: f32 = 0;
     for (let i = 0; i < k; i++) s += expf(load<f32>(src + ((<usize>i * <usize>cols + <usize>j) << 2)) - m);
-    store<f32>(dst + (<usize>j << 2), m + lane0(vlog(splat(s / <f32>k))));
+    store<f32>(dst + (<usize>j << 2), m + lane0(vlogCalled(splat(s / <f32>k))));
   }
 }

@@ -30,14 +30,16 @@ const ISOLATION = {
 };
 
 /**
- * Starts serving `root` on 127.0.0.1 (port 0 picks a free one).
+ * Starts serving `root` on 127.0.0.1 (port 0 picks a free one), adding
+ * `headers` to every response (the tests: a Content-Security-Policy).
  * Resolves with `{ origin, close() }`.
  */
-export function serve({ root, port = 0 } = {}) {
+export function serve({ root, port = 0, headers = {} } = {}) {
   const base = resolve(root);
+  const common = { "Cache-Control": "no-store", ...ISOLATION, ...headers };
   const server = createServer(async (request, response) => {
     const send = (status, body, type = "text/plain; charset=utf-8") => {
-      response.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store", ...ISOLATION });
+      response.writeHead(status, { "Content-Type": type, ...common });
       response.end(body);
     };
     if (request.method !== "GET" && request.method !== "HEAD") return send(405, "GET only\n");
@@ -56,8 +58,7 @@ export function serve({ root, port = 0 } = {}) {
       response.writeHead(200, {
         "Content-Type": MIME[extname(file)] ?? "application/octet-stream",
         "Content-Length": info.size,
-        "Cache-Control": "no-store",
-        ...ISOLATION,
+        ...common,
       });
       if (request.method === "HEAD") return response.end();
       createReadStream(file).pipe(response);

@@ -38,7 +38,7 @@ import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrai
 import { sampleShapeOf } from "./scaler.js";
 import { autoThreshold, predictionConfidence } from "./anomaly-scores.js";
 import { percentile } from "./metrics.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   /**
@@ -416,7 +416,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
       detector.quantile_ = checkQuantile(state.thresholdQuantile ?? undefined);
       const scores = tensors.get("decision_scores");
       if (!scores || scores.shape.length !== 1 || scores.data.length < 1) {
-        throw new ModelFormatError(`expected a tensor "${KIND}.decision_scores" of shape [N], found ${scores ? `shape [${scores.shape.join(", ")}]` : "none"}`);
+        throw new ModelFormatError(`expected a tensor "${KIND}.decision_scores" of shape [N], found ${scores ? `shape ${shapeText(scores.shape)}` : "none"}`);
       }
       if (!scores.data.every(Number.isFinite)) throw new ModelFormatError(`"${KIND}.decision_scores" holds non-finite values`);
       detector.stats = scoreStats(scores.data, detector.contamination_, detector.quantile_);
@@ -472,7 +472,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
         for (const [name, t] of tensors) if (name.startsWith(prefix)) own.push({ name: name.slice(prefix.length), shape: t.shape, data: t.data });
         const member = await Autoencoder.load(encodeModelFile(configs[m - 1], own, coreCrc32));
         others.push(member);
-        if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape [${this.sampleShape.join(", ")}], found [${member.inputShape.join(", ")}]`);
+        if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape ${shapeText(this.sampleShape)}, found ${shapeText(member.inputShape)}`);
         stats.push(checkMemberStats(e.stats[m], `ensemble member ${m}`));
         references.push(checkReference(tensors.get(`reference${m}`), width(member), `ensemble member ${m}`));
       }

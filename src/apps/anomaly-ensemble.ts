@@ -15,6 +15,7 @@ import type { Autoencoder } from "../models/autoencoder.js";
 import type { TensorData } from "../models/data.js";
 import type { FitOptions, History } from "../models/fit.js";
 import { getEngine } from "../wasm/module.js";
+import { shapeText } from "../shape.js";
 
 /** Members of the default ensemble. */
 export const DEFAULT_MEMBERS = 5;
@@ -234,7 +235,7 @@ export function checkMemberStats(value: unknown, where: string): MemberStats {
 /** Checks a member's saved reference codes: [rows ≥ 1, code width], finite. */
 export function checkReference(t: { shape: number[]; data: Float32Array } | undefined, width: number, where: string): Float32Array {
   if (!t || t.shape.length !== 2 || t.shape[1] !== width || !(t.shape[0]! >= 1)) {
-    throw new ModelFormatError(`${where}: expected reference codes of shape [rows, ${width}], found ${t ? `shape [${t.shape.join(", ")}]` : "none"}`);
+    throw new ModelFormatError(`${where}: expected reference codes of shape ${shapeText(["rows", width])}, found ${t ? `shape ${shapeText(t.shape)}` : "none"}`);
   }
   if (!t.data.every(Number.isFinite)) throw new ModelFormatError(`${where}: the reference codes hold non-finite values`);
   return t.data;

@@ -7,6 +7,7 @@ import { AutoencoderError, ConfigError, DataError, describe, DisposedError, Shap
 import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type TensorData } from "../models/data.js";
 import { createOptimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
+import { shapeText } from "../shape.js";
 
 /** Class labels: integers, e.g. a Uint8Array of digits. */
 export type Labels = ArrayLike<number>;
@@ -14,7 +15,7 @@ export type Labels = ArrayLike<number>;
 /** The per-sample shape of x: inner dimensions of a tensor, or the length of the first row. */
 function sampleShapeOf(x: DataInput, what: string): number[] {
   const shape = Array.isArray(x) ? [x.length, Array.isArray(x[0]) ? (x[0] as readonly number[]).length : 0] : (x as { shape?: number[] })?.shape;
-  if (!Array.isArray(shape) || shape.length < 2) throw new ShapeError(`${what}: expected samples × features, found ${Array.isArray(shape) ? `shape [${shape.join(", ")}]` : String(x)}`);
+  if (!Array.isArray(shape) || shape.length < 2) throw new ShapeError(`${what}: expected samples × features, found ${Array.isArray(shape) ? `shape ${shapeText(shape)}` : String(x)}`);
   return shape.slice(1);
 }
 

@@ -9,7 +9,7 @@ import { toBatch, type DataInput, type TensorData } from "../models/data.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine } from "../wasm/module.js";
 import { AutoencoderEstimator, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind, type StreamedSamples } from "./estimator.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** Options of Reducer: its own and the estimators' training options. */
 export interface ReducerOptions extends EstimatorTrainingOptions, CodeSizeOptions {
@@ -133,7 +133,7 @@ export class Reducer extends AutoencoderEstimator {
 
   protected override checkModel(model: Autoencoder): void {
     if (this.requested !== undefined && codeWidth(model) !== this.requested) {
-      throw new ConfigError(`${this.requestedKey}: the model's code has ${codeWidth(model)} values ([${model.codeShape.join(", ")}]), not the requested ${this.requested}`);
+      throw new ConfigError(`${this.requestedKey}: the model's code has ${codeWidth(model)} values (${shapeText(model.codeShape)}), not the requested ${this.requested}`);
     }
   }
 }

@@ -228,7 +228,7 @@ export class StandardScaler extends AffineScaler {
     const meanPtr = arena.scratch(cols * 4);
     const varPtr = arena.scratch(cols * 4);
     // Batch norm's statistics are exactly these: f64 sums, biased variance.
-    kn.f32_batchnorm_stats(meanPtr, varPtr, x, rows, cols, arena.scratch(16 * cols));
+    kn.f32_batchnorm_stats(meanPtr, varPtr, x, rows, cols, 0, cols, arena.scratch(16 * cols));
     const mean = arena.read(meanPtr, cols);
     const std = Float32Array.from(arena.read(varPtr, cols), Math.sqrt);
     this.mean_ = mean;

@@ -4,7 +4,7 @@ import type { TensorData } from "../models/data.js";
 import { COLUMNS_FLAG, parseColumns, positionalsOf, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 import { checkWritable, DATA_FORMATS_HELP, FileError, outputFormat, readData, writeStdout, writeTensor, type ReadDataOptions } from "./data.js";
 import { loadModel, samplesFor, type LoadedModel } from "./model.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 const MODEL_ARG = { name: "model", help: "A model file from `autoencoders train` (or Autoencoder/VAE save() bytes)." };
 const DATA_ARG = { name: "data", help: "Samples with as many values each as the model's input: .csv, .npy or IDX." };
@@ -194,7 +194,7 @@ export async function reconstruct(args: ParsedArgs): Promise<void> {
   await withModel(modelPath, async (model) => {
     const result = model.reconstruct(samplesFor(model, x, dataPath));
     await writeTensor(out, forOutput(out, result));
-    await report(out, `reconstructed ${result.shape[0]} samples of shape [${result.shape.slice(1).join(", ")}]`);
+    await report(out, `reconstructed ${result.shape[0]} samples of shape ${shapeText(result.shape.slice(1))}`);
   });
 }
 
@@ -207,7 +207,7 @@ export async function generate(args: ParsedArgs): Promise<void> {
     if (!model.sample) throw new FileError(`${modelPath}: generate needs a vae model (train one with --kind vae), found ${model.description}`);
     const samples = model.sample(n, seed);
     await writeTensor(out, forOutput(out, samples));
-    await report(out, `generated ${n} samples of shape [${samples.shape.slice(1).join(", ")}]`);
+    await report(out, `generated ${n} samples of shape ${shapeText(samples.shape.slice(1))}`);
   });
 }
 

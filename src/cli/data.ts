@@ -15,6 +15,7 @@ import { streamNpy } from "../io/npy-stream.js";
 import { readIdx } from "../io/idx.js";
 import { readNpy, writeNpy } from "../io/npy.js";
 import type { TensorData } from "../models/data.js";
+import { shapeText } from "../shape.js";
 
 /** A failure of a named file (unreadable, unwritable, malformed): exit code 1. */
 export class FileError extends Error {
@@ -143,7 +144,7 @@ export async function readData(path: string, options: ReadDataOptions = {}): Pro
   if (shape.length === 0) throw new FileError(`${path}: expected an array of samples, found a scalar`);
   if (shape.length === 1) tensor = { data: tensor.data, shape: [shape[0]!, 1] };
   if (tensor.shape[0] === 0) throw new FileError(`${path}: expected at least one sample, found none`);
-  if (tensor.shape.slice(1).some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape [${tensor.shape.join(", ")}]`);
+  if (tensor.shape.slice(1).some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape ${shapeText(tensor.shape)}`);
   return tensor;
 }
 
@@ -305,7 +306,7 @@ export async function scanBlocks(path: string, blocks: Blocks): Promise<BlocksSc
     rows += shape[0]!;
   }
   if (rows === 0 || sampleShape === null) throw new FileError(`${path}: expected at least one sample, found none`);
-  if (sampleShape.some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape [${rows}, ${sampleShape.join(", ")}]`);
+  if (sampleShape.some((d) => d === 0)) throw new FileError(`${path}: expected at least one value per sample, found shape ${shapeText([rows, ...sampleShape])}`);
   return { rows, sampleShape, unitInterval };
 }
 

@@ -13,7 +13,7 @@ import type { TensorData } from "../models/data.js";
 import { VAE } from "../models/vae.js";
 import { init } from "../wasm/module.js";
 import { FileError, readBytes } from "./data.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** What a model file holds, by its format tag. */
 const KINDS: Record<string, string> = {
@@ -124,8 +124,8 @@ export function samplesFor(model: LoadedModel, x: TensorData, path: string): Ten
   const found = sizeOf(x.shape.slice(1));
   if (found !== expected) {
     throw new FileError(
-      `${path}: expected ${expected} features per sample (the model's input shape [${model.sampleShape.join(", ")}]), ` +
-        `found ${found} (data shape [${x.shape.join(", ")}])`,
+      `${path}: expected ${expected} features per sample (the model's input shape ${shapeText(model.sampleShape)}), ` +
+        `found ${found} (data shape ${shapeText(x.shape)})`,
     );
   }
   return { data: x.data, shape: [x.shape[0]!, ...model.sampleShape] };

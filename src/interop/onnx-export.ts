@@ -19,6 +19,7 @@ import type { VAE } from "../models/vae.js";
 import type { Network } from "../models/network.js";
 import { permute } from "./permute.js";
 import { DTYPE, encodeModel, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
+import { shapeText } from "../shape.js";
 
 /** Which network toOnnx exports: the whole model, or the encoder or decoder alone. */
 export type OnnxPart = "full" | "encoder" | "decoder";
@@ -238,11 +239,11 @@ export function toOnnx(model: Autoencoder | VAE, options: ToOnnxOptions = {}): U
   const g = new GraphBuilder(weights);
   const inputs: OnnxValueInfo[] = [];
   const outputs: OnnxValueInfo[] = [];
-  const reconstructionDoc = `the reconstruction, [batch, ${model.inputShape.join(", ")}]`;
+  const reconstructionDoc = `the reconstruction, ${shapeText(["batch", ...model.inputShape])}`;
   if (!isVae(model)) {
-    const codeDoc = `the code, [batch, ${model.codeShape.join(", ")}]`;
+    const codeDoc = `the code, ${shapeText(["batch", ...model.codeShape])}`;
     const start: Value = part === "decoder" ? { name: "code", shape: model.codeShape, layout: "nhwc" } : { name: "input", shape: model.inputShape, layout: "nhwc" };
-    inputs.push(part === "decoder" ? inputInfo("code", model.codeShape, codeDoc) : inputInfo("input", model.inputShape, `samples, [batch, ${model.inputShape.join(", ")}] (NHWC for images)`));
+    inputs.push(part === "decoder" ? inputInfo("code", model.codeShape, codeDoc) : inputInfo("input", model.inputShape, `samples, ${shapeText(["batch", ...model.inputShape])} (NHWC for images)`));
     let v = part === "decoder" ? start : emitNetwork(g, start, model.encoder);
     if (part === "encoder") outputs.push(output(g, v, "code", codeDoc));
     else {
@@ -250,15 +251,15 @@ export function toOnnx(model: Autoencoder | VAE, options: ToOnnxOptions = {}): U
       outputs.push(output(g, v, "reconstruction", reconstructionDoc));
     }
   } else if (part === "decoder") {
-    inputs.push(inputInfo("z", [model.latent], `latent codes, [batch, ${model.latent}]`));
+    inputs.push(inputInfo("z", [model.latent], `latent codes, ${shapeText(["batch", model.latent])}`));
     outputs.push(output(g, emitNetwork(g, { name: "z", shape: [model.latent], layout: "nhwc" }, model.decoder), "reconstruction", reconstructionDoc));
   } else {
-    inputs.push(inputInfo("input", model.inputShape, `samples, [batch, ${model.inputShape.join(", ")}] (NHWC for images)`));
+    inputs.push(inputInfo("input", model.inputShape, `samples, ${shapeText(["batch", ...model.inputShape])} (NHWC for images)`));
     const h = emitNetwork(g, { name: "input", shape: model.inputShape, layout: "nhwc" }, model.encoder);
     const mu = emitNetwork(g, h, model.muHead);
     if (part === "encoder") {
-      outputs.push(output(g, mu, "mu", `μ of q(z|x), [batch, ${model.latent}]`));
-      outputs.push(output(g, emitNetwork(g, h, model.logVarHead), "logVar", `log σ² of q(z|x), [batch, ${model.latent}]`));
+      outputs.push(output(g, mu, "mu", `μ of q(z|x), ${shapeText(["batch", model.latent])}`));
+      outputs.push(output(g, emitNetwork(g, h, model.logVarHead), "logVar", `log σ² of q(z|x), ${shapeText(["batch", model.latent])}`));
     } else {
       outputs.push(output(g, emitNetwork(g, mu, model.decoder), "reconstruction", `${reconstructionDoc}, decoded from μ`));
     }

@@ -9,9 +9,9 @@ import type { LayerSpec } from "../layers/index.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
 import type { ModelBase } from "../models/base.js";
 import { VAE, type VAEConfig } from "../models/vae.js";
-import { decodeModel, listText, namesText } from "./onnx-proto.js";
+import { decodeModel, namesText } from "./onnx-proto.js";
 import { toLayers, toVaeLayers, type ImportedLayer } from "./onnx-layers.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** The names of a VAE graph's μ and log σ² outputs, and the VAE's training settings (the file has none). */
 export interface OnnxVaeOptions {
@@ -73,7 +73,7 @@ function splitAt(layers: ImportedLayer[], code: string | undefined): number {
 function decoderGraph(bytes: Uint8Array, code: readonly number[]): ImportedLayer[] {
   const stack = toLayers(decodeModel(bytes));
   if (!same(stack.input, code)) {
-    throw new ConfigError(`fromOnnx: expected the decoder graph's input ${describe(stack.inputName)} to be the code, per-sample ${listText(code)}, found ${listText(stack.input)}`);
+    throw new ConfigError(`fromOnnx: expected the decoder graph's input ${describe(stack.inputName)} to be the code, per-sample ${shapeText(code)}, found ${shapeText(stack.input)}`);
   }
   return stack.layers;
 }
@@ -142,7 +142,7 @@ async function buildAutoencoder(bytes: Uint8Array, options: FromOnnxOptions): Pr
   if (options.encoder !== undefined && !same(model.codeShape, stack.input)) {
     const found = model.codeShape;
     model.dispose();
-    throw new ConfigError(`fromOnnx: expected the encoder layers to end at the decoder graph's input, per-sample ${listText(stack.input)}, found ${listText(found)}`);
+    throw new ConfigError(`fromOnnx: expected the encoder layers to end at the decoder graph's input, per-sample ${shapeText(stack.input)}, found ${shapeText(found)}`);
   }
   const tensors: Named = new Map();
   if (options.encoder === undefined) addWeights(tensors, "encoder", encoder as ImportedLayer[]);

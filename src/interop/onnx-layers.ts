@@ -9,7 +9,7 @@ import { convOutputLength } from "../ops/conv2d.js";
 import { convTransposeOutputLength } from "../ops/conv2d-transpose.js";
 import { dtypeName, listText, namesText, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { permute } from "./permute.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** The ONNX operators fromOnnx reads. */
 export const SUPPORTED_OPS = [
@@ -176,7 +176,7 @@ class Converter {
     if (info.elemType !== 1) throw new ConfigError(`fromOnnx: input ${describe(info.name)} has data type ${dtypeName(info.elemType)}; expected FLOAT`);
     const dims = info.dims.slice(1);
     if (info.dims.length < 2 || info.dims.length > 4 || dims.some((d) => typeof d !== "number" || d < 1) || sizeOf(dims as number[]) > MAX_SAMPLE) {
-      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape ${listText(info.dims.map((d) => (typeof d === "string" ? describe(d) : d)))}; expected [batch, ...one to three fixed sizes] of at most ${MAX_SAMPLE} values per sample`);
+      throw new ConfigError(`fromOnnx: input ${describe(info.name)} has shape ${shapeText(info.dims.map((d) => (typeof d === "string" ? describe(d) : d)))}; expected [batch, ...one to three fixed sizes] of at most ${MAX_SAMPLE} values per sample`);
     }
     const first = this.consumersOf(info.name)[0];
     const nhwcInput = first?.op === "Transpose" && same(intsAttr(first, "perm") ?? [], [0, 3, 1, 2]);
@@ -311,14 +311,14 @@ function convertNode(c: Converter, node: OnnxNode, v: Value): Value {
 }
 
 function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
-  if (v.dims.length !== 1) throw unsupported(node, `expected a flat input [batch, features], found per-sample ${listText(v.dims)}`);
+  if (v.dims.length !== 1) throw unsupported(node, `expected a flat input [batch, features], found per-sample ${shapeText(v.dims)}`);
   let b = c.floats(node, 1, "the weight matrix");
   let bias: { shape: number[]; data: Float32Array } | null = null;
   let outName = node.outputs[0] ?? "";
   if (node.op === "Gemm") {
     onlyAttributes(node, ["alpha", "beta", "transA", "transB"]);
     if (floatAttr(node, "alpha", 1) !== 1 || floatAttr(node, "beta", 1) !== 1 || intAttr(node, "transA", 0) !== 0) throw unsupported(node, "expected alpha = beta = 1 and transA = 0");
-    if (b.shape.length !== 2) throw unsupported(node, `expected a 2-D weight matrix, found ${listText(b.shape)}`);
+    if (b.shape.length !== 2) throw unsupported(node, `expected a 2-D weight matrix, found ${shapeText(b.shape)}`);
     if (intAttr(node, "transB", 0) === 1) b = { shape: [b.shape[1]!, b.shape[0]!], data: permute(b.data, b.shape, [1, 0]) };
     if (node.inputs[2]) bias = c.floats(node, 2, "the bias");
   } else {
@@ -331,8 +331,8 @@ function convertDense(c: Converter, node: OnnxNode, v: Value): Value {
     }
   }
   const [rows, units] = b.shape as [number, number];
-  if (b.shape.length !== 2 || rows !== v.dims[0]) throw unsupported(node, `expected a weight matrix [${v.dims[0]}, units], found ${listText(b.shape)}`);
-  if (bias && bias.data.length !== units) throw unsupported(node, `expected a bias of ${units} values, found shape ${listText(bias.shape)}`);
+  if (b.shape.length !== 2 || rows !== v.dims[0]) throw unsupported(node, `expected a weight matrix ${shapeText([v.dims[0]!, "units"])}, found ${shapeText(b.shape)}`);
+  if (bias && bias.data.length !== units) throw unsupported(node, `expected a bias of ${units} values, found shape ${shapeText(bias.shape)}`);
   const weights: Weights = new Map([["kernel", c.takeRows(b)]]);
   if (bias) weights.set("bias", { shape: [units], data: bias.data });
   const out: Value = { name: outName, dims: [units], layout: "nhwc" };
@@ -351,7 +351,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   onlyAttributes(node, ["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad", ...(transposed ? ["output_padding"] : [])]);
   if (v.layout !== "nchw" || v.dims.length !== 3) throw unsupported(node, "expected an NCHW image input");
   const w = c.floats(node, 1, "the filters");
-  if (w.shape.length !== 4) throw unsupported(node, `expected 4-D filters, found ${listText(w.shape)}`);
+  if (w.shape.length !== 4) throw unsupported(node, `expected 4-D filters, found ${shapeText(w.shape)}`);
   if (intAttr(node, "group", 1) !== 1 || !(intsAttr(node, "dilations") ?? [1, 1]).every((d) => d === 1)) throw unsupported(node, "expected group = 1 and dilations 1");
   const autoPad = stringAttr(node, "auto_pad", "NOTSET");
   if (autoPad !== "NOTSET") throw unsupported(node, `auto_pad ${describe(autoPad)}; supported: explicit pads`);
@@ -360,10 +360,10 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
   const strides = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
   if (strides.length !== 2 || !strides.every((s) => Number.isInteger(s) && s >= 1 && s <= 1 << 16)) throw unsupported(node, `strides ${listText(strides)}; supported: two integers in [1, 65536]`);
   const kernelShape = intsAttr(node, "kernel_shape");
-  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape ${listText(kernelShape)} differs from the filters' ${kh}×${kw}`);
+  if (kernelShape && !same(kernelShape, [kh, kw])) throw unsupported(node, `kernel_shape ${shapeText(kernelShape)} differs from the filters' ${kh}×${kw}`);
   const pads = pads4(node);
   const filters = transposed ? w.shape[1]! : w.shape[0]!;
-  if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters ${listText(w.shape)} do not fit ${cin} input channels`);
+  if ((transposed ? w.shape[0] : w.shape[1]) !== cin) throw unsupported(node, `filters ${shapeText(w.shape)} do not fit ${cin} input channels`);
   const axes = [[ih, kh, strides[0], pads[0]!, pads[2]!], [iw, kw, strides[1], pads[1]!, pads[3]!]] as const;
   let spec: LayerSpec | null = null;
   let outHW: number[] = [];
@@ -398,7 +398,7 @@ function convertConv(c: Converter, node: OnnxNode, v: Value): Value {
     }
     outHW = onnxOut;
   }
-  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW.join("×")} from ${ih}×${iw}`);
+  if (outHW.some((o) => o < 1)) throw unsupported(node, `an output of ${outHW[0]}×${outHW[1]} from ${ih}×${iw}`);
   if (spec === null) {
     // PyTorch's padding (as many rows at the start as at the end) where "same" would put the odd one at the end.
     if (!pads.every((p) => Number.isInteger(p) && p >= 0 && p <= 1 << 16)) throw unsupported(node, `pads ${listText(pads)}; supported: integers in [0, 65536]`);
@@ -422,12 +422,12 @@ function convertBatchNorm(c: Converter, node: OnnxNode, v: Value): Value {
   onlyAttributes(node, ["epsilon", "momentum", "training_mode", "spatial"]);
   if (intAttr(node, "training_mode", 0) !== 0) throw unsupported(node, "expected training_mode = 0 (inference)");
   const image = v.layout === "nchw" && v.dims.length === 3;
-  if (!image && v.dims.length !== 1) throw unsupported(node, `expected an NCHW image or flat features, found per-sample ${listText(v.dims)} (${v.layout.toUpperCase()})`);
+  if (!image && v.dims.length !== 1) throw unsupported(node, `expected an NCHW image or flat features, found per-sample ${shapeText(v.dims)} (${v.layout.toUpperCase()})`);
   const channels = v.dims[0]!;
   const weights: Weights = new Map();
   ["gamma", "beta", "movingMean", "movingVariance"].forEach((name, i) => {
     const t = c.floats(node, i + 1, name);
-    if (t.data.length !== channels) throw unsupported(node, `expected ${name} of ${channels} values, found shape ${listText(t.shape)}`);
+    if (t.data.length !== channels) throw unsupported(node, `expected ${name} of ${channels} values, found shape ${shapeText(t.shape)}`);
     weights.set(name, { shape: [channels], data: t.data });
   });
   const out: Value = { name: node.outputs[0] ?? "", dims: v.dims, layout: v.layout };
@@ -465,17 +465,17 @@ function convertReshape(c: Converter, node: OnnxNode, v: Value, out: Value): Val
     const t = c.constant(node, 1, "the shape");
     if (t.data instanceof Float32Array) throw unsupported(node, "expected an INT64 shape");
     const shape = [...t.data];
-    if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape ${listText(shape)} fixes the batch size; expected 0 or -1 first`);
+    if (shape[0] !== 0 && shape[0] !== -1) throw unsupported(node, `shape ${shapeText(shape)} fixes the batch size; expected 0 or -1 first`);
     const rest = shape.slice(1).map((d, i) => (d === 0 ? v.dims[i] ?? -2 : d));
     const known = sizeOf(rest.filter((d) => d !== -1));
     target = rest.map((d) => (d === -1 ? sizeOf(v.dims) / known : d));
     if (target.some((d) => !Number.isInteger(d) || d < 1) || sizeOf(target) !== sizeOf(v.dims) || (shape[0] === -1 && rest.includes(-1))) {
-      throw unsupported(node, `shape ${listText(shape)} does not fit per-sample ${listText(v.dims)}`);
+      throw unsupported(node, `shape ${shapeText(shape)} does not fit per-sample ${shapeText(v.dims)}`);
     }
   }
   const fromImage = v.layout === "nchw" && v.dims.length === 3;
   if (fromImage) {
-    if (target.length !== 1) throw unsupported(node, `expected a flatten of an NCHW image, found target ${listText(target)}`);
+    if (target.length !== 1) throw unsupported(node, `expected a flatten of an NCHW image, found target ${shapeText(target)}`);
     c.setPendingRows(node, [...v.dims]);
     const y: Value = { ...out, dims: target, layout: "nhwc" };
     c.push(layers.flatten(), y);

@@ -3,6 +3,7 @@
 // with int64 tensors for shapes. Field numbers are onnx.proto's.
 import { describe, ModelFormatError } from "../errors.js";
 import { ProtoWriter, readFields, readPackedFloats, readPackedInts, text, toInt, type ProtoField } from "./protobuf.js";
+import { shapeText } from "../shape.js";
 
 /** TensorProto.DataType values. */
 export const DTYPE = { float: 1, int32: 6, int64: 7 } as const;
@@ -161,19 +162,19 @@ export function readTensor(bytes: Uint8Array, where: string): OnnxTensor {
     else if (f.field === 13 || f.field === 14) throw new ModelFormatError(`${where}: tensor ${describe(name)} keeps its data in an external file; expected the data inside the model`);
   }
   const what = `${where} tensor ${describe(name)}`;
-  if (dims.some((d) => d < 0)) throw new ModelFormatError(`${what}: expected dims >= 0, found ${listText(dims)}`);
+  if (dims.some((d) => d < 0)) throw new ModelFormatError(`${what}: expected dims >= 0, found ${shapeText(dims)}`);
   // Checked against the bytes present before anything of that size is allocated.
   let count = 1;
   for (const d of dims) {
     count *= d;
-    if (count > MAX_ELEMENTS) throw new ModelFormatError(`${what}: expected at most ${MAX_ELEMENTS} elements, found dims ${listText(dims)}`);
+    if (count > MAX_ELEMENTS) throw new ModelFormatError(`${what}: expected at most ${MAX_ELEMENTS} elements, found dims ${shapeText(dims)}`);
   }
   if (dtype !== DTYPE.float && dtype !== DTYPE.int64 && dtype !== DTYPE.int32) {
     throw new ModelFormatError(`${what}: unsupported data type ${dtypeName(dtype)}; expected FLOAT (weights) or INT64/INT32 (shapes)`);
   }
   const width = dtype === DTYPE.int64 ? 8 : 4;
   if (raw !== null) {
-    if (raw.length !== count * width) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count * width} bytes of raw_data, found ${raw.length}`);
+    if (raw.length !== count * width) throw new ModelFormatError(`${what}: dims ${shapeText(dims)} need ${count * width} bytes of raw_data, found ${raw.length}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     if (dtype === DTYPE.float) {
       const data = new Float32Array(count);
@@ -186,11 +187,11 @@ export function readTensor(bytes: Uint8Array, where: string): OnnxTensor {
   }
   if (dtype === DTYPE.float) {
     const values = floats.flatMap((f) => readPackedFloats(f, what));
-    if (values.length !== count) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count} float_data values, found ${values.length}`);
+    if (values.length !== count) throw new ModelFormatError(`${what}: dims ${shapeText(dims)} need ${count} float_data values, found ${values.length}`);
     return { name, dims, data: Float32Array.from(values) };
   }
   const values = ints.flatMap((f) => readPackedInts(f, what));
-  if (values.length !== count) throw new ModelFormatError(`${what}: dims ${listText(dims)} need ${count} integer values, found ${values.length}`);
+  if (values.length !== count) throw new ModelFormatError(`${what}: dims ${shapeText(dims)} need ${count} integer values, found ${values.length}`);
   return { name, dims, data: dtype === DTYPE.int32 ? values.map((v) => v | 0) : values };
 }
 

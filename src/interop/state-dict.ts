@@ -24,6 +24,7 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../io/sa
 import type { Autoencoder } from "../models/autoencoder.js";
 import type { VAE } from "../models/vae.js";
 import { permute } from "./permute.js";
+import { shapeText } from "../shape.js";
 
 /** Options of the PyTorch state_dict mapping. */
 export interface StateDictOptions {
@@ -148,9 +149,9 @@ export function loadStateDict(model: Autoencoder | VAE, bytes: Uint8Array, optio
       // A layer without a bias has no such tensor, here or in PyTorch's module.
       if (!expected) continue;
       const want = toTorch(layer, suffix, expected, images).shape;
-      if (!t) throw new ConfigError(`state dict: expected a tensor ${describe(key)} of shape [${want.join(", ")}] for ${layer.name} (${layer.spec.type}) ${suffix}, found none`);
+      if (!t) throw new ConfigError(`state dict: expected a tensor ${describe(key)} of shape ${shapeText(want)} for ${layer.name} (${layer.spec.type}) ${suffix}, found none`);
       if (t.shape.join(",") !== want.join(",")) {
-        throw new ConfigError(`state dict: expected ${describe(key)} of shape [${want.join(", ")}] for ${layer.name} (${layer.spec.type}), found [${t.shape.slice(0, 8).join(", ")}]`);
+        throw new ConfigError(`state dict: expected ${describe(key)} of shape ${shapeText(want)} for ${layer.name} (${layer.spec.type}), found ${shapeText(t.shape)}`);
       }
       updates.set(ours, toOurs(layer, suffix, t, images));
       used.add(key);

@@ -4,7 +4,7 @@
 // (MNIST pixels stay 0..255); i32 values beyond 2^24 round to the nearest
 // f32, and a finite f64 value outside the float32 range is refused.
 import { DataError, ShapeError, describe } from "../errors.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** The value types an IDX file may hold (its third magic byte). */
 export type IdxDtype = "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
@@ -57,9 +57,9 @@ export function readIdx(bytes: Uint8Array): IdxArray {
   const needed = count * type.size;
   const available = bytes.length - dataStart;
   if (available < needed) {
-    throw fail(`truncated: shape [${shape.join(", ")}] of ${type.dtype} needs ${needed} bytes of data, found ${available}`);
+    throw fail(`truncated: shape ${shapeText(shape)} of ${type.dtype} needs ${needed} bytes of data, found ${available}`);
   }
-  if (available > needed) throw fail(`expected ${needed} bytes of data for shape [${shape.join(", ")}] of ${type.dtype}, found ${available - needed} more`);
+  if (available > needed) throw fail(`expected ${needed} bytes of data for shape ${shapeText(shape)} of ${type.dtype}, found ${available - needed} more`);
   return { data: convert(bytes, view, dataStart, count, type.dtype), shape, dtype: type.dtype };
 }
 
@@ -90,7 +90,7 @@ export function writeIdx(tensor: { data: Float32Array; shape: number[] }, dtype:
     throw new ShapeError(`writeIdx: expected 1 to 255 dimensions, each an integer in 0..2^32-1, found ${describe(shape)}`);
   }
   const count = sizeOf(shape);
-  if (count !== data.length) throw new ShapeError(`writeIdx: shape [${shape.join(", ")}] holds ${count} values, found ${data.length} in data`);
+  if (count !== data.length) throw new ShapeError(`writeIdx: shape ${shapeText(shape)} holds ${count} values, found ${data.length} in data`);
   const start = 4 + 4 * shape.length;
   const out = new Uint8Array(start + count * type.size);
   const view = new DataView(out.buffer);

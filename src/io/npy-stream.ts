@@ -7,7 +7,7 @@
 import { ConfigError, DataError, describe } from "../errors.js";
 import { CHUNK_BYTES, passesOf, type ByteSource } from "./byte-source.js";
 import { npyDataSizeError, npyPreamble, npyValues, type NpyArray, type NpyPreamble } from "./npy.js";
-import { sizeOf } from "../shape.js";
+import { shapeTuple, sizeOf } from "../shape.js";
 
 /** Options of streamNpy. */
 export interface StreamNpyOptions {
@@ -108,14 +108,14 @@ async function* arrays(chunks: AsyncGenerator<Uint8Array>, blockRowsOption: numb
     if (shape.length === 0) throw new DataError("streamNpy: expected an array with at least one axis to stream rows of, found a 0-d array (a scalar); read it with readNpy");
     if (fortranOrder && shape.filter((d) => d > 1).length > 1) {
       throw new DataError(
-        `streamNpy: a Fortran-order (column-major) array of shape (${shape.join(", ")}) cannot be read row by row; ` +
+        `streamNpy: a Fortran-order (column-major) array of shape ${shapeTuple(shape)} cannot be read row by row; ` +
           "save it in C order (np.save(path, np.ascontiguousarray(a))) or read it whole with readNpy",
       );
     }
     const rowShape = shape.slice(1);
     const cols = sizeOf(rowShape);
     const rowBytes = cols * size;
-    if (rowBytes === 0) throw new DataError(`streamNpy: expected rows of at least one value, found shape (${shape.join(", ")})`);
+    if (rowBytes === 0) throw new DataError(`streamNpy: expected rows of at least one value, found shape ${shapeTuple(shape)}`);
     const totalRows = shape[0]!;
     const blockRows = blockRowsOption ?? Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, rowBytes)));
     let row = 0;

@@ -12,7 +12,7 @@
 // returned in C order (transposed as np.ascontiguousarray would). Big-endian
 // data, structured and object dtypes are refused with a DataError saying so.
 import { DataError, ShapeError, describe } from "../errors.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, shapeTuple, sizeOf } from "../shape.js";
 
 /** What readNpy returns: the values in C order as f32, with the shape and the file's dtype. */
 export interface NpyArray {
@@ -39,9 +39,6 @@ const SHAPE_QUOTED = 8;
 /** Header keys for a message, each through describe() (a hostile header may hold thousands, or one 200 KB key). */
 const describeKeys = (keys: string[]): string =>
   keys.slice(0, SHAPE_QUOTED).map((k) => `'${describe(k, 40).slice(1, -1)}'`).join(", ") + (keys.length > SHAPE_QUOTED ? `, … (${keys.length} keys)` : "");
-/** A shape for a message: a header may declare thousands of dimensions, so at most the first few are spelled out. */
-const describeShape = (shape: number[]): string =>
-  shape.length <= SHAPE_QUOTED ? `(${shape.join(", ")})` : `(${shape.slice(0, SHAPE_QUOTED).join(", ")}, … ${shape.length} dimensions)`;
 // numpy's headers nest two levels (a dict of a tuple); deeper nesting is refused before it can exhaust the stack.
 const MAX_NESTING = 32;
 const hexBytes = (b: ArrayLike<number>): string => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, "0")).join(" ");
@@ -108,8 +105,8 @@ export function npyPreamble(bytes: Uint8Array, final = true, maxHeaderBytes = In
 
 /** The message for data shorter (missing > 0) or longer (missing < 0) than the shape needs. */
 export function npyDataSizeError(shape: number[], descr: string, needed: number, available: number): DataError {
-  if (available < needed) return fail(`truncated: shape ${describeShape(shape)} of ${descr} needs ${needed} bytes of data, found ${available}`);
-  return fail(`expected ${needed} bytes of data for shape ${describeShape(shape)} of ${descr}, found ${available - needed} more`);
+  if (available < needed) return fail(`truncated: shape ${shapeTuple(shape)} of ${descr} needs ${needed} bytes of data, found ${available}`);
+  return fail(`expected ${needed} bytes of data for shape ${shapeTuple(shape)} of ${descr}, found ${available - needed} more`);
 }
 
 /** Reads a .npy file into f32 values; see the notes at the top of this file. */
@@ -329,7 +326,7 @@ export function writeNpy(tensor: { data: Float32Array; shape: number[] }): Uint8
   }
   const count = sizeOf(shape);
   if (!(data instanceof Float32Array) || count !== data.length) {
-    throw new ShapeError(`writeNpy: shape [${shape.join(", ")}] holds ${count} values, found ${data instanceof Float32Array ? data.length : "no Float32Array"} in data`);
+    throw new ShapeError(`writeNpy: shape ${shapeText(shape)} holds ${count} values, found ${data instanceof Float32Array ? data.length : "no Float32Array"} in data`);
   }
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${tuple}, }`;

@@ -5,7 +5,7 @@
 // BF16, integers) is refused by name rather than converted, so a model never
 // loads weights that differ from the bits that were saved.
 import { DataError, describe, ModelFormatError, ShapeError } from "../errors.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** A named row-major f32 tensor. */
 export interface NamedTensor {
@@ -84,7 +84,7 @@ function checkTensor(t: NamedTensor, names: Set<string>): void {
   }
   const count = sizeOf(t.shape);
   if (count !== t.data.length) {
-    throw new ShapeError(`${label}: shape [${t.shape.join(", ")}] holds ${count} values, found ${t.data.length} in data`);
+    throw new ShapeError(`${label}: shape ${shapeText(t.shape)} holds ${count} values, found ${t.data.length} in data`);
   }
 }
 
@@ -214,7 +214,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, skip: Deco
   let bytesNeeded = skipped ? DTYPE_BYTES[dtype]! : 4;
   for (const d of shape as number[]) bytesNeeded = Math.min(bytesNeeded * d, Number.MAX_SAFE_INTEGER);
   if (bytesNeeded !== end - begin) {
-    throw fail(`${label}: shape [${shape.join(", ")}] of ${dtype} needs ${bytesNeeded} bytes, found data_offsets [${begin}, ${end}] spanning ${end - begin}`);
+    throw fail(`${label}: shape ${shapeText(shape)} of ${dtype} needs ${bytesNeeded} bytes, found data_offsets [${begin}, ${end}] spanning ${end - begin}`);
   }
   if (end > dataLength) throw fail(`truncated: ${label} ends at byte ${end} of the data section, found ${dataLength} bytes of data`);
   return { name, shape: shape as number[], begin, end, ...(skipped ? { skipped } : {}) };

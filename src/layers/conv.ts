@@ -8,6 +8,7 @@ import { conv2dTranspose, conv2dTransposeGeometry } from "../ops/conv2d-transpos
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
+import { shapeText } from "../shape.js";
 
 /** Options of `layers.conv2d` (NHWC images, filters [kh, kw, in, out]). */
 export interface ConvOptions {
@@ -80,7 +81,7 @@ class ConvBase implements Layer {
       throw new ConfigError(`${where}: expected kernelSize to be a positive integer or two, found ${describe(spec.kernelSize)}`);
     }
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${where}: expected an input of shape [height, width, channels], found [${inputShape.join(", ")}]; add layers.reshape([h, w, c]) before it`);
+      throw new ShapeError(`${where}: expected an input of shape [height, width, channels], found ${shapeText(inputShape)}; add layers.reshape([h, w, c]) before it`);
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
     if (!INITIALIZERS.includes(init)) throw new ConfigError(`${where}: unknown kernelInitializer ${describe(init)}; expected one of ${INITIALIZERS.join(", ")}`);

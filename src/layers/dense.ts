@@ -4,6 +4,7 @@ import { activation, parseActivation, type Activation } from "../ops/activation.
 import { linear } from "../ops/linear.js";
 import type { Tensor } from "../ops/tensor.js";
 import { BIAS_INITIALIZERS, INITIALIZERS, type BiasInitializer, type BuildContext, type ForwardContext, type Initializer, type Layer, type Param } from "./layer.js";
+import { shapeText } from "../shape.js";
 
 /** Options of `layers.dense`. */
 export interface DenseOptions {
@@ -47,7 +48,7 @@ export class Dense implements Layer {
     const { units } = spec;
     if (!Number.isInteger(units) || units < 1) throw new ConfigError(`${name} (dense): expected units to be a positive integer, found ${describe(units)}`);
     if (inputShape.length !== 1) {
-      throw new ShapeError(`${name} (dense): expected a flat input [features], found [${inputShape.join(", ")}]; add layers.flatten() before it`);
+      throw new ShapeError(`${name} (dense): expected a flat input [features], found ${shapeText(inputShape)}; add layers.flatten() before it`);
     }
     const init = spec.kernelInitializer ?? "glorotUniform";
     if (!INITIALIZERS.includes(init)) throw new ConfigError(`${name} (dense): unknown kernelInitializer ${describe(init)}; expected one of ${INITIALIZERS.join(", ")}`);

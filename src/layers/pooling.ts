@@ -4,6 +4,7 @@ import { maxPool2d, upSampling2d } from "../ops/pool.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
+import { shapeText } from "../shape.js";
 
 /** 2×2 max pooling with stride 2 over NHWC images: what `layers.maxPool2d()` returns. */
 export interface MaxPool2dSpec {
@@ -27,10 +28,10 @@ export class Pooling implements Layer {
 
   constructor(readonly spec: MaxPool2dSpec | UpSampling2dSpec, readonly name: string, readonly inputShape: readonly number[]) {
     const where = `${name} (${spec.type})`;
-    if (inputShape.length !== 3) throw new ShapeError(`${where}: expected an input of shape [height, width, channels], found [${inputShape.join(", ")}]`);
+    if (inputShape.length !== 3) throw new ShapeError(`${where}: expected an input of shape [height, width, channels], found ${shapeText(inputShape)}`);
     const [h, w, c] = inputShape as [number, number, number];
     if (spec.type === "maxPool2d") {
-      if (h < 2 || w < 2) throw new ShapeError(`${where}: expected an input of at least 2×2, found [${inputShape.join(", ")}]`);
+      if (h < 2 || w < 2) throw new ShapeError(`${where}: expected an input of at least 2×2, found ${shapeText(inputShape)}`);
       this.outputShape = [h >> 1, w >> 1, c];
     } else {
       this.outputShape = [2 * h, 2 * w, c];

@@ -3,7 +3,7 @@ import { ConfigError, describe, ShapeError } from "../errors.js";
 import { reshape } from "../ops/reshape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { ForwardContext, Layer } from "./layer.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** Flattens each sample to one axis: what `layers.flatten()` returns. */
 export interface FlattenSpec {
@@ -40,7 +40,7 @@ export class Reshape implements Layer {
     const known = sizeOf(target.filter((d) => d !== -1));
     const resolved = target.map((d) => (d === -1 ? size / known : d));
     if (sizeOf(resolved) !== size || resolved.some((d) => !Number.isInteger(d))) {
-      throw new ShapeError(`${name} (reshape): input [${inputShape.join(", ")}] has ${size} values, target [${target.join(", ")}] has ${target.includes(-1) ? "no whole size" : known}`);
+      throw new ShapeError(`${name} (reshape): input ${shapeText(inputShape)} has ${size} values, target ${shapeText(target)} has ${target.includes(-1) ? "no whole size" : known}`);
     }
     this.outputShape = resolved;
   }

@@ -10,6 +10,7 @@ import type { Tape } from "../ops/tape.js";
 import type { Tensor } from "../ops/tensor.js";
 import type { Kernels } from "../wasm/kernels.js";
 import { getEngine } from "../wasm/module.js";
+import { shapeText } from "../shape.js";
 
 /** Keras' backend epsilon, the clamp for probabilities. */
 export const BCE_EPSILON = 1e-7;
@@ -19,7 +20,7 @@ type Backward = (k: Kernels, dpred: number, pred: number, target: number, scale:
 
 function checkTarget(name: string, pred: Tensor, target: Tensor): void {
   if (pred.size !== target.size) {
-    throw new ShapeError(`${name}: expected a target of shape [${pred.shape.join(", ")}], found [${target.shape.join(", ")}]`);
+    throw new ShapeError(`${name}: expected a target of shape ${shapeText(pred.shape)}, found ${shapeText(target.shape)}`);
   }
 }
 

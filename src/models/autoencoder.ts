@@ -18,7 +18,7 @@ import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStre
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Network } from "./network.js";
 import { getEngine, init } from "../wasm/module.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** What Autoencoder.create builds: the layers of the encoder and decoder, the loss, the optimizer and the variants (denoising, sparse, contractive). */
 export interface AutoencoderConfig {
@@ -132,7 +132,7 @@ export class Autoencoder extends ModelBase {
     const encoder = new Network("encoder", config.encoder, input, params);
     const decoder = new Network("decoder", config.decoder, encoder.outputShape, params);
     if (decoder.outputShape.join(",") !== input.join(",")) {
-      throw new ShapeError(`Autoencoder: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
+      throw new ShapeError(`Autoencoder: the decoder must end in the input's shape ${shapeText(input)}, found ${shapeText(decoder.outputShape)}`);
     }
     if (config.noise !== undefined) checkNoise(config.noise, "Autoencoder noise");
     checkSparsity(config.sparsity, encoder);

@@ -62,7 +62,7 @@ export function toBatch(x: DataInput, sampleShape: readonly number[], what = "x"
   const inner = shape.slice(1);
   const matches = sizeOf(inner) === cols && (inner.length === 1 || inner.join(",") === sampleShape.join(","));
   if (!matches) {
-    throw new ShapeError(`${what}: expected shape [N, ${sampleShape.join(", ")}] or [N, ${cols}], found ${shapeText(shape)}`);
+    throw new ShapeError(`${what}: expected shape ${shapeText(["N", ...sampleShape])} or ${shapeText(["N", cols])}, found ${shapeText(shape)}`);
   }
   if (tensor.data.length !== rows * cols) {
     throw new ShapeError(`${what}: shape ${shapeText(shape)} needs ${rows * cols} values, found ${tensor.data.length}`);

@@ -7,6 +7,7 @@
 // inference or `sample(1)` needs stays bounded too.
 import { describe, ModelFormatError } from "../errors.js";
 import type { ParamSpec, StateSpec } from "../layers/layer.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** Limits on what a loaded model may need beyond the file's own size; raise them before `load` for larger models. */
 export const loadLimits = {
@@ -40,10 +41,9 @@ export function checkBind(params: readonly ParamSpec[], states: readonly StateSp
 
 export function checkLayer(name: string, shape: readonly number[]): void {
   if (!active) return;
-  let values = 1;
-  for (const d of shape) values *= d;
+  const values = sizeOf(shape);
   if (!(values <= loadLimits.maxValuesPerSample)) {
-    throw new ModelFormatError(`${name}: expected at most ${loadLimits.maxValuesPerSample} values per sample (loadLimits.maxValuesPerSample), found output shape [${shape.join(", ")}] (${values} values)`);
+    throw new ModelFormatError(`${name}: expected at most ${loadLimits.maxValuesPerSample} values per sample (loadLimits.maxValuesPerSample), found output shape ${shapeText(shape)} (${values} values)`);
   }
   active.layer(name, shape);
 }
@@ -57,9 +57,9 @@ export function fileTensorCheck(tensors: ReadonlyMap<string, { shape: number[]; 
       if (withOptimizer) for (let i = 0; i < stateSlots; i++) expected.set(`optimizer.state${i}`, [paddedCount]);
       for (const [name, shape] of expected) {
         const t = tensors.get(name);
-        if (!t) throw new ModelFormatError(`${what}: expected a tensor named ${describe(name)} of shape [${shape.join(", ")}], found none`);
+        if (!t) throw new ModelFormatError(`${what}: expected a tensor named ${describe(name)} of shape ${shapeText(shape)}, found none`);
         if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-          throw new ModelFormatError(`${what}: expected ${describe(name)} of shape [${shape.join(", ")}] as the saved config declares, found [${t.shape.join(", ")}]`);
+          throw new ModelFormatError(`${what}: expected ${describe(name)} of shape ${shapeText(shape)} as the saved config declares, found ${shapeText(t.shape)}`);
         }
       }
       for (const name of tensors.keys()) {

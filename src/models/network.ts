@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import { buildLayer, type BuildContext, type ForwardContext, type Layer, type LayerSpec } from "../layers/index.js";
 import type { Tensor } from "../ops/tensor.js";
 import { checkLayer } from "./load-check.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 export class Network {
   readonly layers: Layer[] = [];
@@ -42,7 +42,7 @@ export class Network {
 export function summaryRows(network: Network): [string, string, number][] {
   return network.layers.map((layer) => [
     `${layer.name} (${layer.spec.type})`,
-    `[${["N", ...layer.outputShape].join(", ")}]`,
+    shapeText(["N", ...layer.outputShape]),
     layer.params.reduce((n, p) => n + sizeOf(p.spec.shape), 0),
   ]);
 }

@@ -5,11 +5,12 @@
 import { ModelFormatError } from "../errors.js";
 import type { NamedTensor } from "../io/safetensors.js";
 import type { Param, ParamSpec, StateSpec } from "../layers/layer.js";
+import { copyFloats } from "../ops/optimizer-update.js";
 import { Tensor } from "../ops/tensor.js";
 import type { ParamRegions } from "../optim/optimizer.js";
 import { getEngine } from "../wasm/module.js";
 import { STREAM } from "../ops/streams.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 const FLOATS_PER_LINE = 16;
 
@@ -110,19 +111,18 @@ export class ParamSlab {
    * the latest update, to go back to if it diverges. Each kind has one copy.
    */
   snapshot(kind: SnapshotKind): void {
-    const { arena, kernels } = getEngine();
+    const { arena } = getEngine();
     const regions = this.snapshotRegions(kind);
     let block = this.snapshots[kind];
     if (!block) block = this.snapshots[kind] = arena.alloc(regions.length * this.count * 4);
-    regions.forEach((ptr, i) => kernels.f32_copy(block + i * this.count * 4, ptr, this.count));
+    regions.forEach((ptr, i) => copyFloats(block + i * this.count * 4, ptr, this.count));
   }
 
   /** Puts back the copy `snapshot(kind)` kept; false when there is none. */
   restoreSnapshot(kind: SnapshotKind): boolean {
     const block = this.snapshots[kind];
     if (!block) return false;
-    const { kernels } = getEngine();
-    this.snapshotRegions(kind).forEach((ptr, i) => kernels.f32_copy(ptr, block + i * this.count * 4, this.count));
+    this.snapshotRegions(kind).forEach((ptr, i) => copyFloats(ptr, block + i * this.count * 4, this.count));
     return true;
   }
 
@@ -218,7 +218,7 @@ function writeNamed(entries: readonly { spec: { name: string; shape: number[] };
     const t = tensors.get(spec.name);
     if (!t) throw new ModelFormatError(`model file: expected a tensor named "${spec.name}", found none`);
     if (t.shape.join(",") !== spec.shape.join(",") || t.data.length !== tensor.size) {
-      throw new ModelFormatError(`model file: expected "${spec.name}" of shape [${spec.shape.join(", ")}], found [${t.shape.join(", ")}]`);
+      throw new ModelFormatError(`model file: expected "${spec.name}" of shape ${shapeText(spec.shape)}, found ${shapeText(t.shape)}`);
     }
     arena.write(tensor.ptr, t.data);
   }

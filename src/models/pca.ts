@@ -107,7 +107,7 @@ export class PCA {
     const k = this.nComponents;
     if (k > Math.min(rows, cols)) {
       throw new ConfigError(
-        `nComponents: expected an integer in [1, min(samples, features)] = [1, ${Math.min(rows, cols)}] for x of shape [${rows}, ${cols}], found ${k}`,
+        `nComponents: expected an integer in [1, min(samples, features)] = [1, ${Math.min(rows, cols)}] for x of shape ${shapeText([rows, cols])}, found ${k}`,
       );
     }
     const { kernels: kn, arena } = engine;

@@ -11,7 +11,7 @@ import { getEngine } from "../wasm/module.js";
 import { toBatch, type Batch, type DataInput } from "./data.js";
 import { MODEL_FIT_KEYS, type EpochBatch, type FitData, type FitOptions, type LossParts, type Trainable, type TrainingData } from "./fit.js";
 import { STREAM } from "../ops/streams.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** One item of a stream: a batch (rows of numbers, or { data, shape: [n, ...sample shape] }) or one sample's values. */
 export type StreamItem = DataInput | readonly number[] | Float32Array;
@@ -188,7 +188,7 @@ class PassReader {
     if (!isSample) return toBatch(value as DataInput, this.sampleShape, where);
     const sample = value as Float32Array | number[];
     if (sample.length !== this.cols) {
-      throw new DataError(`${where}: expected a sample of ${this.cols} values (shape [${this.sampleShape.join(", ")}]) or a batch, found ${sample.length} values`);
+      throw new DataError(`${where}: expected a sample of ${this.cols} values (shape ${shapeText(this.sampleShape)}) or a batch, found ${sample.length} values`);
     }
     return { data: sample instanceof Float32Array ? sample : Float32Array.from(sample), rows: 1, cols: this.cols };
   }

@@ -18,7 +18,7 @@ import { fitDataOf, MODEL_STREAM_FIT_KEYS, type ModelFitOptions, type SampleStre
 import { checkOptionKeys, codeSizeOption, keysOf, type CodeSizeOptions } from "../options.js";
 import { Network } from "./network.js";
 import { STREAM } from "../ops/streams.js";
-import { sizeOf } from "../shape.js";
+import { shapeText, sizeOf } from "../shape.js";
 
 /** What VAE.create builds: the encoder up to the μ and log σ² heads, the code size, the decoder and the likelihood. */
 export interface VAEConfig extends CodeSizeOptions {
@@ -169,7 +169,7 @@ export class VAE extends ModelBase {
     const logVar = new Network("logVar", head, encoder.outputShape, params);
     const decoder = new Network("decoder", config.decoder, [latent], params);
     if (decoder.outputShape.join(",") !== input.join(",")) {
-      throw new ShapeError(`VAE: the decoder must end in the input's shape [${input.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
+      throw new ShapeError(`VAE: the decoder must end in the input's shape ${shapeText(input)}, found ${shapeText(decoder.outputShape)}`);
     }
     // Files name the code size `latent`, whichever name the config used.
     const { codeSize: _codeSize, nComponents: _nComponents, ...rest } = config;

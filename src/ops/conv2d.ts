@@ -206,8 +206,13 @@ export function convAdjoint(
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
     const bytes = kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry);
+    const kernel = epilogue === null ? "f32_conv2d_nhwc_adjoint" : "f32_conv2d_nhwc_adjoint_fused";
+    if (pool !== null && adjointByImages(g, pool.threads)) {
+      onImages(pool, kernel, image, p, g, wm, bias, f, accumulate, epilogue, bytes);
+      return;
+    }
     if (pool !== null) {
-      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc_adjoint" : "f32_conv2d_nhwc_adjoint_fused", [image, p, wm, bias, geometry, accumulate], g.c, epilogue, bytes);
+      onThreads(pool, kernel, [image, p, wm, bias, geometry, accumulate], g.c, epilogue, bytes);
       return;
     }
     const work = arena.scratch(bytes);
@@ -233,6 +238,33 @@ function onThreads(pool: Pool, kernel: string, head: number[], count: number, ep
   const work = getEngine().arena.scratch(stride * pool.threads);
   const tasks = channelRanges(count, pool.threads).map(([s, e]) => [...head, s, e, ...tail, work]);
   pool.run(kernel, tasks, head.length + 2 + tail.length, stride);
+}
+
+/**
+ * Whether an adjoint splits by whole images rather than by image channels:
+ * when there are fewer channels than threads (a transposed convolution to
+ * one channel) and the kernel's few-channel scatter (c < 4) walks p in tiles
+ * of 4 rows that never straddle two images (oh·ow a multiple of 4). An
+ * image's pixels then come from its own rows of p alone, tile for tile as in
+ * the whole call, so each image range gives the whole call's bits.
+ */
+const adjointByImages = (g: WindowGeometry, threads: number): boolean =>
+  g.c < threads && g.c < 4 && g.n > 1 && (g.oh * g.ow) % 4 === 0;
+
+/** The adjoint on every thread, each on a range of whole images: x, p and a mask offset to the range, n in its own geometry block. */
+function onImages(
+  pool: Pool, kernel: string, image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number,
+  accumulate: 0 | 1, epilogue: Epilogue, bytes: number,
+): void {
+  const [kind, alpha, mask] = epilogue === null ? [] : epilogueArgs(epilogue);
+  const stride = workStride(bytes);
+  const work = getEngine().arena.scratch(stride * pool.threads);
+  const imageBytes = g.h * g.w * g.c * 4;
+  const tasks = splitRange(g.n, pool.threads).map(([b0, b1]) => {
+    const head = [image + b0 * imageBytes, p + b0 * g.oh * g.ow * f * 4, wm, bias, convGeometryBlock(g, f, b1 - b0), accumulate, 0, g.c];
+    return epilogue === null ? [...head, work] : [...head, kind!, alpha!, mask ? mask + b0 * imageBytes : 0, work];
+  });
+  pool.run(kernel, tasks, tasks[0]!.length - 1, stride);
 }
 
 /** The epilogue that masks an input gradient written for a fused ReLU's output (see inputGradTarget). */

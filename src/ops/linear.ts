@@ -4,11 +4,12 @@ import { getEngine } from "../wasm/module.js";
 import { gemm } from "./gemm.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 export function linear(tape: Tape | null, x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const [k, n] = w.shape as [number, number];
   const m = x.rows;
-  if (x.cols !== k) throw new ShapeError(`linear: expected input with ${k} features, found shape [${x.shape.join(", ")}]`);
+  if (x.cols !== k) throw new ShapeError(`linear: expected input with ${k} features, found shape ${shapeText(x.shape)}`);
   if (b && b.size !== n) throw new ShapeError(`linear: expected a bias of ${n} values, found ${b.size}`);
   const requiresGrad = tape !== null && (x.requiresGrad || w.requiresGrad || (b?.requiresGrad ?? false));
   const y = new Tensor(getEngine().arena.scratch(m * n * 4), [m, n], requiresGrad);

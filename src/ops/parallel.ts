@@ -5,6 +5,7 @@
 import { getEngine } from "../wasm/module.js";
 import type { Pool } from "../wasm/pool.js";
 
+
 /**
  * Multiply-adds (or, for the optimizers, 16 × elements) below which the
  * calling thread does the work alone. Waking a sleeping worker and joining
@@ -23,9 +24,13 @@ export function setMinParallelWork(work: number): number {
   return previous;
 }
 
-/** The pool to split `work` over, or null when the caller's thread should do it alone. */
-export function poolFor(work: number): Pool | null {
-  if (work < minParallelWork) return null;
+/**
+ * The pool to split `work` over, or null when the caller's thread should do
+ * it alone; `cheaper` divides the threshold for work that takes longer per
+ * unit than a large product's multiply-add.
+ */
+export function poolFor(work: number, cheaper = 1): Pool | null {
+  if (work < minParallelWork / cheaper) return null;
   const engine = getEngine();
   const pool = engine.pool;
   // The first call worth sharing starts the workers; it and those until they are up run here.

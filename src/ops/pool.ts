@@ -4,11 +4,12 @@ import { ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 function imageShape(op: string, x: Tensor, minSide: number): [number, number, number, number] {
   const s = x.shape;
   if (s.length !== 4 || s[1]! < minSide || s[2]! < minSide || s[3]! < 1) {
-    throw new ShapeError(`${op}: expected an input of shape [batch, height, width, channels] with height and width ≥ ${minSide}, found [${s.join(", ")}]`);
+    throw new ShapeError(`${op}: expected an input of shape [batch, height, width, channels] with height and width ≥ ${minSide}, found ${shapeText(s)}`);
   }
   return s as unknown as [number, number, number, number];
 }

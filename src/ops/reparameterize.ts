@@ -4,10 +4,11 @@ import { ShapeError } from "../errors.js";
 import { getEngine } from "../wasm/module.js";
 import type { Tape } from "./tape.js";
 import { Tensor } from "./tensor.js";
+import { shapeText } from "../shape.js";
 
 export function reparameterize(tape: Tape | null, mu: Tensor, logvar: Tensor, eps: Tensor): Tensor {
   if (mu.size !== logvar.size || mu.size !== eps.size) {
-    throw new ShapeError(`reparameterize: expected μ, log σ² and ε of one shape, found [${mu.shape.join(", ")}], [${logvar.shape.join(", ")}], [${eps.shape.join(", ")}]`);
+    throw new ShapeError(`reparameterize: expected μ, log σ² and ε of one shape, found ${shapeText(mu.shape)}, ${shapeText(logvar.shape)}, ${shapeText(eps.shape)}`);
   }
   const { kernels: k, arena } = getEngine();
   const z = new Tensor(arena.scratch(mu.size * 4), mu.shape, tape !== null && (mu.requiresGrad || logvar.requiresGrad));

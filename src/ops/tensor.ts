@@ -1,5 +1,6 @@
 // A tensor in the wasm memory: a pointer and a shape. Data never leaves the
 // memory during a step; `grad` points at its gradient once one is written.
+import { sizeOf } from "../shape.js";
 
 export class Tensor {
   /** Gradient of the step's loss with respect to this tensor, once a backward wrote it. */
@@ -12,9 +13,7 @@ export class Tensor {
     /** True for parameters and for everything computed from them while recording. */
     readonly requiresGrad = false,
   ) {
-    let size = 1;
-    for (const d of shape) size *= d;
-    this.size = size;
+    this.size = sizeOf(shape);
   }
 
   /** Rows × columns when the tensor is read as a matrix of samples. */

@@ -226,21 +226,28 @@ export interface Kernels {
   f32_conv2d_nhwc_adjoint_fused(x: Ptr, p: Ptr, wm: Ptr, bias: Ptr, geometry: Ptr, accumulate: number, c0: number, c1: number,
     epilogue: number, alpha: number, mask: Ptr, work: Ptr): void;
   // Batch norm over x[rows, cols]: cols channels, all other axes in rows.
-  // work is scratch of 16·cols bytes; per-channel sums run in f64, rows in order.
-  /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows. */
-  f32_batchnorm_stats(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, work: Ptr): void;
-  /** invstd = 1/sqrt(variance + eps); y = ((x − mean)·invstd)·gamma + beta. In place allowed. */
+  // work is scratch of 16·cols bytes (whatever the range); per-channel sums
+  // run in f64, rows in order.
+  // Ranges, part of the ABI: each kernel computes only the channels [c0, c1)
+  // of its outputs (clamped to [0, cols), an empty range doing nothing) and
+  // neither reads nor writes their other channels; a channel gets the same
+  // operations in the same order whatever range holds it, so calls on any
+  // partition of [0, cols) give the bits of one call on [0, cols), and
+  // disjoint ranges may run at once on one memory, each with its own work.
+  /** mean[cols], variance[cols]: batch mean and biased variance Σ(x − mean)²/rows, on channels [c0, c1). */
+  f32_batchnorm_stats(mean: Ptr, variance: Ptr, x: Ptr, rows: number, cols: number, c0: number, c1: number, work: Ptr): void;
+  /** invstd = 1/sqrt(variance + eps); y = ((x − mean)·invstd)·gamma + beta, on channels [c0, c1). In place allowed. */
   f32_batchnorm_forward(y: Ptr, invstd: Ptr, x: Ptr, mean: Ptr, variance: Ptr, gamma: Ptr, beta: Ptr,
-    eps: number, rows: number, cols: number): void;
-  /** sumDy = Σ dy (= dbeta), sumDyXhat = Σ dy·(x − mean)·invstd (= dgamma), per channel. */
+    eps: number, rows: number, cols: number, c0: number, c1: number): void;
+  /** sumDy = Σ dy (= dbeta), sumDyXhat = Σ dy·(x − mean)·invstd (= dgamma), per channel of [c0, c1). */
   f32_batchnorm_backward_sums(sumDy: Ptr, sumDyXhat: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr,
-    rows: number, cols: number, work: Ptr): void;
+    rows: number, cols: number, c0: number, c1: number, work: Ptr): void;
   /**
    * dx (+)= gamma·invstd·((dy − sumDy/rows) − xhat·sumDyXhat/rows) when training = 1
-   * (batch statistics), dx (+)= gamma·invstd·dy when training = 0 (sums unread).
+   * (batch statistics), dx (+)= gamma·invstd·dy when training = 0 (sums unread), on channels [c0, c1).
    */
   f32_batchnorm_backward(dx: Ptr, dy: Ptr, x: Ptr, mean: Ptr, invstd: Ptr, gamma: Ptr, sumDy: Ptr, sumDyXhat: Ptr,
-    rows: number, cols: number, training: number, accumulate: number, work: Ptr): void;
+    rows: number, cols: number, training: number, accumulate: number, c0: number, c1: number, work: Ptr): void;
   /** y[n, h/2, w/2, c] = max of each 2×2 window (odd last row/col dropped; ties and NaN: first element). */
   f32_maxpool2x2(y: Ptr, x: Ptr, n: number, h: number, w: number, c: number): void;
   /** dx[n, h, w, c] (+)= dy routed to each window's max element of x; others get 0. */

@@ -1,7 +1,7 @@
 // Loads the wasm core once per realm, in every runtime: from where the build
 // puts it by default (default-core.ts), or from a URL, bytes or a compiled
 // module that the host supplies (strict Content-Security-Policy, CDN cache).
-import { AutoencoderError, describe, UnsupportedRuntimeError } from "../errors.js";
+import { AutoencoderError, ConfigError, describe, UnsupportedRuntimeError } from "../errors.js";
 import { checkOptionKeys, keysOf } from "../options.js";
 import { Arena } from "./arena.js";
 import type { Pool } from "./pool.js";
@@ -101,6 +101,12 @@ const compileBytes = (bytes: BufferSource): Promise<WebAssembly.Module> =>
 function compileFailure(error: unknown): never {
   if (!(error instanceof WebAssembly.CompileError)) throw error;
   const reason = describe(error.message, 160);
+  // Chromium: "… violates the following Content Security policy directive …"; Firefox: "… blocked by CSP".
+  if (/content security policy|\bCSP\b/i.test(error.message)) {
+    throw new UnsupportedRuntimeError(
+      `the page's Content-Security-Policy forbids compiling WebAssembly (${reason}): add 'wasm-unsafe-eval' to its script-src (see the README's "Threads" for a strict-CSP page)`,
+    );
+  }
   if (/disallow/i.test(error.message)) {
     throw new UnsupportedRuntimeError(
       `this runtime does not compile WebAssembly from bytes (${reason}): import autoencoders/core.wasm as a module and pass it to init({ wasm }) (see the README's "Edge functions")`,
@@ -122,7 +128,11 @@ async function coreOf(source: WasmSource | undefined): Promise<Uint8Array | WebA
     }
     return bytes;
   }
-  if (typeof source === "string" || source instanceof URL) return new Uint8Array(await fetchBytes(new URL(source)));
+  if (typeof source === "string" || source instanceof URL) {
+    // A relative string ("/dist/core.wasm") resolves against the page or worker, as fetch would resolve it.
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    return new Uint8Array(await fetchBytes(new URL(source, base)));
+  }
   return ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
 }
 
@@ -142,9 +152,26 @@ export interface InitOptions {
    * rejects with an UnsupportedRuntimeError. Chosen once per realm.
    */
   numerics?: Numerics;
+  /**
+   * Where browsers, web workers and Bun load the pool's worker script from:
+   * the URL of `dist/worker.js` (`autoencoders/worker.js`), served from the
+   * page's origin. For pages whose Content-Security-Policy forbids `blob:`
+   * workers (a `worker-src` or `script-src` without `blob:`), where the
+   * default, a module Worker from a Blob of the inline source, cannot start
+   * and the engine runs on one thread. Relative URLs resolve as
+   * `new Worker(url)` resolves them. Node and Deno ignore it: their
+   * worker_threads run the inline source.
+   */
+  workerUrl?: string | URL;
 }
 
-const INIT_KEYS = keysOf<InitOptions>({ wasm: true, threads: true, numerics: true });
+const INIT_KEYS = keysOf<InitOptions>({ wasm: true, threads: true, numerics: true, workerUrl: true });
+
+/** Throws a ConfigError unless `url` is a string, a URL or undefined. */
+function checkWorkerUrl(url: unknown): void {
+  if (url === undefined || (typeof url === "string" && url !== "") || url instanceof URL) return;
+  throw new ConfigError(`init: workerUrl must be the URL (a string or a URL) of autoencoders' dist/worker.js, found ${describe(url)}`);
+}
 
 /** Shared memory with the most pages the engine grants: 4 GiB, else 1 GiB (32-bit hosts), else none. */
 function sharedMemory(): WebAssembly.Memory | null {
@@ -164,6 +191,7 @@ const abort = (_message: number, _file: number, line: number, column: number) =>
 
 async function load(options: InitOptions): Promise<Engine> {
   checkOptionKeys("init", options, INIT_KEYS);
+  checkWorkerUrl(options.workerUrl);
   assertRuntimeSupport();
   const requested = await requestedThreads(options.threads);
   let reason: string | null = requested === 1 ? null : threadsUnavailable();
@@ -201,9 +229,10 @@ async function load(options: InitOptions): Promise<Engine> {
   const loaded: Engine = { kernels, arena, pool: null, startThreads: null, starting: null, requested, reason, sharedMemory: memory !== null, numerics };
   if (memory !== null && reason === null) {
     const sharedMemory = memory;
+    const { workerUrl } = options;
     loaded.startThreads = () => {
       loaded.startThreads = null;
-      loaded.starting = startWorkers(loaded, shared, sharedMemory, instance);
+      loaded.starting = startWorkers(loaded, shared, sharedMemory, instance, workerUrl);
     };
   }
   return loaded;
@@ -218,13 +247,15 @@ async function load(options: InitOptions): Promise<Engine> {
  * (workerModuleBytes), so instantiating one never writes to the memory
  * that models are already using.
  */
-async function startWorkers(loaded: Engine, shared: Uint8Array | null, memory: WebAssembly.Memory, instance: WebAssembly.Instance): Promise<void> {
+async function startWorkers(
+  loaded: Engine, shared: Uint8Array | null, memory: WebAssembly.Memory, instance: WebAssembly.Instance, workerUrl: string | URL | undefined,
+): Promise<void> {
   const control = loaded.arena.alloc(CONTROL_BYTES, "the thread pool's control block");
   try {
     // A module the host compiled with a shared memory import would re-apply its data segments in each worker.
     if (shared === null) throw new Error("expected the core's bytes to give the workers a copy without data segments, found a compiled WebAssembly.Module");
     const workerModule = await WebAssembly.compile(workerModuleBytes(shared) as BufferSource);
-    loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested);
+    loaded.pool = await startPool(workerModule, memory, control, instance.exports as Record<string, unknown>, loaded.requested, workerUrl);
   } catch (error) {
     loaded.arena.free(control);
     loaded.reason = `worker threads did not start: ${describe((error as Error)?.message ?? error, 160)}`;
@@ -243,6 +274,7 @@ export function init(options: InitOptions = {}): Promise<Engine> {
     try {
       checkOptionKeys("init", options, INIT_KEYS);
       checkThreadsOption(options.threads);
+      checkWorkerUrl(options.workerUrl);
     } catch (error) {
       return Promise.reject(error);
     }

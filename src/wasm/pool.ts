@@ -8,8 +8,12 @@
 // never changes what it computes (the kernels' ranges give the same bits on
 // any partition), so a worker that wakes late or not at all only costs time:
 // the caller takes its tasks. The caller then waits for the DONE word to
-// reach the task count: with Atomics.wait where the thread may block, by
-// polling where it may not (a browser's main thread). Workers never spin.
+// reach the task count: it polls for up to CALLER_SPIN_MS (the workers'
+// shares end about when its own does, and a thread woken from Atomics.wait
+// takes tens of microseconds to run again), then waits in Atomics.wait
+// slices where the thread may block, or goes on polling where it may not (a
+// browser's main thread). Workers poll for the next dispatch for
+// CONTROL.SPIN_MS after one ends, then sleep (worker-source.ts).
 //
 // The TICKET word packs the task count with the next index, so a worker that
 // takes a ticket long after its dispatch ended sees an index past that
@@ -31,6 +35,10 @@ export interface PoolWorker {
 const DEFAULT_STALL_MS = 60_000;
 /** Atomics.wait slice between checks of the stall clock. */
 const WAIT_SLICE_MS = 50;
+/** How long the caller polls the DONE word before it blocks: a few times the usual spread of the shares' ends. */
+const CALLER_SPIN_MS = 0.2;
+/** Least time between two wake-ups of sleeping workers for short calls that run on the caller alone. */
+const SHORT_WAKE_MS = 1;
 
 export class Pool {
   private readonly ctl: Int32Array;
@@ -38,6 +46,7 @@ export class Pool {
   private readonly fnIndex = new Map<string, number>();
   private readonly fns: ((...args: number[]) => unknown)[];
   private busy = false;
+  private lastWake = -Infinity;
   /** Set when a worker stopped answering: later dispatches run on the caller alone. */
   broken: string | null = null;
   stallMs = DEFAULT_STALL_MS;
@@ -69,13 +78,26 @@ export class Pool {
    * Runs every task, on whichever threads take them, and returns their
    * results in task order. `workArg` names the argument that points at
    * per-thread work; participant p adds p·workStride bytes to it, so the
-   * caller allocates threads·workStride bytes there.
+   * caller allocates threads·workStride bytes there. A `short` call (tens of
+   * microseconds in all) runs on the caller alone while every worker
+   * sleeps, since a sleeping worker takes longer than that to wake (~80 µs
+   * on an idle vCPU), and wakes them for the calls that follow.
    */
-  run(name: string, tasks: readonly TaskArgs[], workArg = -1, workStride = 0): number[] {
+  run(name: string, tasks: readonly TaskArgs[], workArg = -1, workStride = 0, short = false): number[] {
     const fn = this.fnIndex.get(name);
     if (fn === undefined) throw new WorkerError(`thread pool: expected a kernel it can dispatch, found ${name}`);
     if (tasks.length > C.MAX_TASKS) throw new WorkerError(`thread pool: expected at most ${C.MAX_TASKS} tasks, found ${tasks.length}`);
     if (this.broken !== null || this.busy || tasks.length <= 1) return this.runHere(fn, tasks);
+    if (short && Atomics.load(this.ctl, C.SLEEPING) >= this.workers.length) {
+      // A short call (`short`: over before a sleeping worker would wake) runs here; the workers wake for the
+      // next, at most once a SHORT_WAKE_MS (a loaded machine keeps putting them back to sleep).
+      const now = performance.now();
+      if (now - this.lastWake > SHORT_WAKE_MS) {
+        this.lastWake = now;
+        this.wake(0);
+      }
+      return this.runHere(fn, tasks);
+    }
     this.busy = true;
     try {
       return this.dispatch(fn, tasks, workArg, workStride);
@@ -108,9 +130,7 @@ export class Pool {
     Atomics.store(ctl, C.WORK_STRIDE, workStride);
     Atomics.store(ctl, C.ERROR, 0);
     Atomics.store(ctl, C.DONE, 0);
-    Atomics.store(ctl, C.TICKET, tasks.length << C.COUNT_SHIFT);
-    Atomics.add(ctl, C.GEN, 1);
-    Atomics.notify(ctl, C.GEN);
+    this.wake(tasks.length);
     if (this.callerTakesPart) this.drain(tasks.length);
     this.await(tasks.length);
     const failed = Atomics.load(ctl, C.ERROR);
@@ -120,6 +140,15 @@ export class Pool {
       throw new WorkerError(`${this.nameOf(fn)} failed on a thread (task ${failed - 1} of ${tasks.length}): ${message}`);
     }
     return Array.from(f64.subarray(C.RESULTS, C.RESULTS + tasks.length));
+  }
+
+  /** Publishes a dispatch of `count` tasks (0: none, only a wake-up) and wakes the workers that sleep. */
+  private wake(count: number): void {
+    const { ctl } = this;
+    Atomics.store(ctl, C.TICKET, count << C.COUNT_SHIFT);
+    Atomics.add(ctl, C.GEN, 1);
+    // A worker counts itself in SLEEPING before its wait checks GEN, so one that reads 0 here needs no notify.
+    if (Atomics.load(ctl, C.SLEEPING) > 0) Atomics.notify(ctl, C.GEN);
   }
 
   /** The caller's share: the same loop as the workers' (worker-source.ts), as participant 0. */
@@ -149,6 +178,15 @@ export class Pool {
 
   private await(count: number): void {
     const { ctl } = this;
+    let lastCheck = performance.now();
+    const spinUntil = lastCheck + CALLER_SPIN_MS;
+    let polls = 0;
+    while (Atomics.load(ctl, C.DONE) < count) {
+      if ((++polls & 63) !== 0) continue;
+      const now = performance.now();
+      if (now > spinUntil || now - lastCheck > C.PREEMPTED_MS) break;
+      lastCheck = now;
+    }
     let last = Atomics.load(ctl, C.DONE);
     let since = Date.now();
     while (last < count) {

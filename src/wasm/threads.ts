@@ -2,9 +2,11 @@
 // it. Node and Deno: worker_threads from the inline source (eval), unref'd
 // once ready so it never keeps a process alive (Deno's web Worker has no
 // unref). Browsers, web workers and Bun: a module Worker from a Blob URL of
-// the same source (Bun's has unref). No Node global is read: a runtime is
-// told apart by its Worker and Deno globals, and Node modules are imported
-// by names built at run time, so bundlers leave them alone.
+// the same source (Bun's has unref), or from init's workerUrl (dist/worker.js,
+// that source as a file) where a Content-Security-Policy forbids blob:
+// workers. No Node global is read: a runtime is told apart by its Worker and
+// Deno globals, and Node modules are imported by names built at run time, so
+// bundlers leave them alone.
 import { ConfigError, describe } from "../errors.js";
 import { Pool, type PoolWorker } from "./pool.js";
 import { CONTROL_BYTES, workerSource } from "./worker-source.js";
@@ -35,7 +37,9 @@ export interface EngineInfo {
 export const DISPATCHED_KERNELS = [
   "f32_gemm_nn_range", "f32_gemm_nt_range", "f32_gemm_tn_range",
   "f32_conv2d_nhwc", "f32_conv2d_nhwc_fused", "f32_conv2d_nhwc_adjoint", "f32_conv2d_nhwc_adjoint_fused",
-  "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step",
+  "f32_conv2d_nhwc_filter_grad", "f32_adam_step", "f32_sgd_step", "f32_copy",
+  "f32_sigmoid", "f32_tanh", "f32_softplus",
+  "f32_batchnorm_stats", "f32_batchnorm_forward", "f32_batchnorm_backward_sums", "f32_batchnorm_backward",
 ] as const;
 
 /** The cores the runtime reports: navigator.hardwareConcurrency (browsers, Deno, Bun, Node ≥ 21), else os.availableParallelism(). */
@@ -108,7 +112,7 @@ function backgroundTimer(fn: () => void, ms: number): ReturnType<typeof setTimeo
  * instantiated. The worker never keeps the process alive, even while it
  * starts (threadsReady() holds the process open for as long as it waits).
  */
-async function startWorker(init: object, onExit: () => void): Promise<AnyWorker> {
+async function startWorker(init: object, onExit: () => void, workerUrl?: string | URL): Promise<AnyWorker> {
   if (nodeWorkers()) {
     const wt = (await import(/* @vite-ignore */ ["node", "worker_threads"].join(":")).catch(() => {
       throw new Error("this runtime has neither a Worker nor worker_threads");
@@ -147,8 +151,9 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
     return worker;
   }
   const WorkerClass = (globalThis as unknown as { Worker: new (url: string | URL, options: { type: "module" }) => AnyWorker & EventTarget }).Worker;
-  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" }));
-  const worker = new WorkerClass(url, { type: "module" });
+  // A page whose CSP forbids blob: workers gives the URL of dist/worker.js, the same source as a file.
+  const blob = workerUrl === undefined ? URL.createObjectURL(new Blob([workerSource(false)], { type: "text/javascript" })) : null;
+  const worker = new WorkerClass(blob ?? workerUrl!, { type: "module" });
   // Bun: the web Worker keeps the process alive unless unref'd; browsers have no unref.
   (worker as { unref?: () => void }).unref?.();
   try {
@@ -156,7 +161,10 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
       const timer = backgroundTimer(() => reject(new Error(`no answer in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       worker.addEventListener("error", (event) => {
         clearTimeout(timer);
-        reject(new Error((event as ErrorEvent).message || "the worker script failed to load"));
+        const why = blob !== null
+          ? "the worker script did not load from its blob: URL (a CSP without blob: in worker-src refuses it; pass init({ workerUrl }))"
+          : `the worker script failed to load from ${String(workerUrl)}`;
+        reject(new Error((event as ErrorEvent).message || why));
       }, { once: true });
       worker.addEventListener("message", (event) => {
         clearTimeout(timer);
@@ -170,7 +178,7 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
     worker.terminate();
     throw error;
   } finally {
-    URL.revokeObjectURL(url);
+    if (blob !== null) URL.revokeObjectURL(blob);
   }
   worker.addEventListener("error", onExit);
   return worker;
@@ -182,14 +190,14 @@ async function startWorker(init: object, onExit: () => void): Promise<AnyWorker>
  */
 export async function startPool(
   module: WebAssembly.Module, memory: WebAssembly.Memory, control: number, exports: Record<string, unknown>,
-  count: number,
+  count: number, workerUrl?: string | URL,
 ): Promise<Pool> {
   const names = [...DISPATCHED_KERNELS];
   const workers: AnyWorker[] = [];
   let pool: Pool | null = null;
   const onExit = () => pool?.fail("a worker thread stopped");
   // All at once: the module the workers get has no data segments (workerModuleBytes), so their instantiations write nothing.
-  const started = await Promise.allSettled(Array.from({ length: count - 1 }, (_, i) => startWorker({ module, memory, control, names, id: i + 1 }, onExit)));
+  const started = await Promise.allSettled(Array.from({ length: count - 1 }, (_, i) => startWorker({ module, memory, control, names, id: i + 1 }, onExit, workerUrl)));
   for (const result of started) if (result.status === "fulfilled") workers.push(result.value);
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {

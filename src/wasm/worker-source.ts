@@ -7,8 +7,13 @@
 // on the shared memory (a copy of the core without its data segments, which
 // the memory already holds: see workerModuleBytes in module-bytes.ts), answers
 // { ready: true } or { error }, then serves tasks until
-// the STOP word is set: it sleeps in Atomics.wait on the GEN word, and takes
-// tasks by incrementing the TICKET word, the way the caller's own thread does.
+// the STOP word is set: it watches the GEN word, and takes tasks by
+// incrementing the TICKET word, the way the caller's own thread does. After
+// a dispatch it polls GEN for SPIN_MS before it sleeps in Atomics.wait: the
+// kernel calls of one training step come tens of microseconds apart, and a
+// sleeping worker takes about 80 µs to wake (bench/threads.ts, 2 vCPUs),
+// longer than many of those calls last. OpenMP's and onnxruntime's pools
+// spin for the same reason. A worker that never had a task does not spin.
 
 /** Word indices and sizes of the control block, shared by the pool and the worker source. */
 export const CONTROL = {
@@ -22,6 +27,8 @@ export const CONTROL = {
   WORK_ARG: 7,
   WORK_STRIDE: 8,
   ERROR_LENGTH: 9,
+  /** Workers asleep in Atomics.wait (not polling): the pool notifies only when some are, and may run a short call alone. */
+  SLEEPING: 10,
   /** First i32 word of the error message (UTF-16 code units, one per word). */
   MESSAGE: 16,
   MESSAGE_WORDS: 240,
@@ -31,6 +38,14 @@ export const CONTROL = {
   MAX_ARGS: 16,
   /** The TICKET word: task count in bits 16..23, next task index in bits 0..15. */
   COUNT_SHIFT: 16,
+  /**
+   * Milliseconds a worker polls for the next dispatch after one ends, before
+   * it sleeps: about twice the futex wake-up it saves, so an idle program
+   * burns at most this much of a core after its last kernel call.
+   */
+  SPIN_MS: 0.1,
+  /** A gap this long between two checks of the clock while polling means the thread lost its core: it then stops polling. */
+  PREEMPTED_MS: 0.02,
 } as const;
 
 /** Bytes of the control block (a multiple of 64). */
@@ -91,11 +106,28 @@ function start(port, listen, close) {
     const f64 = new Float64Array(memory.buffer, control, ${CONTROL_BYTES / 8});
     port.postMessage({ ready: true });
     let seen = 0;
+    let spinUntil = 0;
     for (;;) {
-      Atomics.wait(ctl, C.GEN, seen);
-      seen = Atomics.load(ctl, C.GEN);
+      let gen;
+      let polls = 0;
+      let last = performance.now();
+      while ((gen = Atomics.load(ctl, C.GEN)) === seen) {
+        if ((++polls & 63) !== 0) continue;
+        const now = performance.now();
+        // Past the budget, or the thread was off its core between two checks (the core has other work): sleep.
+        if (now > spinUntil || now - last > C.PREEMPTED_MS) {
+          // Counted before the wait checks GEN: a dispatch that reads SLEEPING as 0 bumped GEN before this add.
+          Atomics.add(ctl, C.SLEEPING, 1);
+          Atomics.wait(ctl, C.GEN, seen);
+          Atomics.sub(ctl, C.SLEEPING, 1);
+          spinUntil = 0;
+        }
+        last = now;
+      }
+      seen = gen;
       if (Atomics.load(ctl, C.STOP) !== 0) break;
       drain(ctl, f64, fns, id, C);
+      spinUntil = performance.now() + C.SPIN_MS;
     }
     close();
   });

@@ -35,24 +35,37 @@ interface Run {
   dx: Float32Array;
 }
 
-/** stats → forward → sums → backward on the kernels, as the op chains them. */
-function run(e: Engine, x: Float32Array, gamma: Float32Array, beta: Float32Array, dy: Float32Array, rows: number, cols: number, training: boolean, dx0: Float32Array | null = null): Run {
+/**
+ * stats → forward → sums → backward on the kernels, as the op chains them,
+ * each kernel called once per channel range of `ranges` (all channels by
+ * default), in the order given; the outputs start as NaN, so a channel no
+ * range covers shows.
+ */
+function run(
+  e: Engine, x: Float32Array, gamma: Float32Array, beta: Float32Array, dy: Float32Array, rows: number, cols: number, training: boolean,
+  dx0: Float32Array | null = null, ranges: [number, number][] = [[0, cols]],
+): Run {
   const k = e.kernels;
+  const nan = (n: number) => put(e, new Float32Array(n).fill(Number.NaN));
   return e.arena.scoped(() => {
     const px = put(e, x);
-    const mean = e.arena.scratch(cols * 4);
-    const variance = e.arena.scratch(cols * 4);
-    const invstd = e.arena.scratch(cols * 4);
-    const work = e.arena.scratch(16 * cols);
-    k.f32_batchnorm_stats(mean, variance, px, rows, cols, work);
-    const y = e.arena.scratch(rows * cols * 4);
-    k.f32_batchnorm_forward(y, invstd, px, mean, variance, put(e, gamma), put(e, beta), EPS, rows, cols);
-    const sumDy = e.arena.scratch(cols * 4);
-    const sumDyXhat = e.arena.scratch(cols * 4);
+    const mean = nan(cols);
+    const variance = nan(cols);
+    const invstd = nan(cols);
+    // Work left as garbage from one call to the next, as a thread's would be.
+    const work = put(e, new Float32Array(4 * cols).fill(Number.NaN));
+    const [pgamma, pbeta] = [put(e, gamma), put(e, beta)];
+    for (const [c0, c1] of ranges) k.f32_batchnorm_stats(mean, variance, px, rows, cols, c0, c1, work);
+    const y = nan(rows * cols);
+    for (const [c0, c1] of ranges) k.f32_batchnorm_forward(y, invstd, px, mean, variance, pgamma, pbeta, EPS, rows, cols, c0, c1);
+    const sumDy = nan(cols);
+    const sumDyXhat = nan(cols);
     const pdy = put(e, dy);
-    k.f32_batchnorm_backward_sums(sumDy, sumDyXhat, pdy, px, mean, invstd, rows, cols, work);
+    for (const [c0, c1] of ranges) k.f32_batchnorm_backward_sums(sumDy, sumDyXhat, pdy, px, mean, invstd, rows, cols, c0, c1, work);
     const dx = put(e, dx0 ?? new Float32Array(rows * cols).fill(Number.NaN));
-    k.f32_batchnorm_backward(dx, pdy, px, mean, invstd, put(e, gamma), sumDy, sumDyXhat, rows, cols, training ? 1 : 0, dx0 ? 1 : 0, work);
+    for (const [c0, c1] of ranges) {
+      k.f32_batchnorm_backward(dx, pdy, px, mean, invstd, pgamma, sumDy, sumDyXhat, rows, cols, training ? 1 : 0, dx0 ? 1 : 0, c0, c1, work);
+    }
     const read = (p: number, n: number) => e.arena.read(p, n);
     return {
       mean: read(mean, cols), variance: read(variance, cols), invstd: read(invstd, cols), y: read(y, rows * cols),
@@ -164,6 +177,45 @@ describe("batch norm kernels", () => {
             expect(Array.from(mine), `${key} channel ${j} of ${rows}x${cols}`).toEqual(Array.from(alone[key]));
           }
         }
+      }
+    }
+  });
+
+  it("on channel ranges: any partition, in any order, gives the bits of one call; nothing outside a range is touched", async () => {
+    const e = await engine();
+    for (const [rows, cols] of [[129, 33], [300, 12], [17, 8], [5, 3]] as const) {
+      const { x, gamma, beta, dy } = inputs(rows, cols);
+      const dx0 = randomArray(rows * cols, 7);
+      // Cuts through the 8-, 4- and 2-channel groups, a one-channel range, and out-of-bounds bounds (clamped).
+      const partitions: [number, number][][] = [
+        [[0, 1], [1, cols]],
+        // For the narrow inputs some of these are empty or reversed: they do nothing.
+        [[0, 3], [3, 5], [5, 6], [6, cols]],
+        [[Math.floor(cols / 2), cols + 5], [-3, Math.floor(cols / 2)]],
+        Array.from({ length: cols }, (_, j) => [cols - 1 - j, cols - j] as [number, number]),
+      ];
+      for (const training of [true, false]) {
+        for (const prior of [null, dx0]) {
+          const whole = run(e, x, gamma, beta, dy, rows, cols, training, prior);
+          for (const ranges of partitions) {
+            const parts = run(e, x, gamma, beta, dy, rows, cols, training, prior, ranges);
+            for (const key of Object.keys(whole) as (keyof Run)[]) {
+              expect(Array.from(parts[key]), `${key} of ${rows}x${cols} on ${JSON.stringify(ranges)}`).toEqual(Array.from(whole[key]));
+            }
+          }
+        }
+      }
+      // Only [2, 3) and empty or reversed ranges: every other channel keeps its NaN.
+      const some = run(e, x, gamma, beta, dy, rows, cols, true, null, [[2, 3], [4, 4], [3, 1], [cols, cols + 2]]);
+      const whole = run(e, x, gamma, beta, dy, rows, cols, true);
+      for (const key of Object.keys(whole) as (keyof Run)[]) {
+        const perRow = key === "y" || key === "dx";
+        const got = Array.from(some[key]);
+        got.forEach((v, i) => {
+          const j = perRow ? i % cols : i;
+          if (j === 2) expect(v, `${key}[${i}] of ${rows}x${cols}`).toBe(whole[key][i]);
+          else expect(v, `${key}[${i}] of ${rows}x${cols} outside the range`).toBeNaN();
+        });
       }
     }
   });

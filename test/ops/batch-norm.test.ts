@@ -90,7 +90,7 @@ describe("batchNorm moving statistics", () => {
       batchNorm(null, tx, stat(new Float32Array(c).fill(1)), stat(new Float32Array(c)), mm, mv, options);
       const mean = e.arena.scratch(c * 4);
       const variance = e.arena.scratch(c * 4);
-      e.kernels.f32_batchnorm_stats(mean, variance, tx.ptr, x.length / c, c, e.arena.scratch(16 * c));
+      e.kernels.f32_batchnorm_stats(mean, variance, tx.ptr, x.length / c, c, 0, c, e.arena.scratch(16 * c));
       return {
         mm0, mv0, mm: e.arena.read(mm.ptr, c), mv: e.arena.read(mv.ptr, c),
         mean: e.arena.read(mean, c), variance: e.arena.read(variance, c),

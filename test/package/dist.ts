@@ -18,7 +18,7 @@ export const DIST = join(ROOT, "dist");
 /** Files that the build reads (besides node_modules). */
 const INPUTS = ["src", "assembly", "scripts/build-wasm.mjs", "asconfig.json", "rollup.config.mjs", "tsconfig.json", "tsconfig.build.json"];
 /** Files that the build writes and the tests read. */
-export const OUTPUTS = ["dist/index.js", "dist/core-fma.js", "dist/slim.js", "dist/core.wasm", "dist/core-fma.wasm", "dist/types/index.d.ts", "dist/cli.js"];
+export const OUTPUTS = ["dist/index.js", "dist/core-fma.js", "dist/slim.js", "dist/core.wasm", "dist/core-fma.wasm", "dist/worker.js", "dist/types/index.d.ts", "dist/cli.js"];
 
 const CACHE = join(ROOT, "node_modules", ".cache", "autoencoders-tests");
 const STAMP = join(CACHE, "dist-inputs.sha256");

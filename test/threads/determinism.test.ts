@@ -24,7 +24,7 @@ describe("threads give the same bits", () => {
     for (let i = 0; i < counts.length; i += 2) results.push(...(await Promise.all(counts.slice(i, i + 2).map((t) => hashes(t)))));
     const [single, ...threaded] = results;
     expect(single!.info).toEqual({ threads: 1, requested: 1, reason: "init was asked for one thread", sharedMemory: false });
-    expect(Object.keys(single!.parts)).toEqual(["denseBceAdam", "denseMseSgd", "convVae", "denseWide", "convAutoencoder"]);
+    expect(Object.keys(single!.parts)).toEqual(["denseBceAdam", "denseMseSgd", "convVae", "denseWide", "convAutoencoder", "convToOneChannel", "fewRows", "convBatchNormWide"]);
     threaded.forEach((result, i) => {
       expect(result.info, `${counts[i + 1]} threads`).toEqual({ threads: counts[i + 1], requested: counts[i + 1], reason: null, sharedMemory: true });
       expect(result.parts, `${counts[i + 1]} threads`).toEqual(single!.parts);

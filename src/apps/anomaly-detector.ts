@@ -15,15 +15,17 @@ import { decodeModelFile, encodeModelFile, type NamedTensor } from "../io/model-
 import type { SaveOptions } from "../models/base.js";
 import { getEngine, init } from "../wasm/module.js";
 import {
-  averageScores,
   checkMemberStats,
   checkReference,
   DEFAULT_MEMBERS,
+  defaultMembers,
   ensembleScores,
   ensembleShares,
   gatherRows,
+  INPUT_NEIGHBOUR_FEATURES,
   MEMBER_EPOCHS,
   MEMBER_ROWS,
+  medianScores,
   memberHiddenSizes,
   memberStats,
   subsampleRows,
@@ -75,11 +77,14 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
    * Autoencoders in the ensemble (anomaly-ensemble.ts): each trains on its own
    * seeded subsample of at most 1024 rows for 40 epochs (no validation split,
    * no early stopping, unless set), dropping the 10% it reconstructs worst
-   * after half of them; hidden layers 16 to 64 wide. The score averages
-   * their robustly normalized reconstruction errors and code-space
-   * nearest-neighbour distances. 1: one model trained on every row with the
-   * estimators' defaults, scored by its plain reconstruction error. Default
-   * 5 (1 with a given model); BENCHMARKS.md measures both.
+   * after half of them; hidden layers 16 to 64 wide. A member's score sums
+   * its robustly normalized reconstruction error and nearest-neighbour
+   * distances in code space and (up to 64 features) input space; the
+   * detector's is the median over the members. 1: one
+   * model trained on every row with the estimators' defaults, scored by its
+   * plain reconstruction error. Default 5 on 1024 training rows or more, up
+   * to 20 on fewer (ceil(5·1024 / rows)); 1 with a given model.
+   * BENCHMARKS.md measures both.
    */
   ensemble?: number;
 }
@@ -116,11 +121,16 @@ interface ScoreStats {
 const KIND = "anomaly-detector";
 /**
  * Version of the saved ensemble (state.ensemble); files without one hold a
- * single model. 3: trimmed members scored by reconstruction error and
- * code-space neighbour distance, reference codes as tensors "reference<m>".
+ * single model. 4: as 3, and a member may also hold the scaled samples it
+ * kept as tensor "input<m>" with their distance's statistics (inputMedian,
+ * inputMad), the input-space neighbour distance. 3: trimmed members scored
+ * by reconstruction error and code-space neighbour distance, reference codes
+ * as tensors "reference<m>"; still read (its members have no input term).
  * 2 (code distance to the codes' mean) is no longer read.
  */
-const ENSEMBLE_VERSION = 3;
+const ENSEMBLE_VERSION = 4;
+/** Ensemble versions load reads. */
+const READ_VERSIONS: readonly number[] = [3, 4];
 const DETECTOR_KEYS: readonly string[] = [
   ...TRAINING_KEYS,
   ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, nComponents: true, latent: true, ensemble: true }),
@@ -145,6 +155,10 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private others: Autoencoder[] = [];
   private memberStats_: MemberStats[] = [];
   private references: Float32Array[] = [];
+  /** Per member, its input references (scaled samples kept), or null. */
+  private inputs: (Float32Array | null)[] = [];
+  /** Whether fit chooses the member count from the rows (defaultMembers). */
+  private readonly autoMembers: boolean;
 
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
@@ -161,6 +175,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const defaultScaler: ScalerKind = standardize === false ? "none" : standardize === true || members === 1 ? "standard" : "robust";
     super(model, scaler ?? defaultScaler, memberTraining);
     this.ensemble_ = members;
+    this.autoMembers = ensemble === undefined && model === undefined;
     this.memberTraining = memberTraining;
     this.hiddenSizes = training.hiddenSizes;
     this.trimmedEpochs = secondHalf;
@@ -212,6 +227,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const rowsOf = (member: number): Int32Array => subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
     const raw = (rows: Int32Array): TensorData => ({ data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] });
     const codeSize = this.defaultCodeSize(batch.cols);
+    if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows);
     this.memberTraining.hiddenSizes = this.hiddenSizes ?? memberHiddenSizes(batch.cols, codeSize);
     const subsamples = [rowsOf(0)];
     const first = await this.train(raw(subsamples[0]!));
@@ -245,11 +261,13 @@ export class AnomalyDetector extends AutoencoderEstimator {
       const stats: MemberStats[] = [];
       const references: Float32Array[] = [];
       const scores: Float64Array[] = [];
+      const inputs: (Float32Array | null)[] = [];
       for (let m = 0; m < models.length; m++) {
         const sub = m === 0 ? first : this.scaled(raw(subsamples[m]!));
         const trimmed = await trimAndTrain(models[m]!, sub, subsamples[m]!, m === 0 ? firstFit : memberFit, this.trimmedEpochs);
         if (m === 0) this.trimmedHistory = trimmed.history;
-        const reference: MemberReference = { rows: trimmed.kept, codes: models[m]!.encode({ data: trimmed.data, shape: [trimmed.kept.length, ...sampleShape] }).data };
+        const reference: MemberReference = { rows: trimmed.kept, codes: models[m]!.encode({ data: trimmed.data, shape: [trimmed.kept.length, ...sampleShape] }).data, ...(batch.cols <= INPUT_NEIGHBOUR_FEATURES ? { inputs: trimmed.data } : {}) };
+        inputs.push(reference.inputs ?? null);
         const member = memberStats(models[m]!, scaled, reference);
         stats.push(member.stats);
         references.push(reference.codes);
@@ -258,7 +276,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
       this.others = others;
       this.memberStats_ = stats;
       this.references = references;
-      this.stats = scoreStats(averageScores(scores), this.contamination_, this.quantile_);
+      this.inputs = inputs;
+      this.stats = scoreStats(medianScores(scores), this.contamination_, this.quantile_);
     } catch (error) {
       for (const member of others) member.dispose();
       this.others = [];
@@ -283,7 +302,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /**
    * Anomaly scores, higher = more abnormal: for a single model the mean
    * squared reconstruction error of each (scaled) sample; for an ensemble the
-   * members' normalized scores averaged (anomaly-ensemble.ts). An ensemble's
+   * members' normalized scores' median (anomaly-ensemble.ts). An ensemble's
    * training rows are scored without themselves as neighbours in
    * decisionScores (as PyOD's KNN), so decisionFunction of the training data
    * can differ from them.
@@ -292,7 +311,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const { model } = this.fitted();
     const scaled = this.scaled(x);
     if (this.memberStats_.length === 0) return model.reconstructionError(scaled);
-    return ensembleScores(this.members, this.memberStats_, this.references, scaled);
+    return ensembleScores(this.members, this.memberStats_, this.references, scaled, this.inputs);
   }
 
   override dispose(): void {
@@ -396,6 +415,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (this.memberStats_.length > 0) {
       const width = sizeOf(this.model.codeShape);
       this.references.forEach((codes, m) => tensors.push({ name: `reference${m}`, shape: [codes.length / width, width], data: codes }));
+      const features = sizeOf(this.sampleShape);
+      this.inputs.forEach((samples, m) => samples && tensors.push({ name: `input${m}`, shape: [samples.length / features, features], data: samples }));
       // Each further member: its own autoencoder file config, its weights under "member<m>.".
       const others = this.others.map((member, i) => {
         const file = decodeModelFile(member.save(options), coreCrc32);
@@ -425,9 +446,12 @@ export class AnomalyDetector extends AutoencoderEstimator {
       else detector.ensemble_ = 1;
       const members = detector.ensemble_;
       for (const name of tensors.keys()) {
-        const member = /^member([0-9]+)\./.exec(name) ?? /^reference([0-9]+)$/.exec(name);
-        // A single model has no references; an ensemble one per member.
-        const limit = member?.[0].startsWith("reference") ? detector.references.length : members;
+        const member = /^member([0-9]+)\./.exec(name) ?? /^(?:reference|input)([0-9]+)$/.exec(name);
+        // A single model has no references; an ensemble one per member, and input references only where its statistics say so.
+        const limit = member?.[0].startsWith("reference") ? detector.references.length : member?.[0].startsWith("input") ? detector.inputs.length : members;
+        if (member?.[0].startsWith("input") && Number(member[1]) < limit && !detector.inputs[Number(member[1])]) {
+          throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)}, but ensemble member ${member[1]} has no input-space statistics`);
+        }
         if (member && Number(member[1]) >= limit) throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)} of ensemble member ${member[1]}, but the detector has ${members} member(s)${limit === 0 ? " and no ensemble" : ""}`);
       }
     } catch (error) {
@@ -454,16 +478,22 @@ export class AnomalyDetector extends AutoencoderEstimator {
     if (version === 2) {
       throw new ModelFormatError(`ensemble: found format version 2 (members scored by the code's distance to the codes' mean), which this version no longer reads; expected version ${ENSEMBLE_VERSION}: fit the detector again`);
     }
-    if (!e || typeof e !== "object" || e.version !== ENSEMBLE_VERSION) {
-      throw new ModelFormatError(`ensemble: expected format version ${ENSEMBLE_VERSION}, found ${describe(version)}; this detector was saved by a newer or foreign version`);
+    if (!e || typeof e !== "object" || typeof e.version !== "number" || !READ_VERSIONS.includes(e.version)) {
+      throw new ModelFormatError(`ensemble: expected format version ${READ_VERSIONS.join(" or ")}, found ${describe(version)}; this detector was saved by a newer or foreign version`);
     }
     const configs = e.autoencoders;
     if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {
       throw new ModelFormatError(`ensemble: expected statistics for every member and a config for each after the first, found ${Array.isArray(e.stats) ? e.stats.length : "no"} statistics and ${Array.isArray(configs) ? configs.length : "no"} configs`);
     }
     const width = (model: Autoencoder): number => sizeOf(model.codeShape);
+    const features = sizeOf(this.sampleShape);
+    const inputsOf = (member: MemberStats, m: number): Float32Array | null => {
+      if (member.inputMad !== undefined && e.version === 3) throw new ModelFormatError(`ensemble member ${m}: format version 3 has no input-space statistics, found them`);
+      return member.inputMad === undefined ? null : checkReference(tensors.get(`input${m}`), features, `ensemble member ${m}`, "samples");
+    };
     const stats = [checkMemberStats(e.stats[0], "ensemble member 0")];
     const references = [checkReference(tensors.get("reference0"), width(this.model), "ensemble member 0")];
+    const inputs = [inputsOf(stats[0]!, 0)];
     const others: Autoencoder[] = [];
     try {
       for (let m = 1; m <= configs.length; m++) {
@@ -475,6 +505,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
         if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape ${shapeText(this.sampleShape)}, found ${shapeText(member.inputShape)}`);
         stats.push(checkMemberStats(e.stats[m], `ensemble member ${m}`));
         references.push(checkReference(tensors.get(`reference${m}`), width(member), `ensemble member ${m}`));
+        inputs.push(inputsOf(stats[m]!, m));
       }
     } catch (error) {
       for (const member of others) member.dispose();
@@ -483,6 +514,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     this.others = others;
     this.memberStats_ = stats;
     this.references = references;
+    this.inputs = inputs;
     this.ensemble_ = stats.length;
   }
 
@@ -491,6 +523,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     this.others = [];
     this.memberStats_ = [];
     this.references = [];
+    this.inputs = [];
   }
 
   private confidenceContamination(stats: ScoreStats): number {

@@ -1,10 +1,11 @@
 // The default detector's pieces: RobustScaler against statistics worked out
 // by hand, the code-space neighbour distance against a hand case, the
 // ensemble's defaults (members, scaler, trimmed training), and the saved
-// ensemble's format version: files of version 2 are refused naming it.
+// ensemble's format version: files of version 3 (no input-space term) still
+// load, files of version 2 are refused naming it.
 import { describe, expect, it } from "vitest";
 import { AnomalyDetector } from "../../src/apps/anomaly-detector.js";
-import { neighbourDistances, memberHiddenSizes, trainingHalves } from "../../src/apps/anomaly-ensemble.js";
+import { defaultMembers, neighbourDistances, memberHiddenSizes, robust, trainingHalves } from "../../src/apps/anomaly-ensemble.js";
 import { RobustScaler, scalerFromJSON } from "../../src/apps/scaler.js";
 import { ModelFormatError } from "../../src/errors.js";
 import { decodeModelFile, encodeModelFile } from "../../src/io/model-file.js";
@@ -55,6 +56,41 @@ describe("neighbourDistances", () => {
     expect(Array.from(neighbourDistances(Float32Array.from([1]), reference, 1, Int32Array.from([1])))).toEqual([7.2]);
     expect(Array.from(neighbourDistances(Float32Array.from([1]), reference, 1))).toEqual([(0 + 1 + 2 + 5 + 9) / 5]);
   });
+  it("matches a brute-force f64 search on random 7-D data, within f32 rounding", () => {
+    const next = rng(11);
+    const width = 7;
+    const query = Float32Array.from({ length: 40 * width }, () => 4 * next() - 2);
+    const ref = Float32Array.from({ length: 300 * width }, () => 4 * next() - 2);
+    // Query row i is reference row 3i: it must leave itself out.
+    for (let i = 0; i < 40; i++) ref.set(query.subarray(i * width, (i + 1) * width), 3 * i * width);
+    const self = Int32Array.from({ length: 40 }, (_, i) => 3 * i);
+    const got = neighbourDistances(query, ref, width, self);
+    for (let i = 0; i < 40; i++) {
+      const d: number[] = [];
+      for (let t = 0; t < 300; t++) {
+        if (t === 3 * i) continue;
+        let sum = 0;
+        for (let j = 0; j < width; j++) sum += (query[i * width + j]! - ref[t * width + j]!) ** 2;
+        d.push(Math.sqrt(sum));
+      }
+      d.sort((a, b) => a - b);
+      const expected = d.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
+      expect(Math.abs(got[i]! - expected), `row ${i}: ${got[i]} against ${expected}`).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe("robust", () => {
+  it("is the median and MAD, or where the MAD is 0 the mean absolute deviation times 0.6745/0.7979", () => {
+    // [1, 2, 4, 7, 100]: median 4, deviations 3, 2, 0, 3, 96 → MAD 3.
+    expect(robust(Float64Array.from([1, 2, 4, 7, 100]))).toEqual([4, 3]);
+    // [0, 0, 0, 0, 2, 8]: median 0, MAD 0; mean absolute deviation 10/6.
+    const [mid, scale] = robust(Float64Array.from([0, 0, 0, 0, 2, 8]));
+    expect(mid).toBe(0);
+    expect(scale).toBeCloseTo((10 / 6) * (0.6745 / 0.7979), 12);
+    // All equal: a tiny positive scale.
+    expect(robust(Float64Array.from([3, 3, 3]))[1]).toBe(4e-12);
+  });
 });
 
 /** 200 samples near a 2-D plane in 6-D and 6 far off it (uniform in [-2, 2], one column moved by 8). */
@@ -71,15 +107,20 @@ function data(seed: number): { data: Float32Array; shape: number[] } {
 }
 
 describe("the default ensemble", () => {
-  it("has 5 members on a robust scaler, trains 40 epochs in two halves, and ranks the far samples on top", async () => {
+  it("has 5 to 20 members by the rows, a robust scaler, trains 40 epochs in two halves, and ranks the far samples on top", async () => {
+    // ceil(5·1024 / rows) within [5, 20].
+    expect([100000, 1024, 1000, 513, 256, 206, 48].map(defaultMembers)).toEqual([5, 5, 6, 10, 20, 20, 20]);
     expect(trainingHalves(40)).toEqual([20, 20]);
     expect(trainingHalves(5)).toEqual([3, 2]);
     expect(memberHiddenSizes(1555, 32)).toEqual([64]);
     expect(memberHiddenSizes(6, 1)).toEqual([16, 4]);
     expect(memberHiddenSizes(100, 16)).toEqual([64]);
     const x = data(3);
-    const detector = await new AnomalyDetector({ contamination: 0.03 }).fit(x);
+    const detector = new AnomalyDetector({ contamination: 0.03 });
     expect(detector.ensemble).toBe(5);
+    await detector.fit(x);
+    expect(detector.ensemble).toBe(20);
+    expect(detector.members).toHaveLength(20);
     expect(detector.scaler).toBeInstanceOf(RobustScaler);
     expect(detector.history!.loss).toHaveLength(40);
     expect(detector.history!.epoch).toEqual(Array.from({ length: 40 }, (_, i) => i));
@@ -94,7 +135,7 @@ describe("the default ensemble", () => {
     model.dispose();
   });
 
-  it("refuses a file of ensemble format version 2 naming the version, and one without its reference codes", async () => {
+  it("refuses a file of ensemble format version 2 naming the version, and one without its reference codes or samples", async () => {
     const x = data(4);
     const detector = await new AnomalyDetector({ ensemble: 2, epochs: 4 }).fit(x);
     const file = decodeModelFile(detector.save(), coreCrc32);
@@ -103,13 +144,54 @@ describe("the default ensemble", () => {
     const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
     const old = structuredClone(config);
     old.state.ensemble.version = 2;
-    await expect(AnomalyDetector.load(encodeModelFile(old, tensors, coreCrc32))).rejects.toThrow(/found format version 2 .*expected version 3: fit the detector again/);
+    await expect(AnomalyDetector.load(encodeModelFile(old, tensors, coreCrc32))).rejects.toThrow(/found format version 2 .*expected version 4: fit the detector again/);
     const missing = tensors.filter((t) => t.name !== "anomaly-detector.reference1");
     expect(missing).toHaveLength(tensors.length - 1);
     await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(ModelFormatError);
     await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(/ensemble member 1: expected reference codes of shape \[rows, 1\], found none/);
+    const noSamples = tensors.filter((t) => t.name !== "anomaly-detector.input1");
+    await expect(AnomalyDetector.load(encodeModelFile(config, noSamples, coreCrc32))).rejects.toThrow(/ensemble member 1: expected reference samples of shape \[rows, 6\], found none/);
     const loaded = await AnomalyDetector.load(encodeModelFile(config, tensors, coreCrc32));
     expect(loaded.ensemble).toBe(2);
+    loaded.dispose();
+  });
+
+  it("loads a file of format version 3 (no input-space term) and scores it by reconstruction error and code distance", async () => {
+    const x = data(5);
+    const detector = await new AnomalyDetector({ ensemble: 2, epochs: 6, contamination: 0.03 }).fit(x);
+    const file = decodeModelFile(detector.save(), coreCrc32);
+    const config = file.config as { state: { ensemble: { version: number; stats: Record<string, number>[] } } };
+    expect(config.state.ensemble.version).toBe(4);
+    const v3 = structuredClone(config);
+    v3.state.ensemble.version = 3;
+    const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    // Version 3 with the input term's statistics is refused; without them (and their tensors) it loads.
+    await expect(AnomalyDetector.load(encodeModelFile(v3, tensors, coreCrc32))).rejects.toThrow(/ensemble member 0: format version 3 has no input-space statistics/);
+    for (const stats of v3.state.ensemble.stats) {
+      delete stats.inputMedian;
+      delete stats.inputMad;
+    }
+    const old = tensors.filter((t) => !/\.input[0-9]+$/.test(t.name));
+    expect(old).toHaveLength(tensors.length - 2);
+    const loaded = await AnomalyDetector.load(encodeModelFile(v3, old, coreCrc32));
+    expect(loaded.ensemble).toBe(2);
+    // Each member's score without the input term: its two normalized terms, recomputed here from the members themselves.
+    const scaled = loaded.scaler!.transform(x);
+    const expected = new Float64Array(x.shape[0]!);
+    v3.state.ensemble.stats.forEach((s, m) => {
+      const member = loaded.members[m]!;
+      const errors = member.reconstructionError(scaled);
+      const codes = member.encode(scaled).data;
+      const reference = file.tensors.get(`anomaly-detector.reference${m}`)!;
+      const width = reference.shape[1]!;
+      const near = neighbourDistances(codes, reference.data, width);
+      for (let i = 0; i < expected.length; i++) expected[i]! += ((errors[i]! - s.errorMedian!) / s.errorMad! + (near[i]! - s.distanceMedian!) / s.distanceMad!) / 2;
+    });
+    const got = loaded.decisionFunction(x);
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(got[i]! - expected[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(expected[i]!)));
+    // A stray input tensor for a member without input statistics is refused.
+    await expect(AnomalyDetector.load(encodeModelFile(v3, [...old, tensors.find((t) => t.name.endsWith(".input0"))!], coreCrc32))).rejects.toThrow(/member 0 has no input-space statistics/);
+    detector.dispose();
     loaded.dispose();
   });
 });

@@ -6,9 +6,11 @@
 // probabilities. Prints our test negative ELBO per epoch beside the reference
 // curve (PyTorch 1.13 CPU on this data), and, when /usr/bin/python3 has torch,
 // trains PyTorch's model on one thread in the same run for the wall time.
-// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp] [--fma] [--threads N]
+// Run: npx tsx examples/pytorch-vae.ts [--seed N] [--epochs N] [--no-pytorch | --pytorch-only] [--from-logits] [--pytorch-clamp] [--fma] [--threads N]
 //   --seed N        seeds ours (initialization, shuffling, ε) and PyTorch's
 //                   torch.manual_seed (default 1, the reference curve's seed)
+//   --epochs N      the first N of the 10 epochs (both frameworks), e.g. 1 to
+//                   compare the first epoch over many seeds
 //   --no-pytorch    ours only (PYTORCH=0 too); --pytorch-only: PyTorch only
 //   --from-logits   ours with BCE from the decoder's logits instead of on its
 //                   probabilities clamped to [1e-7, 1 − 1e-7]
@@ -22,10 +24,10 @@ import { existsSync } from "node:fs";
 import { ConfigError, init, layers, threadsReady, VAE } from "../src/index.js";
 import { loadMnist, mnistDataDir } from "./lib/mnist.js";
 
-interface Args { seed: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean; fma: boolean; threads: number | "auto" }
+interface Args { seed: number; epochs: number; ours: boolean; pytorch: boolean; fromLogits: boolean; clamp: boolean; fma: boolean; threads: number | "auto" }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { seed: 1, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false, fma: false, threads: "auto" };
+  const out: Args = { seed: 1, epochs: EPOCHS, ours: true, pytorch: process.env.PYTORCH !== "0", fromLogits: false, clamp: false, fma: false, threads: "auto" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--no-pytorch") out.pytorch = false;
@@ -34,8 +36,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--pytorch-clamp") out.clamp = true;
     else if (arg === "--fma") out.fma = true;
     else if (arg === "--seed" && /^\d+$/.test(argv[i + 1] ?? "")) out.seed = Number(argv[++i]);
+    else if (arg === "--epochs" && /^\d+$/.test(argv[i + 1] ?? "") && Number(argv[i + 1]) >= 1 && Number(argv[i + 1]) <= EPOCHS) out.epochs = Number(argv[++i]);
     else if (arg === "--threads" && /^\d+$/.test(argv[i + 1] ?? "")) out.threads = Number(argv[++i]);
-    else throw new ConfigError(`pytorch-vae: expected --seed N, --threads N, --fma, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
+    else throw new ConfigError(`pytorch-vae: expected --seed N, --epochs N (1 to 10), --threads N, --fma, --no-pytorch, --pytorch-only, --from-logits or --pytorch-clamp, found ${JSON.stringify(arg)}`);
   }
   return out;
 }
@@ -75,7 +78,7 @@ def loss_function(recon, x, mu, logvar):
 model = VAE()
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 start = time.perf_counter()
-for epoch in range(${EPOCHS}):
+for epoch in range(int(sys.argv[4])):
     model.train()
     order = torch.randperm(len(train))
     for i in range(0, len(train), 128):
@@ -98,7 +101,7 @@ for epoch in range(${EPOCHS}):
 const args = parseArgs(process.argv.slice(2));
 await init({ threads: args.threads, numerics: args.fma ? "fma" : "exact" });
 const { train, test } = await loadMnist();
-console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${EPOCHS} epochs, seed ${args.seed}\n`);
+console.log(`Standard MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images; PyTorch's examples/vae settings, ${args.epochs} epochs, seed ${args.seed}\n`);
 
 /** Our model at PyTorch's conventions; test −ELBO and cumulative seconds per epoch. */
 async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: number[] }> {
@@ -121,7 +124,7 @@ async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: numbe
   const engine = await threadsReady();
   process.stderr.write(`ours: ${engine.threads} thread(s), numerics ${args.fma ? "fma" : "exact"}\n`);
   await vae.fit(train.x, {
-    epochs: EPOCHS,
+    epochs: args.epochs,
     batchSize: 128,
     validationData: test.x,
     onEpochEnd: (epoch, logs) => {
@@ -137,9 +140,9 @@ async function trainOurs(seed: number): Promise<{ loss: number[]; seconds: numbe
 /** PyTorch's model on one thread, or null (with the reason printed) when it cannot run. */
 function trainPytorch(seed: number): { loss: number[]; seconds: number } | null {
   if (!existsSync(PYTHON)) return null;
-  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir(), String(seed), args.clamp ? "clamp" : "log-100"], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const run = spawnSync(PYTHON, ["-c", PYTORCH_SCRIPT, mnistDataDir(), String(seed), args.clamp ? "clamp" : "log-100", String(args.epochs)], { encoding: "utf8", maxBuffer: 1 << 20 });
   const lines = run.status === 0 ? run.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)) : [];
-  if (lines.length === EPOCHS) return { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
+  if (lines.length === args.epochs) return { loss: lines.map((l) => l[1]!), seconds: lines.at(-1)![2]! };
   console.log(`PyTorch did not run (${(run.stderr || String(run.error)).trim().split("\n").at(-1)})\n`);
   return null;
 }
@@ -153,7 +156,7 @@ if (ours) head.push(`ours${args.fromLogits ? " (BCE from logits)" : ""}`, "ours 
 if (torch) head.push(`PyTorch, this run (seed ${args.seed}${args.clamp ? ", probabilities clamped" : ""})`, "PyTorch − reference");
 console.log(`| ${head.join(" | ")} |`);
 console.log(`|${" --- |".repeat(head.length)}`);
-REFERENCE.forEach((r, e) => {
+REFERENCE.slice(0, args.epochs).forEach((r, e) => {
   const row = [String(e + 1), r.toFixed(2)];
   if (ours) row.push(ours.loss[e]!.toFixed(2), signed(ours.loss[e]! - r), Math.abs(ours.loss[e]! - r) <= TOLERANCE ? "yes" : "no");
   if (torch) row.push(torch.loss[e]!.toFixed(2), signed(torch.loss[e]! - r));
@@ -164,4 +167,4 @@ if (ours) {
   console.log(`\nEvery epoch within ${TOLERANCE} nats of the reference: ${all ? "yes" : "no"}`);
 }
 const times = [ours ? `ours ${ours.seconds.at(-1)!.toFixed(1)} s` : "", torch ? `PyTorch on one thread ${torch.seconds.toFixed(1)} s` : ""].filter(Boolean);
-console.log(`Wall time for ${EPOCHS} epochs (training and the per-epoch test pass): ${times.join(", ")}`);
+console.log(`Wall time for ${args.epochs} epochs (training and the per-epoch test pass): ${times.join(", ")}`);

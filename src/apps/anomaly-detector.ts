@@ -54,9 +54,10 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
   thresholdQuantile?: number;
   /**
    * Scale each feature before the model. true: StandardScaler, as PyOD's
-   * AutoEncoder does; false: no scaling. Default: RobustScaler (median and
-   * IQR, robust to the outliers in the training data) for an ensemble,
-   * StandardScaler for a single model.
+   * AutoEncoder does; false: no scaling. Default: for an ensemble none for
+   * data that already lies in [0, 1] (images, min-max scaled data: a sigmoid
+   * output), else RobustScaler (median and IQR, robust to the outliers in the
+   * training data); StandardScaler for a single model.
    */
   standardize?: boolean;
   /** Per-feature scaling, overriding `standardize`: "standard", "robust", "minmax", "none" or "auto" (none for data in [0, 1], else standard). Default: as `standardize` says. */
@@ -159,6 +160,13 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private inputs: (Float32Array | null)[] = [];
   /** Whether fit chooses the member count from the rows (defaultMembers). */
   private readonly autoMembers: boolean;
+  /**
+   * Whether fit leaves data in [0, 1] unscaled (else RobustScaler): on
+   * one-class MNIST a RobustScaler divides the pixels that most images of a
+   * digit leave at 0 by their small deviation (ROC-AUC 0.866 over the
+   * digits, 0.69 for 8; unscaled 0.95).
+   */
+  private readonly unitIntervalUnscaled: boolean;
 
   constructor(options: AnomalyDetectorOptions = {}) {
     checkOptionKeys("AnomalyDetector", options, DETECTOR_KEYS);
@@ -176,6 +184,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     super(model, scaler ?? defaultScaler, memberTraining);
     this.ensemble_ = members;
     this.autoMembers = ensemble === undefined && model === undefined;
+    this.unitIntervalUnscaled = members > 1 && scaler === undefined && standardize === undefined;
     this.memberTraining = memberTraining;
     this.hiddenSizes = training.hiddenSizes;
     this.trimmedEpochs = secondHalf;
@@ -228,6 +237,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const raw = (rows: Int32Array): TensorData => ({ data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] });
     const codeSize = this.defaultCodeSize(batch.cols);
     if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows);
+    if (this.unitIntervalUnscaled) this.scalerKind = inUnitInterval(batch.data) ? "none" : "robust";
     this.memberTraining.hiddenSizes = this.hiddenSizes ?? memberHiddenSizes(batch.cols, codeSize);
     const subsamples = [rowsOf(0)];
     const first = await this.train(raw(subsamples[0]!));

@@ -94,7 +94,7 @@ export abstract class AutoencoderEstimator {
   private history_: History | null = null;
   private disposed = false;
   private readonly given: AutoencoderConfig | Autoencoder | undefined;
-  private readonly scalerKind: ScalerKind;
+  protected scalerKind: ScalerKind;
   private readonly training: EstimatorTrainingOptions;
   /** The class's name in messages (stated, as the minified bundle's class names are not). */
   protected abstract readonly className: string;

@@ -48,7 +48,7 @@ export const TRAIN: CommandSpec = {
     { name: "batch-size", type: "int", value: "N", default: String(ESTIMATOR_FIT_DEFAULTS.batchSize), help: "Samples per gradient step." },
     { name: "learning-rate", type: "number", value: "X", default: "0.001", help: "Adam's step size." },
     { name: "seed", type: "int", value: "N", min: 0, default: "0", help: "Seeds initialization, shuffling and noise: the same seed and data give the same model." },
-    { name: "scale", type: "string", value: "HOW", default: "robust for detector, auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax, standard or robust (median and IQR; not for vae)." },
+    { name: "scale", type: "string", value: "HOW", default: "robust for detector (none for data in [0, 1]), auto otherwise", help: "Per-feature scaling saved in the model: auto (none for data in [0, 1], else standard), none, minmax, standard or robust (median and IQR; not for vae)." },
     { name: "noise", type: "string", value: "TYPE:X", default: "gaussian:0.2", help: "Denoiser corruption: gaussian:STDDEV, mask:RATE or salt-pepper:RATE." },
     {
       name: "contamination",

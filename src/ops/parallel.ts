@@ -8,10 +8,11 @@ import type { Pool } from "../wasm/pool.js";
 /**
  * Multiply-adds (or, for the optimizers, 16 × elements) below which the
  * calling thread does the work alone. Waking a sleeping worker and joining
- * it took 11.6 µs (median; an empty dispatch in bench/threads.ts, 2 vCPUs
- * shared by many processes), with tails far longer on a loaded machine;
- * 2^20 multiply-adds take 30–100 µs on one core, so below that a split
- * saves about what it costs. Batch-1 products of our models stay under it.
+ * it took 11.6–82 µs (medians of an empty dispatch in bench/threads.ts on 2
+ * vCPUs, loaded and idle), 2–3 µs while the workers still poll after a
+ * call (worker-source.ts); 2^20 multiply-adds take 20–100 µs on one core,
+ * so below that a split saves about what a wake-up costs. Few-row products
+ * (gemm.ts) divide the threshold by 4.
  */
 export const DEFAULT_MIN_PARALLEL_WORK = 1 << 20;
 let minParallelWork = DEFAULT_MIN_PARALLEL_WORK;

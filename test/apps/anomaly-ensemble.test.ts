@@ -128,6 +128,15 @@ describe("the default ensemble", () => {
     const order = Array.from(scores.keys()).sort((i, j) => scores[j]! - scores[i]!);
     expect(order.slice(0, 6).sort((i, j) => i - j)).toEqual([200, 201, 202, 203, 204, 205]);
     detector.dispose();
+    // Data already in [0, 1] (pixels) are left unscaled, unless a scaler is asked for.
+    const next = rng(8);
+    const unit = { data: Float32Array.from({ length: 64 * 6 }, () => next()), shape: [64, 6] };
+    const pixels = await new AnomalyDetector({ epochs: 2 }).fit(unit);
+    expect(pixels.scaler).toBeNull();
+    pixels.dispose();
+    const asked = await new AnomalyDetector({ epochs: 2, scaler: "robust" }).fit(unit);
+    expect(asked.scaler).toBeInstanceOf(RobustScaler);
+    asked.dispose();
     const model = await Autoencoder.create({ input: [6], encoder: [layers.dense(2)], decoder: [layers.dense(6)] });
     const given = new AnomalyDetector({ model });
     expect(given.ensemble).toBe(1);

@@ -2,7 +2,7 @@
 // Forward: y = f(x), y == x allowed. Backward: dx (+)= dy·f'(x), with f'
 // computed from the output y. Every element, in the vector body or the scalar
 // tail, goes through the same f32x4 code, so its bits do not depend on n.
-import { lane0, splat, vexp, vlog, vsigmoid, vsoftplus, vsoftplusGradFromOutput, vtanh } from "./math";
+import { lane0, splat, vexpCalled, vlogCalled, vsigmoid, vsoftplus, vsoftplusGradFromOutput, vtanh } from "./math";
 
 const enum Fn {
   Relu,
@@ -23,8 +23,9 @@ const enum Fn {
     case Fn.Sigmoid: return vsigmoid(x);
     case Fn.Tanh: return vtanh(x);
     case Fn.Softplus: return vsoftplus(x);
-    case Fn.Exp: return vexp(x);
-    default: return vlog(x);
+    // exp and log as activations are rare: their copies are called (math.ts).
+    case Fn.Exp: return vexpCalled(x);
+    default: return vlogCalled(x);
   }
 }
 

@@ -4,7 +4,7 @@
 // where it cancels (z·t, (1 - t)). *_backward write, or add to, scale·∂sum/∂pred.
 // Every element, in the vector body or the scalar tail, goes through the same
 // f32x4 code, so its bits do not depend on n.
-import { finishSum, highF64, lane0, lowF64, splat, vexp, vlog1p, vlog1pCalled, vlogCalled, vsigmoid, vsigmoidFromExp } from "./math";
+import { finishSum, highF64, lane0, lowF64, splat, vexp, vexpCalled, vlog1p, vlog1pCalled, vlogCalled, vsigmoid, vsigmoidFromExp } from "./math";
 
 const enum Loss {
   Mse,
@@ -15,10 +15,15 @@ const enum Loss {
 
 const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
 
-/** e^-|z| for BCE from logits, shared by its term and its gradient; unused otherwise. */
+/**
+ * e^-|z| for BCE from logits, shared by its term and its gradient; unused
+ * otherwise. hot: inlined (the training step's loss and gradient), else
+ * called (evaluation), the same bits either way.
+ */
 // @ts-ignore: decorator
-@inline function expPart(loss: Loss, a: v128): v128 {
-  return loss == Loss.BceLogits ? vexp(v128.or(a, SIGN)) : a;
+@inline function expPart(loss: Loss, a: v128, hot: bool): v128 {
+  if (loss != Loss.BceLogits) return a;
+  return hot ? vexp(v128.or(a, SIGN)) : vexpCalled(v128.or(a, SIGN));
 }
 
 /** sigmoid(z) - t from e = e^-|z|: the bits of the backward's vsigmoid(z) - t. */
@@ -27,11 +32,11 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
   return f32x4.sub(vsigmoidFromExp(z, e), t);
 }
 
-/** The f32 part of a term: log1p(e^-|z|) for BCE from logits (e = expPart), log p for BCE. */
+/** The f32 part of a term: log1p(e^-|z|) for BCE from logits (e = expPart), log p for BCE; hot as in expPart. */
 // @ts-ignore: decorator
-@inline function termF32(loss: Loss, a: v128, e: v128, lo: v128, hi: v128): v128 {
+@inline function termF32(loss: Loss, a: v128, e: v128, lo: v128, hi: v128, hot: bool): v128 {
   switch (loss) {
-    case Loss.BceLogits: return vlog1p(e);
+    case Loss.BceLogits: return hot ? vlog1p(e) : vlog1pCalled(e);
     case Loss.Bce: return vlogCalled(f32x4.pmin(f32x4.pmax(a, lo), hi));
     default: return a;
   }
@@ -74,15 +79,15 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const b0 = v128.load(b + off);
     const a1 = v128.load(a + off, 16);
     const b1 = v128.load(b + off, 16);
-    const e0 = expPart(loss, a0);
-    const e1 = expPart(loss, a1);
+    const e0 = expPart(loss, a0, diff != 0);
+    const e1 = expPart(loss, a1, diff != 0);
     if (diff != 0) {
       v128.store(diff + off, sigmoidDiff(a0, b0, e0));
       v128.store(diff + off, sigmoidDiff(a1, b1, e1), 16);
     }
-    const u0 = termF32(loss, a0, e0, lo, hi);
+    const u0 = termF32(loss, a0, e0, lo, hi, diff != 0);
     const v0 = termF32b(loss, a0, lo, hi);
-    const u1 = termF32(loss, a1, e1, lo, hi);
+    const u1 = termF32(loss, a1, e1, lo, hi, diff != 0);
     const v1 = termF32b(loss, a1, lo, hi);
     s01 = f64x2.add(s01, termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)));
     s23 = f64x2.add(s23, termF64(loss, highF64(a0), highF64(b0), highF64(u0), highF64(v0)));
@@ -93,9 +98,9 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const off = <usize>i << 2;
     const a0 = v128.load(a + off);
     const b0 = v128.load(b + off);
-    const e0 = expPart(loss, a0);
+    const e0 = expPart(loss, a0, diff != 0);
     if (diff != 0) v128.store(diff + off, sigmoidDiff(a0, b0, e0));
-    const u0 = termF32(loss, a0, e0, lo, hi);
+    const u0 = termF32(loss, a0, e0, lo, hi, diff != 0);
     const v0 = termF32b(loss, a0, lo, hi);
     s01 = f64x2.add(s01, termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)));
     s23 = f64x2.add(s23, termF64(loss, highF64(a0), highF64(b0), highF64(u0), highF64(v0)));
@@ -106,9 +111,9 @@ const SIGN: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     const off = <usize>i << 2;
     const a0 = splat(load<f32>(a + off));
     const b0 = splat(load<f32>(b + off));
-    const e0 = expPart(loss, a0);
+    const e0 = expPart(loss, a0, diff != 0);
     if (diff != 0) store<f32>(diff + off, lane0(sigmoidDiff(a0, b0, e0)));
-    const u0 = termF32(loss, a0, e0, lo, hi);
+    const u0 = termF32(loss, a0, e0, lo, hi, diff != 0);
     const v0 = termF32b(loss, a0, lo, hi);
     tail += f64x2.extract_lane(termF64(loss, lowF64(a0), lowF64(b0), lowF64(u0), lowF64(v0)), 0);
   }

@@ -1,22 +1,17 @@
 // Batch norm on the pool, inside one process: the op split over three
 // threads by channel ranges gives the bits of the caller's thread alone,
 // forward (training and inference) and backward, and the split happens.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { engineInfo, init, threadsReady } from "../../src/index.js";
+import { describe, expect, test } from "vitest";
+import { engineInfo } from "../../src/index.js";
 import { batchNorm } from "../../src/ops/batch-norm.js";
 import { setMinParallelWork } from "../../src/ops/parallel.js";
 import { Tape } from "../../src/ops/tape.js";
 import { Tensor } from "../../src/ops/tensor.js";
 import { getEngine } from "../../src/wasm/module.js";
 import { put, randomArray } from "../helpers.js";
+import { splitEveryCallOnThreeThreads } from "./split-every-call.js";
 
-let previous = 0;
-beforeAll(async () => {
-  await init({ threads: 3 });
-  await threadsReady();
-  previous = setMinParallelWork(0);
-});
-afterAll(() => setMinParallelWork(previous));
+splitEveryCallOnThreeThreads();
 
 interface Outputs {
   y: number[];

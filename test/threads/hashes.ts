@@ -17,6 +17,24 @@ await lib.init({ threads });
 await lib.threadsReady();
 const info = lib.engineInfo();
 
+type Model = Awaited<ReturnType<typeof lib.Autoencoder.create>>;
+
+/** Trains the model on x, hashes its loss history, codes (withCodes), reconstruction and saved bytes, and disposes it. */
+async function trainedHashes(model: Model, x: { data: Float32Array; shape: number[] }, fit: { epochs: number; batchSize: number }, withCodes = false) {
+  try {
+    const history = await model.fit(x, fit);
+    const saved = model.save();
+    return {
+      history: await hashFloats(Float64Array.from(history.loss)),
+      ...(withCodes ? { encode: await hashFloats(model.encode(x).data) } : {}),
+      reconstruct: await hashFloats(model.reconstruct(x).data),
+      saved: `${saved.length}:${await sha256(saved)}`,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 /** A conv autoencoder with batch norm in encoder and decoder, Adam, MSE: 12×12 images, 3 channels. */
 async function convAutoencoder() {
   const L = lib.layers;
@@ -39,18 +57,7 @@ async function convAutoencoder() {
     optimizer: { name: "adam", learningRate: 3e-3 },
     seed: 31,
   });
-  try {
-    const history = await model.fit(x, { epochs: 3, batchSize: 16 });
-    const saved = model.save();
-    return {
-      history: await hashFloats(Float64Array.from(history.loss)),
-      encode: await hashFloats(model.encode(x).data),
-      reconstruct: await hashFloats(model.reconstruct(x).data),
-      saved: `${saved.length}:${await sha256(saved)}`,
-    };
-  } finally {
-    model.dispose();
-  }
+  return trainedHashes(model, x, { epochs: 3, batchSize: 16 }, true);
 }
 
 /**
@@ -72,17 +79,7 @@ async function convToOneChannel() {
     ],
     loss: "bce", optimizer: { name: "adam", learningRate: 3e-3 }, seed: 13,
   });
-  try {
-    const history = await model.fit(x, { epochs: 2, batchSize: 8 });
-    const saved = model.save();
-    return {
-      history: await hashFloats(Float64Array.from(history.loss)),
-      reconstruct: await hashFloats(model.reconstruct(x).data),
-      saved: `${saved.length}:${await sha256(saved)}`,
-    };
-  } finally {
-    model.dispose();
-  }
+  return trainedHashes(model, x, { epochs: 2, batchSize: 8 });
 }
 
 /** Batch-1 to batch-3 reconstructions (the few-row product, split by columns) of a dense model with odd widths and tanh, softplus and sigmoid (split by element ranges). */
@@ -118,17 +115,7 @@ async function convBatchNormWide() {
     optimizer: { name: "adam", learningRate: 3e-3 },
     seed: 5,
   });
-  try {
-    const history = await model.fit(x, { epochs: 2, batchSize: 32 });
-    const saved = model.save();
-    return {
-      history: await hashFloats(Float64Array.from(history.loss)),
-      reconstruct: await hashFloats(model.reconstruct(x).data),
-      saved: `${saved.length}:${await sha256(saved)}`,
-    };
-  } finally {
-    model.dispose();
-  }
+  return trainedHashes(model, x, { epochs: 2, batchSize: 32 });
 }
 
 const scenario = await runScenario(lib);

@@ -1,21 +1,14 @@
 // The pool inside one process: what init and engineInfo report, errors and a
 // hung worker becoming typed errors, a worker that dies between calls, two
 // models training at once, and no memory growth with threads.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Autoencoder, ConfigError, engineInfo, init, layers, threadsReady, WorkerError, type AutoencoderConfig } from "../../src/index.js";
-import { setMinParallelWork } from "../../src/ops/parallel.js";
+import { describe, expect, test } from "vitest";
+import { Autoencoder, ConfigError, engineInfo, init, layers, WorkerError, type AutoencoderConfig } from "../../src/index.js";
 import { getEngine } from "../../src/wasm/module.js";
 import { startPool } from "../../src/wasm/threads.js";
 import { randomArray } from "../helpers.js";
+import { splitEveryCallOnThreeThreads } from "./split-every-call.js";
 
-let previous = 0;
-beforeAll(async () => {
-  await init({ threads: 3 });
-  await threadsReady();
-  // Split every call, so these small models run on all three threads.
-  previous = setMinParallelWork(0);
-});
-afterAll(() => setMinParallelWork(previous));
+splitEveryCallOnThreeThreads();
 
 const config = (seed: number): AutoencoderConfig => ({
   input: [40],

@@ -19,6 +19,7 @@ import type { TensorData } from "../models/data.js";
 import type { FitOptions, History } from "../models/fit.js";
 import { getEngine } from "../wasm/module.js";
 import { shapeText } from "../shape.js";
+import { nearestBlocks } from "./nearest.js";
 
 /** Members of the default ensemble on MEMBER_ROWS rows or more (more on fewer rows: defaultMembers). */
 export const DEFAULT_MEMBERS = 5;
@@ -184,43 +185,30 @@ export function neighbourDistances(query: Float32Array, reference: Float32Array,
   const r = reference.length / width;
   const out = new Float64Array(n);
   if (n === 0) return out;
-  const { kernels: kn, arena } = getEngine();
+  const engine = getEngine();
+  const { kernels: kn, arena } = engine;
   // One more than the neighbours, so that a row's own entry can be skipped.
   const take = Math.min(r, NEIGHBOURS + 1);
-  const block = Math.max(1, Math.floor(DISTANCE_BLOCK_BYTES / (4 * r)));
   arena.scoped(() => {
     const ref = arena.scratch(r * width * 4);
     arena.write(ref, reference);
-    const refNorms = arena.scratch(r * 4);
-    kn.f32_row_sum_squares(refNorms, ref, r, width);
-    const q = arena.scratch(Math.min(block, n) * width * 4);
-    const qNorms = arena.scratch(Math.min(block, n) * 4);
-    const d = arena.scratch(Math.min(block, n) * r * 4);
-    const idx = arena.scratch(Math.min(block, n) * take * 4);
-    const work = arena.scratch(kn.gemm_workspace_bytes(Math.min(block, n), r, width));
-    for (let start = 0; start < n; start += block) {
-      const rows = Math.min(block, n - start);
-      arena.write(q, query.subarray(start * width, (start + rows) * width));
-      kn.f32_row_sum_squares(qNorms, q, rows, width);
-      kn.f32_gemm_nt(d, q, ref, 0, rows, r, width, 0, work);
-      kn.f32_sq_distances(d, d, qNorms, refNorms, rows, r);
-      kn.u32_row_smallest_k(idx, d, rows, r, take);
-      const found = arena.u32;
-      const all = arena.f32;
+    const norms = arena.scratch(r * 4);
+    kn.f32_row_sum_squares(norms, ref, r, width);
+    nearestBlocks(engine, { ptr: ref, norms, rows: r, cols: width }, query, take, DISTANCE_BLOCK_BYTES, ({ start, rows, found, squared }) => {
       for (let i = 0; i < rows; i++) {
         const skip = self ? self[start + i]! : -1;
         const k = Math.max(1, Math.min(NEIGHBOURS, r - (skip >= 0 ? 1 : 0)));
         let sum = 0;
         let used = 0;
         for (let t = 0; t < take && used < k; t++) {
-          const column = found[(idx >>> 2) + i * take + t]!;
+          const column = found[i * take + t]!;
           if (column === skip) continue;
-          sum += Math.sqrt(all[(d >>> 2) + i * r + column]!);
+          sum += Math.sqrt(squared[i * r + column]!);
           used++;
         }
         out[start + i] = sum / k;
       }
-    }
+    });
   });
   return out;
 }

@@ -8,6 +8,7 @@ import { assertFinite, tensorOut, toBatch, type Batch, type DataInput, type Tens
 import { createOptimizer, type OptimizerConfig } from "../optim/optimizer.js";
 import { getEngine, init, type Engine } from "../wasm/module.js";
 import { shapeText } from "../shape.js";
+import { nearestBlocks } from "./nearest.js";
 
 /** Class labels: integers, e.g. a Uint8Array of digits. */
 export type Labels = ArrayLike<number>;
@@ -116,32 +117,17 @@ export class KNeighborsClassifier {
   kneighbors(x: DataInput): Neighbors {
     const s = this.state();
     const batch = featuresOf(x, s.sampleShape, "x");
-    const { kernels: kn, arena } = s.engine;
     const k = this.k;
     const indices = new Uint32Array(batch.rows * k);
     const distances = new Float32Array(batch.rows * k);
-    const block = Math.max(1, Math.floor(DISTANCE_BLOCK_BYTES / (4 * s.rows)));
-    for (let start = 0; start < batch.rows; start += block) {
-      const rows = Math.min(block, batch.rows - start);
-      arena.scoped(() => {
-        const q = arena.scratch(rows * s.cols * 4);
-        arena.write(q, batch.data.subarray(start * s.cols, (start + rows) * s.cols));
-        assertFinite(s.engine, q, rows, s.cols, "x");
-        const qNorms = arena.scratch(rows * 4);
-        kn.f32_row_sum_squares(qNorms, q, rows, s.cols);
-        const d = arena.scratch(rows * s.rows * 4);
-        kn.f32_gemm_nt(d, q, s.x, 0, rows, s.rows, s.cols, 0, arena.scratch(kn.gemm_workspace_bytes(rows, s.rows, s.cols)));
-        kn.f32_sq_distances(d, d, qNorms, s.norms, rows, s.rows);
-        const idx = arena.scratch(rows * k * 4);
-        kn.u32_row_smallest_k(idx, d, rows, s.rows, k);
-        const found = arena.u32.slice(idx >>> 2, (idx >>> 2) + rows * k);
-        const all = arena.f32;
-        indices.set(found, start * k);
-        for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < k; j++) distances[(start + r) * k + j] = Math.sqrt(all[(d >>> 2) + r * s.rows + found[r * k + j]!]!);
-        }
-      });
-    }
+    const reference = { ptr: s.x, norms: s.norms, rows: s.rows, cols: s.cols };
+    const check = (q: number, rows: number) => assertFinite(s.engine, q, rows, s.cols, "x");
+    nearestBlocks(s.engine, reference, batch.data, k, DISTANCE_BLOCK_BYTES, ({ start, rows, found, squared }) => {
+      indices.set(found, start * k);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < k; j++) distances[(start + r) * k + j] = Math.sqrt(squared[r * s.rows + found[r * k + j]!]!);
+      }
+    }, check);
     return { indices, distances, shape: [batch.rows, k] };
   }
 

@@ -87,23 +87,16 @@ test("dist/worker.js is the source the entries start their Blob workers from", a
 });
 
 describe("a strict-CSP page: the slim entry with workerUrl trains on 2 threads", () => {
-  test("chromium", async (ctx) => {
-    if (missing("chromium")) return ctx.skip();
-    const browser = await launchChromium();
-    try {
-      await checkPage(() => browser.newPage());
-    } finally {
-      await browser.close();
-    }
-  }, 600_000);
-
-  test("firefox", async (ctx) => {
-    if (missing("firefox")) return ctx.skip();
-    const browser = await launchFirefox();
-    try {
-      await checkPage(() => browser.newPage());
-    } finally {
-      await browser.close();
-    }
-  }, 600_000);
+  const inBrowser = (name: "chromium" | "firefox", launch: () => Promise<{ newPage(): Promise<AnyPage>; close(): Promise<void> }>) =>
+    test(name, async (ctx) => {
+      if (missing(name)) return ctx.skip();
+      const browser = await launch();
+      try {
+        await checkPage(() => browser.newPage());
+      } finally {
+        await browser.close();
+      }
+    }, 600_000);
+  inBrowser("chromium", launchChromium);
+  inBrowser("firefox", launchFirefox);
 });

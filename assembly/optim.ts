@@ -17,9 +17,20 @@
  * that stays zero (a dead unit, an always-blank pixel) decays m by β1 every step
  * into subnormals, on which x86 arithmetic runs about 100× slower, while such a
  * moment moves its parameter by less than lr·2^-126/eps.
+ * keep ≠ 0: before the update, p, m and v of element i are also stored at
+ * keep + 4i, keep + 4(keepStride + i) and keep + 4(2·keepStride + i), the copy
+ * a training step goes back to if the update diverges. Stored here in the
+ * same pass rather than by a copy before it: 10 memory streams instead of 13.
  */
 export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
-  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32): i32 {
+  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32, keep: usize, keepStride: i32): i32 {
+  if (keep != 0) return adamLoop(true, param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, t, keep, keepStride);
+  return adamLoop(false, param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, t, 0, 0);
+}
+
+/** The update of f32_adam_step, inlined once with the keeping stores and once without. */
+@inline function adamLoop(keeping: bool, param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
+  beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, t: i32, keep: usize, keepStride: i32): i32 {
   assert(t >= 1, "Adam step t counts from 1");
   const stepSize = <f32>(lr / (1.0 - Math.pow(beta1, <f64>t)));
   const sqrtBc2 = <f32>Math.sqrt(1.0 - Math.pow(beta2, <f64>t));
@@ -39,25 +50,36 @@ export function f32_adam_step(param: usize, grad: usize, m: usize, v: usize, n: 
   const ve = f32x4.splat(e);
   const vl2 = f32x4.splat(l2);
   const vShrink = f32x4.splat(shrink);
+  const ks = <usize>keepStride << 2;
   let bad = f32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
+    if (keeping) keepVec(param + o, m + o, v + o, keep + o, ks);
+    if (keeping) keepVec(param + o + 16, m + o + 16, v + o + 16, keep + o + 16, ks);
     bad = v128.or(bad, adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
     bad = v128.or(bad, adamVec(param + o + 16, grad + o + 16, m + o + 16, v + o + 16, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
+    if (keeping) keepVec(param + o, m + o, v + o, keep + o, ks);
     bad = v128.or(bad, adamVec(param + o, grad + o, m + o, v + o, vStep, vSqrtBc2, vb1, vc1, vb2, vc2, ve, vl2, vShrink));
   }
   let found = v128.any_true(bad);
   for (; i < n; i++) {
     const o = <usize>i << 2;
     let p = load<f32>(param + o);
+    const m0 = load<f32>(m + o);
+    const v0 = load<f32>(v + o);
+    if (keeping) {
+      store<f32>(keep + o, p);
+      store<f32>(keep + ks + o, m0);
+      store<f32>(keep + 2 * ks + o, v0);
+    }
     const g = load<f32>(grad + o) + l2 * p;
     p = p * shrink;
-    const mm = flush(b1 * load<f32>(m + o) + c1 * g);
-    const vv = flush(b2 * load<f32>(v + o) + c2 * (g * g));
+    const mm = flush(b1 * m0 + c1 * g);
+    const vv = flush(b2 * v0 + c2 * (g * g));
     const denom = Mathf.sqrt(vv) / sqrtBc2 + e;
     const updated = p - (stepSize * mm) / denom;
     if (updated - updated != 0) found = true;
@@ -93,6 +115,13 @@ const SMALLEST_NORMAL: f32 = 1.1754943508222875e-38;
   v128.store(pm, mm);
   v128.store(pv, vv);
   return nonFinite(updated);
+}
+
+/** Stores four lanes of p, m and v at keep, keep + stride and keep + 2·stride (bytes). */
+@inline function keepVec(pp: usize, pm: usize, pv: usize, keep: usize, stride: usize): void {
+  v128.store(keep, v128.load(pp));
+  v128.store(keep + stride, v128.load(pm));
+  v128.store(keep + 2 * stride, v128.load(pv));
 }
 
 /** Lanes where x is NaN or ±Infinity (x − x is exactly 0 for finite x). */

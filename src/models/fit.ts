@@ -196,9 +196,10 @@ class UpdateSnapshot {
     return this.counters !== null;
   }
 
-  take(): void {
-    this.model.slab.snapshot("update");
+  /** The counters now; returns the block the coming optimizer step keeps the parameters and state in. */
+  take(): number {
     this.counters = { step: this.model.step, optimizerSteps: this.model.optimizer.steps };
+    return this.model.slab.snapshotBlock("update");
   }
 
   restore(): void {
@@ -227,9 +228,9 @@ function trainStep(model: Trainable, xb: Tensor, last: UpdateSnapshot, epoch: nu
   }
   tape.backward();
   model.slab.zeroGradsExcept((p) => tape.wrote(p));
-  last.take();
+  const keep = last.take();
   // A non-finite gradient shows up here too: it makes its parameter non-finite.
-  if (model.optimizer.step(model.slab.regions) >= 0) {
+  if (model.optimizer.step(model.slab.regions, keep) >= 0) {
     last.restore();
     model.states.restoreSnapshot();
     throw new DivergenceError(`fit: the update at epoch ${epoch + 1}, step ${batch + 1} made the weights non-finite (is the learning rate too high?); the weights from before that update are restored`, epoch, batch);

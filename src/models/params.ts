@@ -111,11 +111,18 @@ export class ParamSlab {
    * the latest update, to go back to if it diverges. Each kind has one copy.
    */
   snapshot(kind: SnapshotKind): void {
-    const { arena } = getEngine();
-    const regions = this.snapshotRegions(kind);
-    let block = this.snapshots[kind];
-    if (!block) block = this.snapshots[kind] = arena.alloc(regions.length * this.count * 4);
-    regions.forEach((ptr, i) => copyFloats(block + i * this.count * 4, ptr, this.count));
+    const block = this.snapshotBlock(kind);
+    this.snapshotRegions(kind).forEach((ptr, i) => copyFloats(block + i * this.count * 4, ptr, this.count));
+  }
+
+  /**
+   * The block of `kind`'s snapshot (allocated on first use), for a writer that
+   * fills it itself: an optimizer step keeps the "update" copy in its own pass.
+   * Its layout: the parameters, then each optimizer state region, `count` floats each.
+   */
+  snapshotBlock(kind: SnapshotKind): number {
+    const block = this.snapshots[kind];
+    return block || (this.snapshots[kind] = getEngine().arena.alloc(this.snapshotRegions(kind).length * this.count * 4));
   }
 
   /** Puts back the copy `snapshot(kind)` kept; false when there is none. */

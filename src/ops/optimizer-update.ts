@@ -16,15 +16,20 @@ function firstNonFinite(results: number[], ranges: [number, number][]): number {
   return -1;
 }
 
-/** f32_adam_step over n parameters, split over the threads when large. */
+/**
+ * f32_adam_step over n parameters, split over the threads when large; keep ≠ 0:
+ * 3·n floats that receive p, m and v from before the update.
+ */
 export function adamUpdate(
   param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-  eps: number, weightDecay: number, decoupled: number, t: number,
+  eps: number, weightDecay: number, decoupled: number, t: number, keep = 0,
 ): number {
   const pool = poolFor(n * WORK_PER_ELEMENT);
-  if (pool === null) return getEngine().kernels.f32_adam_step(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, t);
+  if (pool === null) return getEngine().kernels.f32_adam_step(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, t, keep, n);
   const ranges = splitRange(n, pool.threads, ALIGN);
-  const tasks = ranges.map(([s, e]) => [param + 4 * s, grad + 4 * s, m + 4 * s, v + 4 * s, e - s, lr, beta1, beta2, eps, weightDecay, decoupled, t]);
+  const tasks = ranges.map(([s, e]) => [
+    param + 4 * s, grad + 4 * s, m + 4 * s, v + 4 * s, e - s, lr, beta1, beta2, eps, weightDecay, decoupled, t, keep === 0 ? 0 : keep + 4 * s, n,
+  ]);
   return firstNonFinite(pool.run("f32_adam_step", tasks), ranges);
 }
 

@@ -2,7 +2,7 @@
 // gradients and each state slot are contiguous regions of n floats.
 import { ConfigError, describe } from "../errors.js";
 import { checkOptionKeys, keysOf } from "../options.js";
-import { adamUpdate, sgdUpdate } from "../ops/optimizer-update.js";
+import { adamUpdate, copyFloats, sgdUpdate } from "../ops/optimizer-update.js";
 import { getEngine } from "../wasm/module.js";
 import { checkSchedule, learningRateAt, type LearningRateSchedule } from "./schedules.js";
 
@@ -89,8 +89,13 @@ export interface Optimizer {
   setLearningRate(lr: number): void;
   /** The rate set by setLearningRate, or null when the configured one applies. */
   readonly learningRateOverride: number | null;
-  /** One update of every parameter; returns the index of the first parameter it made non-finite, or -1. */
-  step(regions: ParamRegions): number;
+  /**
+   * One update of every parameter; returns the index of the first parameter it
+   * made non-finite, or -1. keep ≠ 0: the address of (1 + stateSlots)·count
+   * floats that receive the parameters and then each state slot as they were
+   * before this update (the layout of ParamSlab's "update" snapshot).
+   */
+  step(regions: ParamRegions, keep?: number): number;
 }
 
 function positive(value: unknown, name: string, fallback: number, allowZero = false): number {
@@ -169,14 +174,14 @@ class Adam extends RatedOptimizer implements Optimizer {
     super();
   }
 
-  step(regions: ParamRegions): number {
+  step(regions: ParamRegions, keep = 0): number {
     const { params, grads, state, count } = regions;
     const c = this.config;
     clipGradients(c, regions);
     const lr = this.rateOf(this.steps);
     this.steps++;
     return adamUpdate(params, grads, state[0]!, state[1]!, count, lr, c.beta1, c.beta2,
-      c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps);
+      c.epsilon, c.weightDecay, c.name === "adamw" ? 1 : 0, this.steps, keep);
   }
 }
 
@@ -189,12 +194,13 @@ class Sgd extends RatedOptimizer implements Optimizer {
     return this.config.momentum > 0 ? 1 : 0;
   }
 
-  step(regions: ParamRegions): number {
+  step(regions: ParamRegions, keep = 0): number {
     const { params, grads, state, count } = regions;
     const c = this.config;
     clipGradients(c, regions);
     const lr = this.rateOf(this.steps);
     this.steps++;
+    if (keep !== 0) [params, ...state].forEach((ptr, i) => copyFloats(keep + i * count * 4, ptr, count));
     return sgdUpdate(params, grads, state[0] ?? 0, count, lr, c.momentum, c.weightDecay, c.nesterov ? 1 : 0);
   }
 }

@@ -110,11 +110,14 @@ export interface Kernels {
    * One Adam step over n parameters (PyTorch's Adam/AdamW): m, v moments; bias
    * correction for step t ≥ 1; weightDecay is decoupled (AdamW) when
    * decoupled = 1, else added to the gradient (L2). Moments below 2^-126 are
-   * stored as zero. Returns the index of the first non-finite parameter after
-   * the update, or -1.
+   * stored as zero. keep ≠ 0: p, m, v from before the update are stored at
+   * keep, keep + 4·keepStride, keep + 8·keepStride (bytes; keepStride in
+   * floats), in the same pass. Returns the index of the first non-finite
+   * parameter after the update, or -1. Elements are independent: a range of
+   * them is one call on offset pointers (keep offset like param, same stride).
    */
   f32_adam_step(param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: number, t: number): number;
+    eps: number, weightDecay: number, decoupled: number, t: number, keep: Ptr, keepStride: number): number;
   /** SGD with momentum (PyTorch's convention: v = μ·v + g; p -= lr·v, or lr·(g + μ·v) when nesterov = 1). */
   f32_sgd_step(param: Ptr, grad: Ptr, velocity: Ptr, n: number, lr: number, momentum: number,
     weightDecay: number, nesterov: number): number;

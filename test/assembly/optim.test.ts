@@ -20,8 +20,8 @@ const ADAM: [string, AdamHyper][] = [
   ["adam, other betas", { lr: 3e-3, beta1: 0.5, beta2: 0.9, eps: 1e-6, weightDecay: 0.1, decoupled: false }],
 ];
 
-function adamKernel(e: Engine, h: AdamHyper, p: number, g: number, m: number, v: number, n: number, t: number): void {
-  e.kernels.f32_adam_step(p, g, m, v, n, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, t);
+function adamKernel(e: Engine, h: AdamHyper, p: number, g: number, m: number, v: number, n: number, t: number, keep = 0, keepStride = 0): void {
+  e.kernels.f32_adam_step(p, g, m, v, n, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, t, keep, keepStride);
 }
 
 describe("f32_adam_step", () => {
@@ -85,6 +85,31 @@ describe("f32_adam_step", () => {
         expect(bits(e.arena.read(vq, n)), `${name} v`).toEqual(bits(e.arena.read(v, n)));
       });
     }
+  });
+
+  it.each(SIZES)("keep ≠ 0 stores p, m, v from before the update and changes no bit of the update, n=%i", async (n) => {
+    const e = await engine();
+    const [, h] = ADAM[2]!;
+    e.arena.scoped(() => {
+      const [p0, grad, m0, v0] = [randomArray(n, 11), randomArray(n, 12), randomArray(n, 13), randomArray(n, 14, 0, 0.1)];
+      const g = put(e, grad);
+      const [p, m, v] = [put(e, p0), put(e, m0), put(e, v0)];
+      adamKernel(e, h, p, g, m, v, n, 4);
+      // The keep block with a stride wider than n and a guard after it: nothing outside the three rows is written.
+      const stride = n + 5;
+      const keep = blank(e, 3 * stride + 4);
+      const [q, mq, vq] = [put(e, p0), put(e, m0), put(e, v0)];
+      adamKernel(e, h, q, g, mq, vq, n, 4, keep, stride);
+      expect(bits(e.arena.read(q, n)), "param").toEqual(bits(e.arena.read(p, n)));
+      expect(bits(e.arena.read(mq, n)), "m").toEqual(bits(e.arena.read(m, n)));
+      expect(bits(e.arena.read(vq, n)), "v").toEqual(bits(e.arena.read(v, n)));
+      const kept = e.arena.read(keep, 3 * stride + 4);
+      [p0, m0, v0].forEach((before, row) => {
+        expect(bits(kept.subarray(row * stride, row * stride + n)), `kept row ${row}`).toEqual(bits(Float32Array.from(before)));
+        expect(Array.from(kept.subarray(row * stride + n, (row + 1) * stride)).every(Number.isNaN), `row ${row} padding untouched`).toBe(true);
+      });
+      expect(Array.from(kept.subarray(3 * stride)).every(Number.isNaN), "guard untouched").toBe(true);
+    });
   });
 });
 

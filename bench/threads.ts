@@ -7,21 +7,22 @@
 // over --rounds rounds so load drifts hit each alike; medians. Also the cost
 // of one dispatch that does no work (wake the workers, join them), which
 // sets the split threshold in src/ops/parallel.ts. GFLOP/s are of the
-// products alone, against one core's measured mul + add limit (38 GFLOP/s,
-// bench/peak.ts) times the threads.
-// Run: npx tsx bench/threads.ts [--threads 1,2] [--rounds 3] [--quick]
+// products alone, against one core's measured mul + add limit (--peak,
+// default 38 GFLOP/s: give what bench/peak.ts measures on the machine at
+// hand) times the threads.
+// Run: npx tsx bench/threads.ts [--threads 1,2] [--rounds 3] [--quick] [--peak GFLOPS]
 import { spawnSync } from "node:child_process";
 import { Autoencoder, engineInfo, init, layers, threadsReady, type AutoencoderConfig } from "../src/index.js";
 import { getEngine } from "../src/wasm/module.js";
 import { lcg } from "./data.js";
 import { environmentLine, fixed, markdownTable, median } from "./report.js";
 
-/** One core's f32x4 mul + add throughput measured on this machine class (bench/peak.ts; issue figures 37–39). */
-const CORE_GFLOPS = 38;
 const argValue = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
+/** One core's f32x4 mul + add throughput (bench/peak.ts): 37–39 GFLOP/s on the issues' Sapphire Rapids class, 40–42 measured on the 2-vCPU Xeon of BENCHMARKS.md. */
+const CORE_GFLOPS = Number(argValue("--peak", "38"));
 const quick = process.argv.includes("--quick");
 
 const DENSE_WIDTHS = [784, 512, 128, 32, 128, 512, 784];

@@ -181,8 +181,13 @@ export function convForward(
   arena.scoped(() => {
     const geometry = convGeometryBlock(g, f);
     const bytes = kernels.f32_conv2d_nhwc_workspace_bytes(geometry);
+    const kernel = epilogue === null ? "f32_conv2d_nhwc" : "f32_conv2d_nhwc_fused";
+    if (pool !== null && forwardByImages(g, pool.threads)) {
+      onImages(pool, kernel, [out, g.oh * g.ow * f * 4], [image, g.h * g.w * g.c * 4], g, wm, bias, f, accumulate, epilogue, bytes, f);
+      return;
+    }
     if (pool !== null) {
-      onThreads(pool, epilogue === null ? "f32_conv2d_nhwc" : "f32_conv2d_nhwc_fused", [out, image, wm, bias, geometry, accumulate], f, epilogue, bytes);
+      onThreads(pool, kernel, [out, image, wm, bias, geometry, accumulate], f, epilogue, bytes);
       return;
     }
     const work = arena.scratch(bytes);
@@ -208,7 +213,7 @@ export function convAdjoint(
     const bytes = kernels.f32_conv2d_nhwc_adjoint_workspace_bytes(geometry);
     const kernel = epilogue === null ? "f32_conv2d_nhwc_adjoint" : "f32_conv2d_nhwc_adjoint_fused";
     if (pool !== null && adjointByImages(g, pool.threads)) {
-      onImages(pool, kernel, image, p, g, wm, bias, f, accumulate, epilogue, bytes);
+      onImages(pool, kernel, [image, g.h * g.w * g.c * 4], [p, g.oh * g.ow * f * 4], g, wm, bias, f, accumulate, epilogue, bytes, g.c);
       return;
     }
     if (pool !== null) {
@@ -251,18 +256,34 @@ function onThreads(pool: Pool, kernel: string, head: number[], count: number, ep
 const adjointByImages = (g: WindowGeometry, threads: number): boolean =>
   g.c < threads && g.c < 4 && g.n > 1 && (g.oh * g.ow) % 4 === 0;
 
-/** The adjoint on every thread, each on a range of whole images: x, p and a mask offset to the range, n in its own geometry block. */
+/**
+ * Whether a forward convolution splits by whole images rather than by
+ * output channels: on the kernel's few-channel path (c < 4 and
+ * kh·kw·c ≤ KC = 256, conv-forward.ts) each output pixel is computed on its
+ * own, in natural order, so any range of images gives the whole call's bits.
+ * Split by channels, every thread walked every pixel: a one-channel input
+ * layer ran no faster on 2 threads than on 1 (0.70 and 0.69 ms a step of
+ * bench/threads.ts's conv model).
+ */
+const forwardByImages = (g: WindowGeometry, threads: number): boolean =>
+  g.c < 4 && g.kh * g.kw * g.c <= 256 && g.n >= threads;
+
+/**
+ * A forward or adjoint kernel on every thread, each on a range of whole
+ * images: the output and input pointers (with their bytes an image) and the
+ * mask (laid out as the output) offset to the range, n in the range's own
+ * geometry block, all `channels` of the output.
+ */
 function onImages(
-  pool: Pool, kernel: string, image: number, p: number, g: WindowGeometry, wm: number, bias: number, f: number,
-  accumulate: 0 | 1, epilogue: Epilogue, bytes: number,
+  pool: Pool, kernel: string, [output, outputImageBytes]: [number, number], [input, inputImageBytes]: [number, number],
+  g: WindowGeometry, wm: number, bias: number, f: number, accumulate: 0 | 1, epilogue: Epilogue, bytes: number, channels: number,
 ): void {
   const [kind, alpha, mask] = epilogue === null ? [] : epilogueArgs(epilogue);
   const stride = workStride(bytes);
   const work = getEngine().arena.scratch(stride * pool.threads);
-  const imageBytes = g.h * g.w * g.c * 4;
   const tasks = splitRange(g.n, pool.threads).map(([b0, b1]) => {
-    const head = [image + b0 * imageBytes, p + b0 * g.oh * g.ow * f * 4, wm, bias, convGeometryBlock(g, f, b1 - b0), accumulate, 0, g.c];
-    return epilogue === null ? [...head, work] : [...head, kind!, alpha!, mask ? mask + b0 * imageBytes : 0, work];
+    const head = [output + b0 * outputImageBytes, input + b0 * inputImageBytes, wm, bias, convGeometryBlock(g, f, b1 - b0), accumulate, 0, channels];
+    return epilogue === null ? [...head, work] : [...head, kind!, alpha!, mask ? mask + b0 * outputImageBytes : 0, work];
   });
   pool.run(kernel, tasks, tasks[0]!.length - 1, stride);
 }

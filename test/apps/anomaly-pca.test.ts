@@ -1,7 +1,8 @@
 // The ensemble's PCA term: the kept-component count against hand cases, and
 // its residuals against our PCA (fitted with every component, scored as the
 // suite's PCA-90% baseline: ‖x − μ‖² − Σ_{c<k} z_c²) on data with more rows
-// than features (the same scatter) and with fewer (the Gram-matrix path).
+// than features (the same scatter) and with fewer (the Gram-matrix path),
+// with repeated and constant columns (merged before the eigenproblem).
 import { describe, expect, it } from "vitest";
 import { fitPcaAxes, keptComponents, pcaResiduals, PCA_VARIANCE } from "../../src/apps/anomaly-pca.js";
 import { PCA } from "../../src/models/pca.js";
@@ -72,6 +73,47 @@ describe("the PCA term", () => {
     let scale = 0;
     for (const v of reference.residuals) scale = Math.max(scale, Math.abs(v));
     expectClose(pcaResiduals(axes, x), reference.residuals, { atol: 1e-4 * (1 + scale), rtol: 1e-3 }, `residuals ${rows}x${cols}`);
+  });
+
+  it.each([
+    [100, 8],
+    [12, 8],
+  ])("merges repeated and constant columns without changing the residuals (%i rows × 3·%i features)", async (rows, cols) => {
+    await engine();
+    // Each column of a low-rank matrix three times (the third copy moved to the end), and a constant column between.
+    const base = lowRank(rows, cols, 9);
+    const wide = 3 * cols + 1;
+    const data = new Float32Array(rows * wide);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const v = base.data[i * cols + j]!;
+        data[i * wide + 2 * j] = v;
+        data[i * wide + 2 * j + 1] = v;
+        data[i * wide + 2 * cols + 1 + j] = v;
+      }
+      data[i * wide + 2 * cols] = 4.5;
+    }
+    const x = { data, shape: [rows, wide] };
+    const reference = await referenceResiduals(x);
+    const axes = fitPcaAxes(x);
+    expect(axes.components.length / wide).toBe(reference.k);
+    let scale = 0;
+    for (const v of reference.residuals) scale = Math.max(scale, Math.abs(v));
+    expectClose(pcaResiduals(axes, x), reference.residuals, { atol: 1e-4 * (1 + scale), rtol: 1e-3 }, `residuals ${rows}x${wide}`);
+    // The constant column gets no axis weight; the copies of a column equal weights.
+    for (let c = 0; c < reference.k; c++) {
+      expect(axes.components[c * wide + 2 * cols]).toBe(0);
+      expect(axes.components[c * wide + 1]).toBe(axes.components[c * wide]);
+      expect(axes.components[c * wide + 2 * cols + 1]).toBe(axes.components[c * wide]);
+    }
+  });
+
+  it("keeps one axis of zeros on constant data, whose residuals are 0", async () => {
+    await engine();
+    const x = { data: new Float32Array(5 * 3).fill(2), shape: [5, 3] };
+    const axes = fitPcaAxes(x);
+    expect(Array.from(axes.components)).toEqual([0, 0, 0]);
+    expect(Array.from(pcaResiduals(axes, x))).toEqual([0, 0, 0, 0, 0]);
   });
 
   it("gives the same bits again after other work has dirtied the scratch memory", async () => {

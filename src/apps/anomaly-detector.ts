@@ -84,8 +84,9 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
    * normalized squared reconstruction error of a PCA keeping 90% of the
    * training data's variance. 1: one
    * model trained on every row with the estimators' defaults, scored by its
-   * plain reconstruction error. Default 5 on 1024 training rows or more, up
-   * to 20 on fewer (ceil(5·1024 / rows)); 1 with a given model.
+   * plain reconstruction error. Default 5 on 1024 training rows or more (8
+   * on data of at most 64 features and fewer than 16384 rows), up to 20 on
+   * fewer (ceil(5·1024 / rows)); 1 with a given model.
    * BENCHMARKS.md measures both.
    */
   ensemble?: number;
@@ -221,7 +222,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const rowsOf = (member: number): Int32Array => subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
     const raw = (rows: Int32Array): TensorData => ({ data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] });
     const codeSize = this.defaultCodeSize(batch.cols);
-    if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows);
+    if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows, batch.cols);
     if (this.unitIntervalUnscaled) this.scalerKind = inUnitInterval(batch.data) ? "none" : "robust";
     this.memberTraining.hiddenSizes = this.hiddenSizes ?? memberHiddenSizes(batch.cols, codeSize);
     const subsamples = [rowsOf(0)];

@@ -92,8 +92,10 @@ describe("robust", () => {
 
 describe("the default ensemble", () => {
   it("has 5 to 20 members by the rows, a robust scaler, trains 40 epochs in two halves, and ranks the far samples on top", async () => {
-    // ceil(5·1024 / rows) within [5, 20].
-    expect([100000, 1024, 1000, 513, 256, 206, 48].map(defaultMembers)).toEqual([5, 5, 6, 10, 20, 20, 20]);
+    // ceil(5·1024 / rows) within [5, 20]; within [8, 20] on at most 64 features and fewer than 16384 rows.
+    expect([100000, 1024, 1000, 513, 256, 206, 48].map((rows) => defaultMembers(rows, 1555))).toEqual([5, 5, 6, 10, 20, 20, 20]);
+    expect([100000, 16384, 16383, 1024, 640, 513, 206].map((rows) => defaultMembers(rows, 64))).toEqual([5, 5, 8, 8, 8, 10, 20]);
+    expect(defaultMembers(1024, 65)).toBe(5);
     expect(trainingHalves(40)).toEqual([20, 20]);
     expect(trainingHalves(5)).toEqual([3, 2]);
     expect(memberHiddenSizes(1555, 32)).toEqual([64]);

@@ -11,10 +11,12 @@
 // Precision and recall of predict() on the test part: at the true
 // contamination, and at the "auto" threshold (autoThreshold of the same
 // training scores, no contamination given).
-// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--ensemble 1] [--data DIR]
+// Run: npx tsx bench/anomaly-suite.ts [--sets a,b] [--splits 3] [--seeds 0,1,2,3,4] [--ensemble 1] [--threads 1] [--data DIR]
 // (--splits n: the first n splits of each set; --seeds: refit every split
 // with each detector seed and report how far the ROC-AUC moves; --ensemble n:
-// the detector's ensemble option, default the detector's own default)
+// the detector's ensemble option, default the detector's own default;
+// --threads: the engine's threads, default 1, as process.cpuUsage counts
+// every thread's time and the fit CPU budget is a single core's)
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -23,6 +25,7 @@ import { autoThreshold } from "../src/apps/anomaly-scores.js";
 import { rocAuc } from "../src/apps/metrics.js";
 import { readNpy } from "../src/io/npy.js";
 import { PCA } from "../src/models/pca.js";
+import { init } from "../src/wasm/module.js";
 import { environmentLine, fixed, markdownTable } from "./report.js";
 
 /** The data folder beside the repository (../shared/data/adbench from the repository's root). */
@@ -267,7 +270,7 @@ async function runSet(set: AdbenchSet, splits: number, seeds: number[], ensemble
   };
 }
 
-function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string; ensemble: number | undefined } {
+function parseArgs(argv: string[]): { sets: string[] | null; splits: number; seeds: number[]; dir: string; ensemble: number | undefined; threads: number } {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -280,15 +283,17 @@ function parseArgs(argv: string[]): { sets: string[] | null; splits: number; see
     seeds: seeds ? seeds.split(",").map(Number) : [0],
     dir: value("--data") ?? ADBENCH_DIR,
     ensemble: value("--ensemble") === undefined ? undefined : Number(value("--ensemble")),
+    threads: Number(value("--threads") ?? 1),
   };
 }
 
 async function main(): Promise<void> {
-  const { sets, splits, seeds, dir, ensemble } = parseArgs(process.argv.slice(2));
+  const { sets, splits, seeds, dir, ensemble, threads } = parseArgs(process.argv.slice(2));
+  await init({ threads });
   if (!existsSync(join(dir, "splits.json"))) throw new Error(`adbench: no splits.json in ${dir}`);
   const baselines = loadBaselines(dir);
   const names = sets ?? setNames(dir);
-  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}, ensemble ${ensemble ?? "default"}; ${environmentLine()}\n`);
+  console.log(`anomaly suite: ${names.length} sets, ${splits} splits, detector seeds ${seeds.join(", ")}, ensemble ${ensemble ?? "default"}, ${threads} thread(s); ${environmentLine()}\n`);
   const started = performance.now();
   const startedCpu = process.cpuUsage();
   const results: SetResult[] = [];

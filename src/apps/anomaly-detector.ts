@@ -9,18 +9,16 @@
 import { checkOptionKeys, codeSizeOption, keysOf } from "../options.js";
 import { ConfigError, DataError, describe, ModelFormatError } from "../errors.js";
 import { Autoencoder, type AutoencoderConfig } from "../models/autoencoder.js";
-import { coreCrc32 } from "../models/checksum.js";
 import { toBatch, type DataInput, type TensorData } from "../models/data.js";
-import { decodeModelFile, encodeModelFile, type NamedTensor } from "../io/model-file.js";
+import type { NamedTensor } from "../io/model-file.js";
 import type { SaveOptions } from "../models/base.js";
 import { getEngine, init } from "../wasm/module.js";
 import {
-  checkMemberStats,
-  checkReference,
   DEFAULT_MEMBERS,
   defaultMembers,
   ensembleScores,
   ensembleShares,
+  fitPcaTerm,
   gatherRows,
   INPUT_NEIGHBOUR_FEATURES,
   MEMBER_EPOCHS,
@@ -34,6 +32,7 @@ import {
   type MemberReference,
   type MemberStats,
 } from "./anomaly-ensemble.js";
+import { checkEnsembleTensors, loadEnsemble, saveEnsemble, type EnsembleParts } from "./anomaly-ensemble-file.js";
 import type { BatchLogs, EpochLogs, FitOptions, History } from "../models/fit-options.js";
 import { defaultAutoencoderConfig, defaultCodeSize } from "./defaults.js";
 import { AutoencoderEstimator, inUnitInterval, TRAINING_KEYS, type EstimatorTrainingOptions, type ScalerKind } from "./estimator.js";
@@ -81,10 +80,13 @@ export interface AnomalyDetectorOptions extends EstimatorTrainingOptions {
    * after half of them; hidden layers 16 to 64 wide. A member's score sums
    * its robustly normalized reconstruction error and nearest-neighbour
    * distances in code space and (up to 64 features) input space; the
-   * detector's is the median over the members. 1: one
+   * detector's is the median over the members plus half the robustly
+   * normalized squared reconstruction error of a PCA keeping 90% of the
+   * training data's variance. 1: one
    * model trained on every row with the estimators' defaults, scored by its
-   * plain reconstruction error. Default 5 on 1024 training rows or more, up
-   * to 20 on fewer (ceil(5·1024 / rows)); 1 with a given model.
+   * plain reconstruction error. Default 5 on 1024 training rows or more (8
+   * on data of at most 64 features and fewer than 16384 rows), up to 20 on
+   * fewer (ceil(5·1024 / rows)); 1 with a given model.
    * BENCHMARKS.md measures both.
    */
   ensemble?: number;
@@ -120,18 +122,6 @@ interface ScoreStats {
 }
 
 const KIND = "anomaly-detector";
-/**
- * Version of the saved ensemble (state.ensemble); files without one hold a
- * single model. 4: as 3, and a member may also hold the scaled samples it
- * kept as tensor "input<m>" with their distance's statistics (inputMedian,
- * inputMad), the input-space neighbour distance. 3: trimmed members scored
- * by reconstruction error and code-space neighbour distance, reference codes
- * as tensors "reference<m>"; still read (its members have no input term).
- * 2 (code distance to the codes' mean) is no longer read.
- */
-const ENSEMBLE_VERSION = 4;
-/** Ensemble versions load reads. */
-const READ_VERSIONS: readonly number[] = [3, 4];
 const DETECTOR_KEYS: readonly string[] = [
   ...TRAINING_KEYS,
   ...keysOf<Omit<AnomalyDetectorOptions, keyof EstimatorTrainingOptions>>({ contamination: true, thresholdQuantile: true, standardize: true, scaler: true, model: true, codeSize: true, nComponents: true, latent: true, ensemble: true }),
@@ -152,12 +142,8 @@ export class AnomalyDetector extends AutoencoderEstimator {
   private readonly trimmedEpochs: number;
   /** The first member's history of its trimmed half (the estimator keeps the first half's). */
   private trimmedHistory: History | null = null;
-  /** Members after the first (which is `model`), every member's score statistics and reference codes; empty for a single model. */
-  private others: Autoencoder[] = [];
-  private memberStats_: MemberStats[] = [];
-  private references: Float32Array[] = [];
-  /** Per member, its input references (scaled samples kept), or null. */
-  private inputs: (Float32Array | null)[] = [];
+  /** The ensemble beside its first member (which is `model`); null for a single model. */
+  private parts: EnsembleParts | null = null;
   /** Whether fit chooses the member count from the rows (defaultMembers). */
   private readonly autoMembers: boolean;
   /**
@@ -212,7 +198,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
 
   /** Every member's autoencoder, `model` first (owned by the detector). */
   get members(): Autoencoder[] {
-    return [this.fitted().model, ...this.others];
+    return [this.fitted().model, ...(this.parts?.others ?? [])];
   }
 
   /**
@@ -236,7 +222,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const rowsOf = (member: number): Int32Array => subsampleRows(batch.rows, MEMBER_ROWS, seed, member);
     const raw = (rows: Int32Array): TensorData => ({ data: gatherRows(batch.data, batch.cols, rows), shape: [rows.length, ...sampleShape] });
     const codeSize = this.defaultCodeSize(batch.cols);
-    if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows);
+    if (this.autoMembers) this.ensemble_ = defaultMembers(batch.rows, batch.cols);
     if (this.unitIntervalUnscaled) this.scalerKind = inUnitInterval(batch.data) ? "none" : "robust";
     this.memberTraining.hiddenSizes = this.hiddenSizes ?? memberHiddenSizes(batch.cols, codeSize);
     const subsamples = [rowsOf(0)];
@@ -283,14 +269,12 @@ export class AnomalyDetector extends AutoencoderEstimator {
         references.push(reference.codes);
         scores.push(member.scores);
       }
-      this.others = others;
-      this.memberStats_ = stats;
-      this.references = references;
-      this.inputs = inputs;
-      this.stats = scoreStats(medianScores(scores), this.contamination_, this.quantile_);
+      const pca = fitPcaTerm(scaled);
+      this.parts = { others, stats, references, inputs, pca: pca.term };
+      this.stats = scoreStats(medianScores(scores, pca.scores), this.contamination_, this.quantile_);
     } catch (error) {
       for (const member of others) member.dispose();
-      this.others = [];
+      this.parts = null;
       throw error;
     }
     return this;
@@ -312,7 +296,7 @@ export class AnomalyDetector extends AutoencoderEstimator {
   /**
    * Anomaly scores, higher = more abnormal: for a single model the mean
    * squared reconstruction error of each (scaled) sample; for an ensemble the
-   * members' normalized scores' median (anomaly-ensemble.ts). An ensemble's
+   * members' normalized scores' median plus the PCA term (anomaly-ensemble.ts). An ensemble's
    * training rows are scored without themselves as neighbours in
    * decisionScores (as PyOD's KNN), so decisionFunction of the training data
    * can differ from them.
@@ -320,8 +304,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
   decisionFunction(x: DataInput): Float32Array {
     const { model } = this.fitted();
     const scaled = this.scaled(x);
-    if (this.memberStats_.length === 0) return model.reconstructionError(scaled);
-    return ensembleScores(this.members, this.memberStats_, this.references, scaled, this.inputs);
+    const parts = this.parts;
+    if (!parts) return model.reconstructionError(scaled);
+    return ensembleScores(this.members, parts.stats, parts.references, scaled, parts.inputs, parts.pca);
   }
 
   override dispose(): void {
@@ -333,12 +318,14 @@ export class AnomalyDetector extends AutoencoderEstimator {
    * Shape [N, features]: each feature's share of each sample's reconstruction error,
    * (x̂ⱼ − xⱼ)² / Σₖ (x̂ₖ − xₖ)² on the scaled features the model sees; a row
    * sums to 1 (all zeros where the reconstruction is exact). The largest
-   * shares name the columns that made a sample abnormal.
+   * shares name the columns that made a sample abnormal. For an ensemble,
+   * the members' reconstruction terms only (ensembleShares): the neighbour
+   * distances and the PCA term of its score are not apportioned.
    */
   explain(x: DataInput): TensorData {
     const { model, sampleShape } = this.fitted();
     const scaled = this.scaled(x);
-    if (this.memberStats_.length > 0) return { data: ensembleShares(this.members, this.memberStats_, scaled), shape: [scaled.shape[0]!, ...sampleShape] };
+    if (this.parts) return { data: ensembleShares(this.members, this.parts.stats, scaled), shape: [scaled.shape[0]!, ...sampleShape] };
     const out = model.reconstruct(scaled).data;
     const rows = scaled.shape[0]!;
     const cols = scaled.data.length / Math.max(1, rows);
@@ -422,18 +409,10 @@ export class AnomalyDetector extends AutoencoderEstimator {
     const { scores } = this.scoreStats();
     const tensors: NamedTensor[] = [{ name: "decision_scores", shape: [scores.length], data: scores }];
     const state: Record<string, unknown> = { contamination: this.contamination_, thresholdQuantile: this.quantile_ ?? null };
-    if (this.memberStats_.length > 0) {
-      const width = sizeOf(this.model.codeShape);
-      this.references.forEach((codes, m) => tensors.push({ name: `reference${m}`, shape: [codes.length / width, width], data: codes }));
-      const features = sizeOf(this.sampleShape);
-      this.inputs.forEach((samples, m) => samples && tensors.push({ name: `input${m}`, shape: [samples.length / features, features], data: samples }));
-      // Each further member: its own autoencoder file config, its weights under "member<m>.".
-      const others = this.others.map((member, i) => {
-        const file = decodeModelFile(member.save(options), coreCrc32);
-        for (const [name, t] of file.tensors) tensors.push({ name: `member${i + 1}.${name}`, shape: t.shape, data: t.data });
-        return file.config;
-      });
-      state.ensemble = { version: ENSEMBLE_VERSION, stats: this.memberStats_, autoencoders: others };
+    if (this.parts) {
+      const ensemble = saveEnsemble(this.parts, this.model, this.sampleShape, options);
+      tensors.push(...ensemble.tensors);
+      state.ensemble = ensemble.state;
     }
     return this.saveFile(KIND, state, tensors, options);
   }
@@ -452,18 +431,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
       if (!scores.data.every(Number.isFinite)) throw new ModelFormatError(`"${KIND}.decision_scores" holds non-finite values`);
       detector.stats = scoreStats(scores.data, detector.contamination_, detector.quantile_);
       // A file without an ensemble is a single-model detector (as every file before ensembles).
-      if (state.ensemble !== undefined) await detector.loadMembers(state.ensemble, tensors);
-      else detector.ensemble_ = 1;
-      const members = detector.ensemble_;
-      for (const name of tensors.keys()) {
-        const member = /^member([0-9]+)\./.exec(name) ?? /^(?:reference|input)([0-9]+)$/.exec(name);
-        // A single model has no references; an ensemble one per member, and input references only where its statistics say so.
-        const limit = member?.[0].startsWith("reference") ? detector.references.length : member?.[0].startsWith("input") ? detector.inputs.length : members;
-        if (member?.[0].startsWith("input") && Number(member[1]) < limit && !detector.inputs[Number(member[1])]) {
-          throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)}, but ensemble member ${member[1]} has no input-space statistics`);
-        }
-        if (member && Number(member[1]) >= limit) throw new ModelFormatError(`found a tensor ${describe(`${KIND}.${name}`)} of ensemble member ${member[1]}, but the detector has ${members} member(s)${limit === 0 ? " and no ensemble" : ""}`);
-      }
+      if (state.ensemble !== undefined) detector.parts = await loadEnsemble(state.ensemble, tensors, detector.model, detector.sampleShape);
+      detector.ensemble_ = detector.parts ? detector.parts.stats.length : 1;
+      checkEnsembleTensors(tensors.keys(), detector.parts, KIND);
     } catch (error) {
       detector.dispose();
       throw new ModelFormatError(`AnomalyDetector.load: ${(error as Error).message}`);
@@ -482,58 +452,9 @@ export class AnomalyDetector extends AutoencoderEstimator {
     }
   }
 
-  private async loadMembers(saved: unknown, tensors: Map<string, { shape: number[]; data: Float32Array }>): Promise<void> {
-    const e = saved as { version?: unknown; stats?: unknown; autoencoders?: unknown } | null;
-    const version = e && typeof e === "object" ? e.version ?? null : e;
-    if (version === 2) {
-      throw new ModelFormatError(`ensemble: found format version 2 (members scored by the code's distance to the codes' mean), which this version no longer reads; expected version ${ENSEMBLE_VERSION}: fit the detector again`);
-    }
-    if (!e || typeof e !== "object" || typeof e.version !== "number" || !READ_VERSIONS.includes(e.version)) {
-      throw new ModelFormatError(`ensemble: expected format version ${READ_VERSIONS.join(" or ")}, found ${describe(version)}; this detector was saved by a newer or foreign version`);
-    }
-    const configs = e.autoencoders;
-    if (!Array.isArray(e.stats) || !Array.isArray(configs) || e.stats.length !== configs.length + 1) {
-      throw new ModelFormatError(`ensemble: expected statistics for every member and a config for each after the first, found ${Array.isArray(e.stats) ? e.stats.length : "no"} statistics and ${Array.isArray(configs) ? configs.length : "no"} configs`);
-    }
-    const width = (model: Autoencoder): number => sizeOf(model.codeShape);
-    const features = sizeOf(this.sampleShape);
-    const inputsOf = (member: MemberStats, m: number): Float32Array | null => {
-      if (member.inputMad !== undefined && e.version === 3) throw new ModelFormatError(`ensemble member ${m}: format version 3 has no input-space statistics, found them`);
-      return member.inputMad === undefined ? null : checkReference(tensors.get(`input${m}`), features, `ensemble member ${m}`, "samples");
-    };
-    const stats = [checkMemberStats(e.stats[0], "ensemble member 0")];
-    const references = [checkReference(tensors.get("reference0"), width(this.model), "ensemble member 0")];
-    const inputs = [inputsOf(stats[0]!, 0)];
-    const others: Autoencoder[] = [];
-    try {
-      for (let m = 1; m <= configs.length; m++) {
-        const prefix = `member${m}.`;
-        const own: NamedTensor[] = [];
-        for (const [name, t] of tensors) if (name.startsWith(prefix)) own.push({ name: name.slice(prefix.length), shape: t.shape, data: t.data });
-        const member = await Autoencoder.load(encodeModelFile(configs[m - 1], own, coreCrc32));
-        others.push(member);
-        if (member.inputShape.join(",") !== this.sampleShape.join(",")) throw new ModelFormatError(`ensemble member ${m}: expected input shape ${shapeText(this.sampleShape)}, found ${shapeText(member.inputShape)}`);
-        stats.push(checkMemberStats(e.stats[m], `ensemble member ${m}`));
-        references.push(checkReference(tensors.get(`reference${m}`), width(member), `ensemble member ${m}`));
-        inputs.push(inputsOf(stats[m]!, m));
-      }
-    } catch (error) {
-      for (const member of others) member.dispose();
-      throw error;
-    }
-    this.others = others;
-    this.memberStats_ = stats;
-    this.references = references;
-    this.inputs = inputs;
-    this.ensemble_ = stats.length;
-  }
-
   private releaseMembers(): void {
-    for (const member of this.others) member.dispose();
-    this.others = [];
-    this.memberStats_ = [];
-    this.references = [];
-    this.inputs = [];
+    for (const member of this.parts?.others ?? []) member.dispose();
+    this.parts = null;
   }
 
   private confidenceContamination(stats: ScoreStats): number {

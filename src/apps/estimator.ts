@@ -76,7 +76,7 @@ const isStreamed = (x: unknown): x is StreamedSamples => typeof x === "object" &
 export type ScalerKind = "auto" | "standard" | "minmax" | "robust" | "none";
 
 /** The estimator's own tensors (saved under "<kind>."), by kind (a name or a pattern: an ensemble's members); a file holding any other is refused. */
-const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./, /^reference\d+$/, /^input\d+$/]]]);
+const OWN_TENSORS = new Map<string, readonly (string | RegExp)[]>([["anomaly-detector", ["decision_scores", /^member\d+\./, /^reference\d+$/, /^input\d+$/, "pca_mean", "pca_components"]]]);
 
 /** Default training of the estimators: up to 100 epochs, stopped when the validation loss stalls for 5. */
 export const ESTIMATOR_FIT_DEFAULTS = { epochs: 100, batchSize: 64, validationSplit: 0.1, patience: 5 } as const;

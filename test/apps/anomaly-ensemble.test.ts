@@ -1,18 +1,15 @@
 // The default detector's pieces: RobustScaler against statistics worked out
 // by hand, the code-space neighbour distance against a hand case, the
-// ensemble's defaults (members, scaler, trimmed training), and the saved
-// ensemble's format version: files of version 3 (no input-space term) still
-// load, files of version 2 are refused naming it.
+// ensemble's defaults (members, scaler, trimmed training). Its saved format:
+// anomaly-ensemble-file.test.ts.
 import { describe, expect, it } from "vitest";
 import { AnomalyDetector } from "../../src/apps/anomaly-detector.js";
 import { defaultMembers, neighbourDistances, memberHiddenSizes, robust, trainingHalves } from "../../src/apps/anomaly-ensemble.js";
 import { RobustScaler, scalerFromJSON } from "../../src/apps/scaler.js";
-import { ModelFormatError } from "../../src/errors.js";
-import { decodeModelFile, encodeModelFile } from "../../src/io/model-file.js";
-import { coreCrc32 } from "../../src/models/checksum.js";
 import { Autoencoder } from "../../src/models/autoencoder.js";
 import { layers } from "../../src/layers/index.js";
 import { rng } from "../helpers.js";
+import { planeWithOutliers as data } from "./anomaly-fixtures.js";
 
 describe("RobustScaler", () => {
   // Columns: [1, 2, 3, 4, 100] (median 3, quartiles 2 and 4: IQR 2), [0, 0, 0, 0, 5] (IQR 0: the population
@@ -93,23 +90,12 @@ describe("robust", () => {
   });
 });
 
-/** 200 samples near a 2-D plane in 6-D and 6 far off it (uniform in [-2, 2], one column moved by 8). */
-function data(seed: number): { data: Float32Array; shape: number[] } {
-  const next = rng(seed);
-  const d = 6;
-  const n = 206;
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const z = [2 * next() - 1, 2 * next() - 1];
-    for (let j = 0; j < d; j++) out[i * d + j] = i >= 200 ? 4 * next() - 2 + (j === i - 200 ? 8 : 0) : Math.sin(j + 1) * z[0]! + Math.cos(j) * z[1]! + 0.02 * next();
-  }
-  return { data: out, shape: [n, d] };
-}
-
 describe("the default ensemble", () => {
   it("has 5 to 20 members by the rows, a robust scaler, trains 40 epochs in two halves, and ranks the far samples on top", async () => {
-    // ceil(5·1024 / rows) within [5, 20].
-    expect([100000, 1024, 1000, 513, 256, 206, 48].map(defaultMembers)).toEqual([5, 5, 6, 10, 20, 20, 20]);
+    // ceil(5·1024 / rows) within [5, 20]; within [8, 20] on at most 64 features and fewer than 16384 rows.
+    expect([100000, 1024, 1000, 513, 256, 206, 48].map((rows) => defaultMembers(rows, 1555))).toEqual([5, 5, 6, 10, 20, 20, 20]);
+    expect([100000, 16384, 16383, 1024, 640, 513, 206].map((rows) => defaultMembers(rows, 64))).toEqual([5, 5, 8, 8, 8, 10, 20]);
+    expect(defaultMembers(1024, 65)).toBe(5);
     expect(trainingHalves(40)).toEqual([20, 20]);
     expect(trainingHalves(5)).toEqual([3, 2]);
     expect(memberHiddenSizes(1555, 32)).toEqual([64]);
@@ -142,65 +128,5 @@ describe("the default ensemble", () => {
     expect(given.ensemble).toBe(1);
     given.dispose();
     model.dispose();
-  });
-
-  it("refuses a file of ensemble format version 2 naming the version, and one without its reference codes or samples", async () => {
-    const x = data(4);
-    const detector = await new AnomalyDetector({ ensemble: 2, epochs: 4 }).fit(x);
-    const file = decodeModelFile(detector.save(), coreCrc32);
-    detector.dispose();
-    const config = file.config as { state: { ensemble: { version: number } } };
-    const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
-    const old = structuredClone(config);
-    old.state.ensemble.version = 2;
-    await expect(AnomalyDetector.load(encodeModelFile(old, tensors, coreCrc32))).rejects.toThrow(/found format version 2 .*expected version 4: fit the detector again/);
-    const missing = tensors.filter((t) => t.name !== "anomaly-detector.reference1");
-    expect(missing).toHaveLength(tensors.length - 1);
-    await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(ModelFormatError);
-    await expect(AnomalyDetector.load(encodeModelFile(config, missing, coreCrc32))).rejects.toThrow(/ensemble member 1: expected reference codes of shape \[rows, 1\], found none/);
-    const noSamples = tensors.filter((t) => t.name !== "anomaly-detector.input1");
-    await expect(AnomalyDetector.load(encodeModelFile(config, noSamples, coreCrc32))).rejects.toThrow(/ensemble member 1: expected reference samples of shape \[rows, 6\], found none/);
-    const loaded = await AnomalyDetector.load(encodeModelFile(config, tensors, coreCrc32));
-    expect(loaded.ensemble).toBe(2);
-    loaded.dispose();
-  });
-
-  it("loads a file of format version 3 (no input-space term) and scores it by reconstruction error and code distance", async () => {
-    const x = data(5);
-    const detector = await new AnomalyDetector({ ensemble: 2, epochs: 6, contamination: 0.03 }).fit(x);
-    const file = decodeModelFile(detector.save(), coreCrc32);
-    const config = file.config as { state: { ensemble: { version: number; stats: Record<string, number>[] } } };
-    expect(config.state.ensemble.version).toBe(4);
-    const v3 = structuredClone(config);
-    v3.state.ensemble.version = 3;
-    const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
-    // Version 3 with the input term's statistics is refused; without them (and their tensors) it loads.
-    await expect(AnomalyDetector.load(encodeModelFile(v3, tensors, coreCrc32))).rejects.toThrow(/ensemble member 0: format version 3 has no input-space statistics/);
-    for (const stats of v3.state.ensemble.stats) {
-      delete stats.inputMedian;
-      delete stats.inputMad;
-    }
-    const old = tensors.filter((t) => !/\.input[0-9]+$/.test(t.name));
-    expect(old).toHaveLength(tensors.length - 2);
-    const loaded = await AnomalyDetector.load(encodeModelFile(v3, old, coreCrc32));
-    expect(loaded.ensemble).toBe(2);
-    // Each member's score without the input term: its two normalized terms, recomputed here from the members themselves.
-    const scaled = loaded.scaler!.transform(x);
-    const expected = new Float64Array(x.shape[0]!);
-    v3.state.ensemble.stats.forEach((s, m) => {
-      const member = loaded.members[m]!;
-      const errors = member.reconstructionError(scaled);
-      const codes = member.encode(scaled).data;
-      const reference = file.tensors.get(`anomaly-detector.reference${m}`)!;
-      const width = reference.shape[1]!;
-      const near = neighbourDistances(codes, reference.data, width);
-      for (let i = 0; i < expected.length; i++) expected[i]! += ((errors[i]! - s.errorMedian!) / s.errorMad! + (near[i]! - s.distanceMedian!) / s.distanceMad!) / 2;
-    });
-    const got = loaded.decisionFunction(x);
-    for (let i = 0; i < expected.length; i++) expect(Math.abs(got[i]! - expected[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(expected[i]!)));
-    // A stray input tensor for a member without input statistics is refused.
-    await expect(AnomalyDetector.load(encodeModelFile(v3, [...old, tensors.find((t) => t.name.endsWith(".input0"))!], coreCrc32))).rejects.toThrow(/member 0 has no input-space statistics/);
-    detector.dispose();
-    loaded.dispose();
   });
 });

@@ -114,16 +114,22 @@ export async function loadEnsemble(saved: unknown, tensors: Tensors, first: Auto
   return { others, stats, references, inputs, pca };
 }
 
-/** The PCA term of a format-5 file (median, positive MAD, checked axes); null for format 4 and before, which must not hold one. */
+/**
+ * The PCA term of a format-5 file (median, positive MAD, checked axes), or
+ * null where it has none (a detector whose data left the term nothing to
+ * measure, or one loaded from format 4 and saved again); format 4 and
+ * before must not hold one.
+ */
 function loadPcaTerm(version: number, saved: unknown, tensors: Tensors, features: number): PcaTerm | null {
   if (version < 5) {
     if (saved !== undefined) throw new ModelFormatError(`ensemble: format version ${version} has no PCA term, found its statistics`);
     return null;
   }
+  if (saved === undefined) return null;
   const s = saved as { median?: unknown; mad?: unknown } | null;
   const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   if (!s || typeof s !== "object" || !finite(s.median) || !finite(s.mad) || !(s.mad > 0)) {
-    throw new ModelFormatError(`ensemble: expected the PCA term's median and positive MAD, found ${JSON.stringify(saved)?.slice(0, 200)}`);
+    throw new ModelFormatError(`ensemble: expected the PCA term's median and positive MAD, found ${describe(saved)}`);
   }
   return { axes: checkPcaAxes(tensors.get(PCA_MEAN), tensors.get(PCA_COMPONENTS), features, "ensemble"), median: s.median, mad: s.mad };
 }

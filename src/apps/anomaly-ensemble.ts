@@ -275,9 +275,10 @@ export interface PcaTerm {
   mad: number;
 }
 
-/** Fits the PCA term on the whole (scaled) training part; returns it with its weighted training scores. */
-export function fitPcaTerm(training: TensorData): { term: PcaTerm; scores: Float64Array } {
+/** Fits the PCA term on the whole (scaled) training part; returns it with its weighted training scores, or nulls where the data leave it nothing to measure (fitPcaAxes). */
+export function fitPcaTerm(training: TensorData): { term: PcaTerm | null; scores: Float64Array | null } {
   const axes = fitPcaAxes(training);
+  if (axes === null) return { term: null, scores: null };
   const residuals = pcaResiduals(axes, training);
   const [median, mad] = robust(residuals);
   const term = { axes, median, mad };

@@ -49,9 +49,13 @@ export function keptComponents(values: Float64Array): number {
  * m·y·yᵀ to the scatter, as one column √m·y does, and the axis entries of
  * each copy are that column's entry / √m (InternetAds: 1,555 features, 55
  * constant, 698 distinct others). Constant columns carry no variance and
- * get axis entries 0.
+ * get axis entries 0. Null where the kept components span every direction
+ * the training part varies in (k ≥ min(distinct columns, rows − 1): low,
+ * near-isotropic data) or it varies in none: the training residuals are then
+ * rounding noise (about 1e-7·‖x − μ‖²), whose MAD would scale the test
+ * residuals' noise into scores of either sign and any size.
  */
-export function fitPcaAxes(x: TensorData): PcaAxes {
+export function fitPcaAxes(x: TensorData): PcaAxes | null {
   const { kernels: kn, arena } = getEngine();
   const rows = x.shape[0]!;
   const cols = x.data.length / Math.max(1, rows);
@@ -66,10 +70,10 @@ export function fitPcaAxes(x: TensorData): PcaAxes {
   });
   const { groupOf, counts, merged } = mergeRepeatedColumns(x.data, rows, cols);
   const distinct = counts.length;
-  // No variance at all: one axis of zeros (it explains nothing), so that the saved term is never empty.
-  if (distinct === 0) return { mean, components: new Float32Array(cols) };
+  if (distinct === 0) return null;
   const axes = principalAxes(merged, rows, distinct);
   const k = axes.length / distinct;
+  if (k >= Math.min(distinct, rows - 1)) return null;
   const components = new Float32Array(k * cols);
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < cols; j++) {
@@ -233,7 +237,8 @@ export function pcaResiduals(axes: PcaAxes, x: TensorData): Float64Array {
 /**
  * Checks saved PCA axes (tensors "pca_mean" [features] and "pca_components"
  * [k, features], 1 ≤ k ≤ features): finite, and the components unit rows
- * (within f32 rounding), so that a foreign file cannot scale the term.
+ * (within f32 rounding): a foreign file cannot scale the term by a
+ * component's length (this does not check that the rows are orthogonal).
  */
 export function checkPcaAxes(mean: { shape: number[]; data: Float32Array } | undefined, components: { shape: number[]; data: Float32Array } | undefined, features: number, where: string): PcaAxes {
   if (!mean || mean.shape.length !== 1 || mean.shape[0] !== features) {

@@ -151,5 +151,7 @@ export function checkEnsembleTensors(names: Iterable<string>, parts: EnsemblePar
       throw new ModelFormatError(`found a tensor ${describe(`${kind}.${name}`)}, but ensemble member ${m} has no input-space statistics`);
     }
     if (m >= limit) throw new ModelFormatError(`found a tensor ${describe(`${kind}.${name}`)} of ensemble member ${m}, but the detector has ${members} member(s)${limit === 0 ? " and no ensemble" : ""}`);
+    // Member 0's weights are the estimator's own model, saved without the prefix: nothing reads "member0.".
+    if (m === 0 && member[0].startsWith("member")) throw new ModelFormatError(`found a tensor ${describe(`${kind}.${name}`)}, but member 0's weights are the detector's own model's`);
   }
 }

@@ -109,6 +109,7 @@ describe("the saved ensemble", () => {
       ["a string median", withPca({ median: "1", mad: 1 }), tensors, /expected the PCA term's median and positive MAD/],
       ["PCA tensors without statistics", withPca(undefined), tensors, /"anomaly-detector\.pca_mean", but the detector has no PCA term/],
     ];
+    cases.push(["weights under member0.", config, [...tensors, { name: "anomaly-detector.member0.extra", shape: [2], data: new Float32Array(2) }], /member 0's weights are the detector's own model's/]);
     for (const [what, c, t, message] of cases) {
       const attempt = load(c, t);
       await expect(attempt, what).rejects.toThrow(ModelFormatError);

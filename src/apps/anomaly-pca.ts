@@ -202,7 +202,7 @@ function eigen(engine: Engine, n: number, fill: (dst: number) => void): { vector
   return { vectors, values: new Float64Array(arena.memory.buffer, valuesPtr, n).slice() };
 }
 
-/** Per row of x [rows, features]: the PCA term's squared reconstruction error ‖x − μ‖² − Σ_c z_c², summed in f64 (z from the f32 gemm). */
+/** Per row of x [rows, features]: the PCA term's squared reconstruction error max(0, ‖x − μ‖² − Σ_c z_c²), summed in f64 from the f32 centred rows (z from the f32 gemm on them). */
 export function pcaResiduals(axes: PcaAxes, x: TensorData): Float64Array {
   const { kernels: kn, arena } = getEngine();
   const rows = x.shape[0]!;
@@ -215,18 +215,19 @@ export function pcaResiduals(axes: PcaAxes, x: TensorData): Float64Array {
     for (let start = 0; start < rows; start += SCORE_BLOCK_ROWS) {
       const count = Math.min(SCORE_BLOCK_ROWS, rows - start);
       arena.scoped(() => {
-        const block = x.data.subarray(start * cols, (start + count) * cols);
+        const rowsCentered = centeredRows(x.data.subarray(start * cols, (start + count) * cols), axes.mean);
         const centered = arena.scratch(count * cols * 4);
-        arena.write(centered, centeredRows(block, axes.mean));
+        arena.write(centered, rowsCentered);
         const zPtr = arena.scratch(count * k * 4);
         kn.f32_gemm_nt(zPtr, centered, w, 0, count, k, cols, 0, arena.scratch(kn.gemm_workspace_bytes(count, k, cols)));
         const z = arena.read(zPtr, count * k);
         for (let i = 0; i < count; i++) {
+          // ‖x − μ‖² of the same f32 centred values the projections use; a residual below 0 is rounding.
           let total = 0;
-          for (let j = 0; j < cols; j++) total += (block[i * cols + j]! - axes.mean[j]!) ** 2;
+          for (let j = 0; j < cols; j++) total += rowsCentered[i * cols + j]! ** 2;
           let kept = 0;
           for (let c = 0; c < k; c++) kept += z[i * k + c]! ** 2;
-          out[start + i] = total - kept;
+          out[start + i] = Math.max(0, total - kept);
         }
       });
     }

@@ -130,8 +130,15 @@ export class Pool {
     Atomics.store(ctl, C.WORK_STRIDE, workStride);
     Atomics.store(ctl, C.ERROR, 0);
     Atomics.store(ctl, C.DONE, 0);
-    this.wake(tasks.length);
-    if (this.callerTakesPart) this.drain(tasks.length);
+    // The caller takes task 0 before the workers can (its ticket is taken in the publish), so that with
+    // one task a thread the same thread computes the same part of every call: the part of the output,
+    // and of the operands, that stays in its own core's cache from one call to the next.
+    const own = this.callerTakesPart;
+    this.wake(tasks.length, own ? 1 : 0);
+    if (own) {
+      this.runTask(0);
+      this.drain(tasks.length);
+    }
     this.await(tasks.length);
     const failed = Atomics.load(ctl, C.ERROR);
     if (failed !== 0) {
@@ -142,10 +149,10 @@ export class Pool {
     return Array.from(f64.subarray(C.RESULTS, C.RESULTS + tasks.length));
   }
 
-  /** Publishes a dispatch of `count` tasks (0: none, only a wake-up) and wakes the workers that sleep. */
-  private wake(count: number): void {
+  /** Publishes a dispatch of `count` tasks (0: none, only a wake-up), the first `taken` of them already the caller's, and wakes the workers that sleep. */
+  private wake(count: number, taken = 0): void {
     const { ctl } = this;
-    Atomics.store(ctl, C.TICKET, count << C.COUNT_SHIFT);
+    Atomics.store(ctl, C.TICKET, (count << C.COUNT_SHIFT) + taken);
     Atomics.add(ctl, C.GEN, 1);
     // A worker counts itself in SLEEPING before its wait checks GEN, so one that reads 0 here needs no notify.
     if (Atomics.load(ctl, C.SLEEPING) > 0) Atomics.notify(ctl, C.GEN);
@@ -153,27 +160,32 @@ export class Pool {
 
   /** The caller's share: the same loop as the workers' (worker-source.ts), as participant 0. */
   private drain(count: number): void {
+    for (;;) {
+      const task = Atomics.add(this.ctl, C.TICKET, 1) & 0xffff;
+      if (task >= count) return;
+      this.runTask(task);
+    }
+  }
+
+  /** Runs task `task` of the published dispatch on the caller's thread and counts it done. */
+  private runTask(task: number): void {
     const { ctl, f64 } = this;
     const kernel = this.fns[Atomics.load(ctl, C.FN)]!;
     const nargs = Atomics.load(ctl, C.NARGS);
-    for (;;) {
-      const task = Atomics.add(ctl, C.TICKET, 1) & 0xffff;
-      if (task >= count) return;
-      const base = C.RESULTS + C.MAX_TASKS + task * C.MAX_ARGS;
-      const args = Array.from(f64.subarray(base, base + nargs));
-      try {
-        const result = kernel(...args);
-        f64[C.RESULTS + task] = typeof result === "number" ? result : 0;
-      } catch (error) {
-        // Recorded like a worker's failure, so the other tasks still finish before the throw.
-        if (Atomics.compareExchange(ctl, C.ERROR, 0, task + 1) === 0) {
-          const text = String((error as Error)?.message ?? error).slice(0, C.MESSAGE_WORDS);
-          for (let i = 0; i < text.length; i++) ctl[C.MESSAGE + i] = text.charCodeAt(i);
-          Atomics.store(ctl, C.ERROR_LENGTH, text.length);
-        }
+    const base = C.RESULTS + C.MAX_TASKS + task * C.MAX_ARGS;
+    const args = Array.from(f64.subarray(base, base + nargs));
+    try {
+      const result = kernel(...args);
+      f64[C.RESULTS + task] = typeof result === "number" ? result : 0;
+    } catch (error) {
+      // Recorded like a worker's failure, so the other tasks still finish before the throw.
+      if (Atomics.compareExchange(ctl, C.ERROR, 0, task + 1) === 0) {
+        const text = String((error as Error)?.message ?? error).slice(0, C.MESSAGE_WORDS);
+        for (let i = 0; i < text.length; i++) ctl[C.MESSAGE + i] = text.charCodeAt(i);
+        Atomics.store(ctl, C.ERROR_LENGTH, text.length);
       }
-      Atomics.add(ctl, C.DONE, 1);
     }
+    Atomics.add(ctl, C.DONE, 1);
   }
 
   private await(count: number): void {

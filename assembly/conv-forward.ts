@@ -130,6 +130,22 @@ export function f32_conv2d_nhwc_workspace_bytes(geometry: usize): i32 {
 }
 
 /**
+ * 1 where f32_conv2d_nhwc and _fused take the few-channel path for this
+ * geometry (c < 4, one k block): each output pixel computed on its own, in
+ * natural order, so calls on any ranges of whole images give one call's
+ * bits; 0 on the tiled path, whose 4-pixel tiles mix the images of a window
+ * class.
+ */
+export function f32_conv2d_nhwc_pixelwise(geometry: usize): i32 {
+  return fewChannelPath(changetype<ConvGeometry>(geometry)) ? 1 : 0;
+}
+
+// @ts-ignore: decorator
+@inline function fewChannelPath(g: ConvGeometry): bool {
+  return g.c < MR && g.kh * g.kw * g.c <= KC;
+}
+
+/**
  * y[n·oh·ow, f] (+)= im2col(x)·wm (+ bias[f], or bias = 0) on the output
  * channels [f0, f1): gemm nn's bits (but for the sign of an all-zero sum).
  */
@@ -163,7 +179,7 @@ function convImplicit(
   if (m <= 0 || f0 >= f1) return;
   // The mask element of an output element at address a is at a + maskDelta (wrapping).
   const maskDelta: usize = mask - y;
-  if (c < MR && k <= KC) {
+  if (fewChannelPath(g)) {
     convFewChannels(y, x, wm, bias, g, accumulate, f0, f1, work + PANELS, epilogue, alpha, maskDelta);
     return;
   }

@@ -182,7 +182,9 @@ export function convForward(
     const geometry = convGeometryBlock(g, f);
     const bytes = kernels.f32_conv2d_nhwc_workspace_bytes(geometry);
     const kernel = epilogue === null ? "f32_conv2d_nhwc" : "f32_conv2d_nhwc_fused";
-    if (pool !== null && forwardByImages(g, pool.threads)) {
+    // Where the kernel computes each pixel on its own, split by whole images: split by channels, every thread
+    // walked every pixel (a one-channel input layer ran no faster on 2 threads than on 1).
+    if (pool !== null && g.n >= pool.threads && kernels.f32_conv2d_nhwc_pixelwise(geometry)) {
       onImages(pool, kernel, [out, g.oh * g.ow * f * 4], [image, g.h * g.w * g.c * 4], g, wm, bias, f, accumulate, epilogue, bytes, f);
       return;
     }
@@ -255,18 +257,6 @@ function onThreads(pool: Pool, kernel: string, head: number[], count: number, ep
  */
 const adjointByImages = (g: WindowGeometry, threads: number): boolean =>
   g.c < threads && g.c < 4 && g.n > 1 && (g.oh * g.ow) % 4 === 0;
-
-/**
- * Whether a forward convolution splits by whole images rather than by
- * output channels: on the kernel's few-channel path (c < 4 and
- * kh·kw·c ≤ KC = 256, conv-forward.ts) each output pixel is computed on its
- * own, in natural order, so any range of images gives the whole call's bits.
- * Split by channels, every thread walked every pixel: a one-channel input
- * layer ran no faster on 2 threads than on 1 (0.70 and 0.69 ms a step of
- * bench/threads.ts's conv model).
- */
-const forwardByImages = (g: WindowGeometry, threads: number): boolean =>
-  g.c < 4 && g.kh * g.kw * g.c <= 256 && g.n >= threads;
 
 /**
  * A forward or adjoint kernel on every thread, each on a range of whole

@@ -197,6 +197,8 @@ export interface Kernels {
   // same order whatever range holds it, so calls on [0, a) and [a, n) give the
   // bits of one call on [0, n), for any a (no tile alignment needed), and
   // disjoint ranges may run at once on one memory, each with its own work.
+  /** 1 where f32_conv2d_nhwc and _fused compute each output pixel on its own (c < 4): then calls on ranges of whole images give one call's bits. */
+  f32_conv2d_nhwc_pixelwise(geometry: Ptr): number;
   /** Bytes of work f32_conv2d_nhwc and _fused need for a geometry (any range). */
   f32_conv2d_nhwc_workspace_bytes(geometry: Ptr): number;
   /** Bytes of work f32_conv2d_nhwc_adjoint and _fused need for a geometry (any range). */

@@ -286,7 +286,7 @@ export function fitPcaTerm(training: TensorData): { term: PcaTerm | null; scores
 }
 
 /** The PCA term's weighted scores of (scaled) x. */
-export function pcaTermScores(term: PcaTerm, x: TensorData): Float64Array {
+function pcaTermScores(term: PcaTerm, x: TensorData): Float64Array {
   return weightedPcaScores(term, pcaResiduals(term.axes, x));
 }
 

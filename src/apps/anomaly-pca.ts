@@ -10,9 +10,10 @@
 // columns merged first (fitPcaAxes). InternetAds, 1,179 rows × 1,555
 // features of which 698 distinct and not constant: the term's fit takes
 // 0.4–0.6 s CPU, src/models/pca.ts with every component 3.3 s.
-import { DataError, ModelFormatError } from "../errors.js";
+import { ModelFormatError } from "../errors.js";
 import type { TensorData } from "../models/data.js";
-import { getEngine, type Engine } from "../wasm/module.js";
+import { symmetricEigen } from "../models/pca.js";
+import { getEngine } from "../wasm/module.js";
 import { shapeText } from "../shape.js";
 
 /**
@@ -29,6 +30,9 @@ export interface PcaAxes {
   /** [k, features], unit rows in order of decreasing variance. */
   components: Float32Array;
 }
+
+/** What the PCA term's eigen-decomposition is called in its error. */
+const TERM_EIGEN = "the PCA term's eigen-decomposition";
 
 /** Rows of a block of scored samples (bounds the scratch memory of a large batch). */
 const SCORE_BLOCK_ROWS = 4096;
@@ -146,7 +150,7 @@ function principalAxes(data: Float32Array, rows: number, cols: number): Float32A
     const mean64 = arena.scratch(cols * 8);
     kn.f64_column_means(mean64, xPtr, rows, cols);
     if (rows >= cols) {
-      const { vectors, values } = eigen(engine, cols, (dst) => kn.f64_scatter(dst, xPtr, mean64, rows, cols, arena.scratch(kn.f64_scatter_workspace_bytes(cols))));
+      const { vectors, values } = symmetricEigen(engine, cols, (dst) => kn.f64_scatter(dst, xPtr, mean64, rows, cols, arena.scratch(kn.f64_scatter_workspace_bytes(cols))), TERM_EIGEN);
       const k = keptComponents(values);
       const out = arena.scratch(k * cols * 4);
       kn.f32_from_f64(out, vectors, k * cols);
@@ -161,10 +165,10 @@ function principalAxes(data: Float32Array, rows: number, cols: number): Float32A
     const tPtr = arena.scratch(rows * cols * 4);
     arena.write(tPtr, transposed);
     arena.write(xPtr, centered);
-    // f64 zeros (arena.write stores f32: 2·rows of them).
+    // f64 zeros: 2·rows f32 zeros.
     const zeros = arena.scratch(rows * 8);
-    arena.write(zeros, new Float32Array(2 * rows));
-    const { vectors, values } = eigen(engine, rows, (dst) => kn.f64_scatter(dst, tPtr, zeros, cols, rows, arena.scratch(kn.f64_scatter_workspace_bytes(rows))));
+    kn.f32_fill(zeros, 0, 2 * rows);
+    const { vectors, values } = symmetricEigen(engine, rows, (dst) => kn.f64_scatter(dst, tPtr, zeros, cols, rows, arena.scratch(kn.f64_scatter_workspace_bytes(rows))), TERM_EIGEN);
     const k = keptComponents(values);
     const u = arena.scratch(k * rows * 4);
     kn.f32_from_f64(u, vectors, k * rows);
@@ -189,17 +193,6 @@ function centeredRows(data: Float32Array, mean: Float32Array): Float32Array {
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i += cols) for (let j = 0; j < cols; j++) out[i + j] = data[i + j]! - mean[j]!;
   return out;
-}
-
-/** Eigenvalues (descending) and unit eigenvectors (rows, f64 scratch) of the n×n symmetric matrix `fill` writes. */
-function eigen(engine: Engine, n: number, fill: (dst: number) => void): { vectors: number; values: Float64Array } {
-  const { kernels: kn, arena } = engine;
-  const vectors = arena.scratch(n * n * 8);
-  fill(vectors);
-  const valuesPtr = arena.scratch(n * 8);
-  const code = kn.f64_symmetric_eigen(vectors, n, valuesPtr, arena.scratch(kn.f64_symmetric_eigen_workspace_bytes(n)));
-  if (code !== 0) throw new DataError(`x: the PCA term's eigen-decomposition did not converge (eigenvalue ${code - 1} of ${n})`);
-  return { vectors, values: new Float64Array(arena.memory.buffer, valuesPtr, n).slice() };
 }
 
 /** Per row of x [rows, features]: the PCA term's squared reconstruction error max(0, ‖x − μ‖² − Σ_c z_c²), summed in f64 from the f32 centred rows (z from the f32 gemm on them). */

@@ -117,20 +117,13 @@ export class PCA {
       assertFinite(engine, xPtr, rows, cols, "x");
       const mean64 = arena.scratch(cols * 8);
       kn.f64_column_means(mean64, xPtr, rows, cols);
-      const scatter = arena.scratch(cols * cols * 8);
-      kn.f64_scatter(scatter, xPtr, mean64, rows, cols, arena.scratch(kn.f64_scatter_workspace_bytes(cols)));
-      const values = arena.scratch(cols * 8);
-      const code = kn.f64_symmetric_eigen(scatter, cols, values, arena.scratch(kn.f64_symmetric_eigen_workspace_bytes(cols)));
-      if (code !== 0) {
-        throw new DataError(`x: the eigen-decomposition of the covariance did not converge (eigenvalue ${code - 1} of ${cols})`);
-      }
-      // The eigensolver leaves unit eigenvectors in rows, largest-|·| entry positive (scikit-learn's svd_flip).
+      const scatter = (dst: number) => kn.f64_scatter(dst, xPtr, mean64, rows, cols, arena.scratch(kn.f64_scatter_workspace_bytes(cols)));
+      const { vectors, values } = symmetricEigen(engine, cols, scatter, "the eigen-decomposition of the covariance");
       const out = arena.scratch((k * cols + cols) * 4);
-      kn.f32_from_f64(out, scatter, k * cols);
+      kn.f32_from_f64(out, vectors, k * cols);
       kn.f32_from_f64(out + k * cols * 4, mean64, cols);
       const f32 = arena.read(out, k * cols + cols);
-      const scatterValues = new Float64Array(arena.memory.buffer, values, cols).slice();
-      return summarize(scatterValues, f32.slice(0, k * cols), f32.slice(k * cols), rows, k);
+      return summarize(values, f32.slice(0, k * cols), f32.slice(k * cols), rows, k);
     });
     this.release();
     this.state = { ...fitted, sampleShape, nFeatures: cols, nSamples: rows };
@@ -392,6 +385,22 @@ function sampleShapeOf(x: DataInput): number[] {
 }
 
 /** Variances and their shares from the scatter eigenvalues (descending), scikit-learn's definitions. */
+/**
+ * Eigenvalues (descending) and unit eigenvectors (rows of f64 scratch, each
+ * with its largest-|·| entry positive: scikit-learn's svd_flip) of the n×n
+ * symmetric matrix that `fill` writes into the scratch it is given; `what`
+ * names the decomposition in the error when it does not converge.
+ */
+export function symmetricEigen(engine: Engine, n: number, fill: (dst: number) => void, what: string): { vectors: number; values: Float64Array } {
+  const { kernels: kn, arena } = engine;
+  const vectors = arena.scratch(n * n * 8);
+  fill(vectors);
+  const valuesPtr = arena.scratch(n * 8);
+  const code = kn.f64_symmetric_eigen(vectors, n, valuesPtr, arena.scratch(kn.f64_symmetric_eigen_workspace_bytes(n)));
+  if (code !== 0) throw new DataError(`x: ${what} did not converge (eigenvalue ${code - 1} of ${n})`);
+  return { vectors, values: new Float64Array(arena.memory.buffer, valuesPtr, n).slice() };
+}
+
 function summarize(scatterValues: Float64Array, components: Float32Array, mean: Float32Array, rows: number, k: number) {
   const n = scatterValues.length;
   const dof = Math.max(rows - 1, 1);
